@@ -1,0 +1,139 @@
+# outbox — GNU make, no recursion, one source a line.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+SBINDIR ?= $(PREFIX)/sbin
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+
+PKG_CONFIG ?= pkg-config
+DEPS = openssl libmagic libbsd-overlay
+
+CFLAGS ?= -O2 -g
+WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	-Wshadow -Wpointer-arith -Wcast-qual -Wformat=2
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
+DEPLIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
+ALL_CFLAGS = -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARNFLAGS) $(DEPCFLAGS) $(CFLAGS)
+
+SRCS = \
+	src/address.c \
+	src/cli.c \
+	src/config.c \
+	src/conn.c \
+	src/credentials.c \
+	src/encode.c \
+	src/failure.c \
+	src/filetype.c \
+	src/log.c \
+	src/message.c \
+	src/mime.c \
+	src/net.c \
+	src/sasl.c \
+	src/smtp.c \
+	src/spool.c \
+	src/tls.c \
+	src/xmalloc.c
+
+# B: where objects and binaries go (default: in the tree).  Parallel
+# builds of one checkout use separate B=/tmp/dir; tests then take
+# OUTBOX=$(B)/outbox.
+B ?= .
+OBJS = $(SRCS:%.c=$(B)/%.o)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:%.c=$(B)/%)
+
+all: $(B)/outbox
+
+ifneq ($(B),.)
+outbox: $(B)/outbox
+endif
+
+$(B)/outbox: $(OBJS) $(B)/src/main.o
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(B)/src/main.o $(DEPLIBS)
+
+$(B)/src/%.o: src/%.c src/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/tap.h $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(OBJS) $(DEPLIBS)
+
+# The dependency step: installs what is missing from Debian's packages.
+deps:
+	@sh tests/deps.sh
+
+# Unit tests first, then the command-line suites against real servers.
+test check: deps
+	$(MAKE) WERROR=1 outbox unit-bins
+	$(MAKE) run-tests
+
+run-tests:
+	@for t in $(UNIT_BINS); do echo "# $$t"; $$t || exit 1; done
+	OUTBOX=$(abspath $(B)/outbox) bats tests
+
+unit-bins: $(UNIT_BINS)
+
+# The same suite built with AddressSanitizer and UBSan.
+# Built apart (B=build/sanitize) so its objects never mix with a plain build.
+SAN_B = $(B)/build/sanitize
+sanitize: deps
+	$(MAKE) B=$(SAN_B) WERROR=1 SANITIZE=1 outbox unit-bins
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) B=$(SAN_B) SANITIZE=1 run-tests
+
+demo: deps
+	$(MAKE) WERROR=1 outbox
+	sh tests/demo.sh
+
+bench: deps
+	$(MAKE) outbox
+	sh tests/bench/run.sh
+
+BANNED = gets strcpy strcat sprintf vsprintf strncpy strtok atoi atol \
+	tmpnam mktemp rand srand lrand48 system
+lint: deps
+	@bad=0; for f in $(BANNED); do \
+		if grep -nE "(^|[^_a-z0-9])$$f\(" src/*.c src/*.h; then \
+			echo "lint: banned function $$f"; bad=1; fi; \
+	done; [ $$bad = 0 ]
+	mandoc -Tlint -W warning man/outbox.1 man/outboxrc.5
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -D_GNU_SOURCE -Isrc src
+
+install: $(B)/outbox
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(B)/outbox $(DESTDIR)$(BINDIR)/outbox
+	install -m 0644 man/outbox.1 $(DESTDIR)$(MANDIR)/man1/outbox.1
+	install -m 0644 man/outboxrc.5 $(DESTDIR)$(MANDIR)/man5/outboxrc.5
+	install -m 0644 completions/outbox.bash $(DESTDIR)$(BASHCOMPDIR)/outbox
+	install -m 0644 completions/_outbox $(DESTDIR)$(ZSHCOMPDIR)/_outbox
+	install -m 0644 completions/outbox.fish $(DESTDIR)$(FISHCOMPDIR)/outbox.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/outbox $(DESTDIR)$(MANDIR)/man1/outbox.1 \
+		$(DESTDIR)$(MANDIR)/man5/outboxrc.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/outbox $(DESTDIR)$(ZSHCOMPDIR)/_outbox \
+		$(DESTDIR)$(FISHCOMPDIR)/outbox.fish
+
+clean:
+	rm -f $(OBJS) $(B)/src/main.o $(B)/outbox $(UNIT_BINS)
+	rm -rf build
+
+.PHONY: all deps test check run-tests unit-bins sanitize demo bench lint \
+	install uninstall clean

@@ -1,0 +1,54 @@
+/*
+ * cli.h — the command line of the mailx personality (getopt_long) into
+ * struct options, and usage().
+ */
+#ifndef OUTBOX_CLI_H
+#define OUTBOX_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "failure.h"
+
+enum cli_mode {
+	CLI_SEND,		/* compose from flags and stdin, then send */
+	CLI_HELP,
+	CLI_VERSION
+};
+
+struct strlist {
+	char **v;		/* points into argv */
+	size_t n;
+};
+
+struct options {
+	enum cli_mode mode;
+	const char *subject;
+	const char *from;		/* -r */
+	const char *account;		/* -A */
+	const char *config_file;	/* -C */
+	const char *charset;		/* --charset */
+	struct strlist to;		/* operands, comma lists allowed */
+	struct strlist cc;		/* -c */
+	struct strlist bcc;		/* -b */
+	struct strlist attach;		/* -a */
+	struct strlist headers;		/* -H */
+	int no_system_rc;		/* -n */
+	int dry_run;			/* --dry-run */
+	int verbose;			/* -v, counted */
+	int json;			/* --json */
+};
+
+/*
+ * Parses argv.  Fails with F_USAGE and a one-line text for an unknown
+ * option, a missing argument or no recipient when one is needed.
+ */
+int cli_parse(int argc, char **argv, struct options *o, struct failure *f);
+
+/* Frees the lists (not the strings, which point into argv). */
+void cli_free(struct options *o);
+
+/* The --help text. */
+void cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * config.h — the rc file (a subset of mail(1)'s .mailrc grammar, see
+ * DESIGN.md "Configuration"), accounts, aliases, and the resolved settings
+ * one send uses.
+ *
+ * Grammar, line based:  # comment | set key=value | set key | unset key |
+ * alias name addr[, addr...] | account NAME { ... } | }
+ * Values may be double-quoted (with \" \\ \n \t escapes) or single-quoted
+ * (literal); an unquoted "#" after white space starts a comment.
+ */
+#ifndef OUTBOX_CONFIG_H
+#define OUTBOX_CONFIG_H
+
+#include <stddef.h>
+
+#include "failure.h"
+
+struct config_var {
+	char *key;
+	char *value;		/* NULL after "unset key" */
+	char *file;		/* where it was set, for messages */
+	int line;
+};
+
+struct config_scope {
+	char *name;		/* account name; NULL for the top level */
+	struct config_var *vars;
+	size_t nvars;
+};
+
+struct config_alias {
+	char *name;
+	char *addrs;		/* as written: "a@x, b@y" */
+};
+
+struct config {
+	struct config_scope top;
+	struct config_scope *accounts;
+	size_t naccounts;
+	struct config_alias *aliases;
+	size_t naliases;
+	char *user_file;	/* the user file that was read, or NULL */
+};
+
+/*
+ * Reads /etc/outboxrc (unless skip_system; path overridable by the
+ * OUTBOX_SYSTEM_RC environment variable for tests) and then the first
+ * user file found: explicit (-C; must exist, else F_CONFIG), $OUTBOXRC,
+ * $XDG_CONFIG_HOME/outbox/outboxrc (or ~/.config/...), ~/.outboxrc.
+ * Later settings override earlier ones.  Fails with F_CONFIG and text
+ * "FILE:LINE: what is wrong" for syntax errors, unknown keys, bad values,
+ * and for a file that holds smtp-password while readable by group or
+ * others (the text says to chmod 600).
+ */
+int config_load(struct config *cfg, const char *explicit_path, int skip_system,
+    struct failure *f);
+
+/* Parses one file into cfg (used by config_load and the unit tests). */
+int config_load_file(struct config *cfg, const char *path, struct failure *f);
+
+void config_free(struct config *cfg);
+
+/*
+ * The value of key in account (NULL for the top level), falling back to
+ * the top level; NULL when unset.  Points into cfg.
+ */
+const char *config_get(const struct config *cfg, const char *account,
+    const char *key);
+
+/* The account whose name is name, or NULL. */
+const struct config_scope *config_account(const struct config *cfg,
+    const char *name);
+
+/*
+ * The account to use for a sender address: the one whose "from" address
+ * equals addr (case-insensitively), else the one whose from's domain
+ * equals addr's domain, else NULL (the top level).  Returns its name.
+ */
+const char *config_account_for_from(const struct config *cfg,
+    const char *addr);
+
+/* The alias's address list as written, or NULL. */
+const char *config_alias(const struct config *cfg, const char *name);
+
+enum config_security {
+	SEC_STARTTLS,		/* mandatory STARTTLS */
+	SEC_TLS,		/* implicit TLS (RFC 8314) */
+	SEC_NONE		/* plaintext: only when set explicitly */
+};
+
+enum config_auth {
+	AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN, AUTH_CRAM_MD5, AUTH_SCRAM_SHA_256,
+	AUTH_XOAUTH2, AUTH_OAUTHBEARER, AUTH_NONE
+};
+
+/* Defaults. */
+#define CONFIG_TIMEOUT_DEFAULT 60	/* seconds per reply */
+#define CONFIG_PORT_SUBMISSION "587"	/* RFC 6409 */
+#define CONFIG_PORT_SUBMISSIONS "465"	/* RFC 8314 */
+
+/*
+ * Everything one send needs from the configuration, resolved: the smtp
+ * URL split (smtps:// means tls and port 465, smtp:// starttls and 587,
+ * a user in the URL becomes smtp-user, a password in it is refused), the
+ * security default from the port, numbers parsed.  Strings point into cfg.
+ */
+struct settings {
+	const char *account;	/* NULL: top level */
+	const char *from;	/* "Name <addr>" as configured, or NULL */
+	const char *host;	/* NULL when no smtp server is configured */
+	char port[8];		/* "587" etc. */
+	enum config_security security;
+	enum config_auth auth;
+	const char *user;
+	const char *password;
+	const char *password_cmd;
+	const char *ca_file;
+	const char *fingerprint;	/* "sha256:AB:CD..." */
+	const char *hostname;	/* EHLO name, NULL: this machine's */
+	int timeout;		/* seconds */
+	int queue_on_failure;
+	const char *default_domain;
+};
+
+/*
+ * Fills s for account (NULL: top level; an unknown name fails with
+ * F_CONFIG).  Fails with F_CONFIG for a bad URL, port, number or enum.
+ */
+int config_settings(const struct config *cfg, const char *account,
+    struct settings *s, struct failure *f);
+
+/* Names for messages and the debug dump. */
+const char *config_security_name(enum config_security);
+const char *config_auth_name(enum config_auth);
+
+#endif

@@ -1,0 +1,1 @@
+#include "conn.h"

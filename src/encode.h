@@ -1,0 +1,119 @@
+/*
+ * encode.h — pure encoders: base64 and quoted-printable (RFC 2045, both
+ * streaming), RFC 2047 encoded words, RFC 2231 parameters, and the wire
+ * form (CRLF line ends, dot-stuffing: RFC 5321 section 4.5.2).
+ *
+ * Inside the program lines end in LF; encode_wire() is the one place that
+ * turns them into CRLF.  No function here prints, exits or keeps globals.
+ */
+#ifndef OUTBOX_ENCODE_H
+#define OUTBOX_ENCODE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* RFC 2045 section 6.8: at most 76 characters per encoded line. */
+#define ENCODE_B64_LINE 76
+
+struct encode_b64 {
+	unsigned char pend[3];	/* bytes waiting for a full group */
+	size_t npend;
+	size_t col;		/* characters on the current output line */
+};
+
+void encode_base64_init(struct encode_b64 *st);
+/*
+ * Encodes len bytes of in onto out as 76-column LF-terminated lines,
+ * carrying partial groups in st across calls.  Returns 0, or -1 when a
+ * write to out failed (errno set).
+ */
+int encode_base64_update(struct encode_b64 *st, const void *in, size_t len,
+    FILE *out);
+/* Flushes the last group with padding and ends the last line.  0 or -1. */
+int encode_base64_final(struct encode_b64 *st, FILE *out);
+
+/*
+ * Base64 of a buffer on one line, no line breaks, NUL-terminated (for SASL
+ * and RFC 2047).  Caller frees (freezero when it held a secret).
+ */
+char *encode_base64_buf(const void *in, size_t len);
+/*
+ * Decodes base64 text (no line breaks) into a new buffer of *outlen bytes,
+ * NUL-terminated for convenience.  NULL when text is not valid base64.
+ */
+unsigned char *encode_base64_decode(const char *text, size_t len,
+    size_t *outlen);
+
+struct encode_qp {
+	size_t col;		/* characters on the current output line */
+	int pend;		/* a held space or tab (-1: none) */
+	int bol;		/* at the start of an input line */
+	char hold[5];		/* start of line held to catch "From " */
+	size_t nhold;
+};
+
+void encode_qp_init(struct encode_qp *st);
+/*
+ * Quoted-printable (RFC 2045 section 6.7) of text whose line ends are LF:
+ * LF is a hard line break; lines are soft-broken ("=" LF) before 76
+ * columns; trailing white space, "=", control bytes, bytes >= 0x80 and a
+ * bare CR are encoded; a line starting "From " has its F encoded and a
+ * line starting with "." has the dot encoded, so no mbox or SMTP quirk can
+ * change the text.  Returns 0, or -1 on a write error.
+ */
+int encode_qp_update(struct encode_qp *st, const void *in, size_t len,
+    FILE *out);
+/* Flushes held bytes; does not add a line end.  0 or -1. */
+int encode_qp_final(struct encode_qp *st, FILE *out);
+
+/*
+ * Header field body for "Name: " + text, folded (LF + space) so lines stay
+ * within 78 columns where possible.  startcol is the column where text
+ * begins (strlen(name) + 2).  Printable ASCII text without "=?" is folded
+ * at white space only; otherwise it becomes RFC 2047 encoded words in
+ * charset (UTF-8 input: "UTF-8"), never splitting a UTF-8 sequence
+ * across words.  phrase selects the stricter RFC 2047 section 5(3) rules
+ * for display names.  Returns a new string without a final line end.
+ */
+char *encode_header_text(const char *text, size_t startcol, int phrase);
+
+/*
+ * A MIME parameter "; name=value" (leading "; " included), folded.  ASCII
+ * values that fit are quoted as needed; non-ASCII or long values use RFC
+ * 2231 (name*0*=utf-8''%E5...) continuations.  When also_2047 is set and
+ * the value is not ASCII, a second parameter name="=?UTF-8?B?...?=" follows
+ * for old readers that know only that form.  Returns a new string.
+ */
+char *encode_param(const char *name, const char *value, int also_2047);
+
+/*
+ * The wire form.  Input lines end in LF or CRLF; output lines end in CRLF,
+ * and a bare CR (not followed by LF) also ends a line, so no bare CR or LF
+ * reaches the wire.  With dotstuff, a line that starts with "." gets a
+ * second "." (RFC 5321 section 4.5.2).
+ */
+struct encode_wire {
+	int bol;		/* next byte starts a line */
+	int cr;			/* a CR was seen and is held */
+	int dotstuff;
+	unsigned long long lines;	/* lines completed so far */
+	size_t linelen;		/* octets on the current line */
+	size_t maxline;		/* longest line seen, without CRLF */
+};
+
+void encode_wire_init(struct encode_wire *st, int dotstuff);
+/*
+ * Converts len bytes of in into out, which must hold ENCODE_WIRE_BOUND(len)
+ * bytes.  Returns the number of bytes written to out.
+ */
+#define ENCODE_WIRE_BOUND(len) (2 * (len) + 2)
+size_t encode_wire_update(struct encode_wire *st, const char *in, size_t len,
+    char *out);
+/*
+ * Ends the data: a held CR is written, and when the data did not end with
+ * a line end, CRLF is added.  Writes at most 3 bytes to out; returns the
+ * count.
+ */
+size_t encode_wire_final(struct encode_wire *st, char *out);
+
+#endif

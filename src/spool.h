@@ -1,0 +1,30 @@
+/*
+ * spool.h — the composed message on disk, and dead.letter.
+ *
+ * Spool first, then talk: the message is written to an unlinked temporary
+ * file (umask 077), which gives its size for SIZE=, bounded memory, and a
+ * file to save when sending fails.  (The durable queue comes later.)
+ */
+#ifndef OUTBOX_SPOOL_H
+#define OUTBOX_SPOOL_H
+
+#include <stdio.h>
+
+#include "failure.h"
+
+/*
+ * An anonymous read/write temporary file in $TMPDIR (or /tmp), already
+ * unlinked.  F_CANTCREAT on failure.
+ */
+FILE *spool_temp(struct failure *f);
+
+/*
+ * Appends the message in msg (read from its start; LF or CRLF line ends)
+ * to the mbox file path (mode 0600, created when missing), with a
+ * "From sender date" separator line, ">From " quoting (mboxrd) and a blank
+ * line after it.  The write is fsynced.  F_CANTCREAT or F_IO on failure.
+ */
+int spool_dead_letter(const char *path, FILE *msg, const char *sender,
+    struct failure *f);
+
+#endif
