@@ -39,7 +39,9 @@ int encode_base64_final(struct encode_b64 *st, FILE *out);
 char *encode_base64_buf(const void *in, size_t len);
 /*
  * Decodes base64 text (no line breaks) into a new buffer of *outlen bytes,
- * NUL-terminated for convenience.  NULL when text is not valid base64.
+ * NUL-terminated for convenience.  NULL when text is not valid base64:
+ * strict RFC 4648 (length a multiple of 4, "=" only as final padding,
+ * no characters outside the alphabet, no stray bits in the last group).
  */
 unsigned char *encode_base64_decode(const char *text, size_t len,
     size_t *outlen);
@@ -50,16 +52,21 @@ struct encode_qp {
 	int bol;		/* at the start of an input line */
 	char hold[5];		/* start of line held to catch "From " */
 	size_t nhold;
+	int cr;			/* a CR is held: CRLF is a line end */
 };
 
 void encode_qp_init(struct encode_qp *st);
 /*
  * Quoted-printable (RFC 2045 section 6.7) of text whose line ends are LF:
- * LF is a hard line break; lines are soft-broken ("=" LF) before 76
- * columns; trailing white space, "=", control bytes, bytes >= 0x80 and a
- * bare CR are encoded; a line starting "From " has its F encoded and a
- * line starting with "." has the dot encoded, so no mbox or SMTP quirk can
- * change the text.  Returns 0, or -1 on a write error.
+ * LF is a hard line break, and so is CRLF (the CR is dropped); lines are
+ * soft-broken ("=" LF) so that no output line passes 76 columns with the
+ * "=" counted (content lines carry at most 75); an escape is never split.
+ * Trailing white space (before a line end or at the end of the data),
+ * "=", control bytes, bytes >= 0x80 and a bare CR (=0D) are encoded; a
+ * line starting "From " has its F encoded (=46) and a line starting with
+ * "." has the dot encoded (=2E), also after a soft break, so no mbox or
+ * SMTP quirk can change the text.  Output lines end in LF.  Returns 0, or
+ * -1 on a write error (errno set).
  */
 int encode_qp_update(struct encode_qp *st, const void *in, size_t len,
     FILE *out);
@@ -70,19 +77,38 @@ int encode_qp_final(struct encode_qp *st, FILE *out);
  * Header field body for "Name: " + text, folded (LF + space) so lines stay
  * within 78 columns where possible.  startcol is the column where text
  * begins (strlen(name) + 2).  Printable ASCII text without "=?" is folded
- * at white space only; otherwise it becomes RFC 2047 encoded words in
- * charset (UTF-8 input: "UTF-8"), never splitting a UTF-8 sequence
- * across words.  phrase selects the stricter RFC 2047 section 5(3) rules
- * for display names.  Returns a new string without a final line end.
+ * at white space only (an LF is put before existing white space, so
+ * unfolding gives the text back; a word without spaces stays whole).
+ * Otherwise each run of words that need it (non-ASCII, controls, "=?",
+ * words over 900 bytes) becomes RFC 2047 "=?UTF-8?B?...?=" or
+ * "=?UTF-8?Q?...?=" words (whichever is shorter for the run), each at
+ * most 75 characters and filled to the fold column, never splitting a
+ * UTF-8 sequence.  Adjacent encoded words are separated by LF + space,
+ * which decoders drop (RFC 2047 section 6.2): spaces between non-ASCII
+ * words travel inside the words.  White space between an encoded word
+ * and a plain word stays literal.  When there is no room for even one
+ * encoded word after startcol, the result starts with LF + space.
+ *
+ * phrase (display names): Q words use only the RFC 2047 section 5(3)
+ * set; ASCII text holding RFC 5322 specials (",;<>@\"().[]:") becomes a
+ * quoted-string with \" and \\ escapes; with non-ASCII present, words
+ * holding specials are encoded instead.  Returns a new string without a
+ * final line end ("" for "").
  */
 char *encode_header_text(const char *text, size_t startcol, int phrase);
 
 /*
  * A MIME parameter "; name=value" (leading "; " included), folded.  ASCII
- * values that fit are quoted as needed; non-ASCII or long values use RFC
- * 2231 (name*0*=utf-8''%E5...) continuations.  When also_2047 is set and
- * the value is not ASCII, a second parameter name="=?UTF-8?B?...?=" follows
- * for old readers that know only that form.  Returns a new string.
+ * values of at most 60 characters are a token, or a quoted-string when
+ * they hold tspecials or spaces: "; name=value".  Non-ASCII or longer
+ * values use RFC 2231 and start on a new line: ";" LF " name*=UTF-8''%E5"
+ * when that fits in 78 columns, else ";" LF " name*0*=UTF-8''..." ";" LF
+ * " name*1*=..." continuations, each line within 78 columns, never
+ * splitting a UTF-8 sequence.  When also_2047 is set and the value is not
+ * ASCII, ";" LF " name=\"=?UTF-8?B?...?=\"" follows (folded into several
+ * words if long) for old readers.  Python's email (policy strict) returns
+ * the RFC 2231 value but records defects for that duplicate: prefer
+ * also_2047 on Content-Type name= only.  Returns a new string.
  */
 char *encode_param(const char *name, const char *value, int also_2047);
 
@@ -104,7 +130,9 @@ struct encode_wire {
 void encode_wire_init(struct encode_wire *st, int dotstuff);
 /*
  * Converts len bytes of in into out, which must hold ENCODE_WIRE_BOUND(len)
- * bytes.  Returns the number of bytes written to out.
+ * bytes.  Returns the number of bytes written to out.  A CR at the end of
+ * a chunk is held until the next byte is known.  lines counts lines ended;
+ * linelen and maxline count wire octets, a stuffed dot included.
  */
 #define ENCODE_WIRE_BOUND(len) (2 * (len) + 2)
 size_t encode_wire_update(struct encode_wire *st, const char *in, size_t len,
