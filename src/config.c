@@ -1,1 +1,1267 @@
+/*
+ * config.c — the rc file: a subset of mail(1)'s .mailrc grammar (DESIGN.md
+ * "Configuration"), accounts, aliases, the refusal of a password-holding
+ * file that others can read (msmtp's check_secure), and the resolution of
+ * one account into struct settings.
+ *
+ * Ports follow RFC 6409 (submission, 587, STARTTLS per RFC 3207) and
+ * RFC 8314 (submissions, 465, implicit TLS).
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
 #include "config.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define SYSTEM_RC	"/etc/outboxrc"
+
+/* Longest rc line: long alias lists fit, a runaway file does not. */
+#define CONFIG_LINE_MAX	65536
+
+/* Room for a word quoted back in an error message. */
+#define ECHO_MAX	64
+
+/* "sha256:" and 32 hex pairs joined by colons. */
+#define FPR_PREFIX	"sha256:"
+#define FPR_BYTES	32
+#define FPR_LEN		(sizeof(FPR_PREFIX) - 1 + FPR_BYTES * 3 - 1)
+
+#define TIMEOUT_MIN	1
+#define TIMEOUT_MAX	3600
+
+static const char *const security_names[] = {
+	[SEC_STARTTLS] = "starttls",
+	[SEC_TLS] = "tls",
+	[SEC_NONE] = "none",
+};
+#define NSECURITY (sizeof(security_names) / sizeof(security_names[0]))
+
+static const char *const auth_names[] = {
+	[AUTH_AUTO] = "auto",
+	[AUTH_PLAIN] = "plain",
+	[AUTH_LOGIN] = "login",
+	[AUTH_CRAM_MD5] = "cram-md5",
+	[AUTH_SCRAM_SHA_256] = "scram-sha-256",
+	[AUTH_XOAUTH2] = "xoauth2",
+	[AUTH_OAUTHBEARER] = "oauthbearer",
+	[AUTH_NONE] = "none",
+};
+#define NAUTH (sizeof(auth_names) / sizeof(auth_names[0]))
+
+/* One line split into words, quotes removed. */
+struct words {
+	char **v;
+	size_t *off;		/* where each word starts in the line */
+	long *eq;		/* offset of the first unquoted '=', or -1 */
+	size_t n;
+	size_t end;		/* end of the last word (a comment follows) */
+};
+
+/* The state of parsing one file. */
+struct parse {
+	struct config *cfg;
+	const char *path;
+	int line;
+	long account;		/* index into cfg->accounts, -1 outside */
+	int account_line;
+	int holds_password;
+	struct failure *f;
+};
+
+/* A split smtp URL. */
+enum url_scheme { URL_NONE, URL_SMTP, URL_SMTPS };
+
+struct url {
+	enum url_scheme scheme;
+	char host[256];
+	char user[256];
+	char port[8];		/* "" when not given */
+};
+
+enum key_type { KT_STRING, KT_BOOL, KT_NUMBER, KT_ENUM, KT_URL };
+
+/*
+ * A validator checks a value and may rewrite it into its normal form
+ * (freeing the old one); it returns NULL or why the value is bad.
+ */
+typedef const char *(*key_validator)(char **value);
+
+struct key {
+	const char *name;
+	enum key_type type;
+	key_validator valid;
+};
+
+static const char *valid_text(char **);
+static const char *valid_secret(char **);
+static const char *valid_url(char **);
+static const char *valid_security(char **);
+static const char *valid_auth(char **);
+static const char *valid_fingerprint(char **);
+static const char *valid_hostname(char **);
+static const char *valid_timeout(char **);
+static const char *valid_bool(char **);
+
+/* Every known key; the man page and config.example document each. */
+static const struct key keys[] = {
+	{ "from", KT_STRING, valid_text },
+	{ "smtp", KT_URL, valid_url },
+	{ "smtp-security", KT_ENUM, valid_security },
+	{ "smtp-auth", KT_ENUM, valid_auth },
+	{ "smtp-user", KT_STRING, valid_text },
+	{ "smtp-password", KT_STRING, valid_secret },
+	{ "smtp-password-cmd", KT_STRING, valid_secret },
+	{ "tls-ca-file", KT_STRING, valid_text },
+	{ "tls-fingerprint", KT_STRING, valid_fingerprint },
+	{ "hostname", KT_STRING, valid_hostname },
+	{ "timeout", KT_NUMBER, valid_timeout },
+	{ "queue-on-failure", KT_BOOL, valid_bool },
+	{ "default-domain", KT_STRING, valid_hostname },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int kw_set(struct parse *, struct words *, const char *);
+static int kw_unset(struct parse *, struct words *, const char *);
+static int kw_alias(struct parse *, struct words *, const char *);
+static int kw_account(struct parse *, struct words *, const char *);
+static int kw_close(struct parse *, struct words *, const char *);
+
+/* The commands of the grammar (mail(1) cmdtab.c). */
+static const struct keyword {
+	const char *name;
+	int (*fn)(struct parse *, struct words *, const char *);
+} keywords[] = {
+	{ .name = "set", .fn = kw_set },
+	{ .name = "unset", .fn = kw_unset },
+	{ .name = "alias", .fn = kw_alias },
+	{ .name = "account", .fn = kw_account },
+	{ .name = "}", .fn = kw_close },
+};
+#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+
+static int
+name_index(const char *const *names, size_t n, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], v) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const struct key *
+key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
+/* Values that end up in headers or paths: no control characters. */
+static const char *
+valid_text(char **v)
+{
+	if (has_control(*v))
+		return "control characters are not allowed";
+	return NULL;
+}
+
+/* A password or a shell command: anything but a line end. */
+static const char *
+valid_secret(char **v)
+{
+	if (strpbrk(*v, "\r\n") != NULL)
+		return "line ends are not allowed";
+	return NULL;
+}
+
+static const char *
+valid_security(char **v)
+{
+	if (name_index(security_names, NSECURITY, *v) == -1)
+		return "must be starttls, tls or none";
+	return NULL;
+}
+
+static const char *
+valid_auth(char **v)
+{
+	if (name_index(auth_names, NAUTH, *v) == -1)
+		return "must be auto, plain, login, cram-md5, scram-sha-256, "
+		    "xoauth2, oauthbearer or none";
+	return NULL;
+}
+
+static const char *
+valid_bool(char **v)
+{
+	if (strcmp(*v, "yes") != 0 && strcmp(*v, "no") != 0)
+		return "must be yes or no";
+	return NULL;
+}
+
+static const char *
+valid_timeout(char **v)
+{
+	const char *errstr;
+
+	(void)strtonum(*v, TIMEOUT_MIN, TIMEOUT_MAX, &errstr);
+	if (errstr != NULL)
+		return "must be a number of seconds from 1 to 3600";
+	return NULL;
+}
+
+/* A host name or an address literal ("[192.0.2.1]"), RFC 5321 4.1.3. */
+static const char *
+valid_hostname(char **v)
+{
+	const char *s;
+
+	if (strlen(*v) > 253)
+		return "longer than 253 characters";
+	for (s = *v; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("-._[]:", *s) == NULL)
+			return "not a host name";
+	return NULL;
+}
+
+/*
+ * "sha256:AB:CD:..." or 64 hex digits (with or without the prefix);
+ * normalised to "sha256:" and upper-case pairs joined by colons, the form
+ * tls.c compares.
+ */
+static const char *
+valid_fingerprint(char **v)
+{
+	const char *s = *v, *bad = "must be sha256: and 32 colon-separated "
+	    "hex pairs, or 64 hex digits";
+	char out[FPR_LEN + 1];
+	size_t i, len, o;
+	int colons;
+
+	if (strncasecmp(s, FPR_PREFIX, sizeof(FPR_PREFIX) - 1) == 0)
+		s += sizeof(FPR_PREFIX) - 1;
+	len = strlen(s);
+	if (len == FPR_BYTES * 2)
+		colons = 0;
+	else if (len == FPR_BYTES * 3 - 1)
+		colons = 1;
+	else
+		return bad;
+	strlcpy(out, FPR_PREFIX, sizeof(out));
+	o = sizeof(FPR_PREFIX) - 1;
+	for (i = 0; i < FPR_BYTES; i++) {
+		const char *pair = s + i * (colons ? 3 : 2);
+
+		if (!isxdigit((unsigned char)pair[0]) ||
+		    !isxdigit((unsigned char)pair[1]))
+			return bad;
+		if (colons && i + 1 < FPR_BYTES && pair[2] != ':')
+			return bad;
+		if (i > 0)
+			out[o++] = ':';
+		out[o++] = (char)toupper((unsigned char)pair[0]);
+		out[o++] = (char)toupper((unsigned char)pair[1]);
+	}
+	out[o] = '\0';
+	free(*v);
+	*v = xstrdup(out);
+	return NULL;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return tolower(c) - 'a' + 10;
+}
+
+/* The user part of a URL, %XX decoded (RFC 3986 2.1). */
+static const char *
+url_user(struct url *u, const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	if (memchr(s, ':', len) != NULL)
+		return "a password in the smtp URL is refused; "
+		    "use smtp-password-cmd instead";
+	if (len == 0)
+		return "empty user name in the smtp URL";
+	for (i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			if (i + 2 >= len)
+				return "bad %-escape in the smtp URL user";
+			if (!isxdigit((unsigned char)s[i + 1]) ||
+			    !isxdigit((unsigned char)s[i + 2]))
+				return "bad %-escape in the smtp URL user";
+			c = hexval((unsigned char)s[i + 1]) * 16 +
+			    hexval((unsigned char)s[i + 2]);
+			i += 2;
+		}
+		if (c == '\0' || iscntrl(c))
+			return "control characters in the smtp URL user";
+		if (o + 1 >= sizeof(u->user))
+			return "user name in the smtp URL is too long";
+		u->user[o++] = (char)c;
+	}
+	u->user[o] = '\0';
+	return NULL;
+}
+
+static const char *
+url_port(struct url *u, const char *s, size_t len)
+{
+	const char *errstr;
+	size_t i;
+
+	if (len == 0 || len >= sizeof(u->port))
+		return "bad port in the smtp URL";
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return "bad port in the smtp URL";
+	memcpy(u->port, s, len);
+	u->port[len] = '\0';
+	(void)strtonum(u->port, 1, 65535, &errstr);
+	if (errstr != NULL)
+		return "port in the smtp URL is out of range";
+	return NULL;
+}
+
+/*
+ * Splits "[smtp[s]://][user@]host[:port][/]" where host may be
+ * "[IPv6]".  Returns NULL or why the URL is bad; never echoes the URL,
+ * which may hold a password.
+ */
+static const char *
+url_parse(const char *s, struct url *u)
+{
+	const char *end, *at, *p, *host, *hend, *why;
+	size_t hlen;
+
+	memset(u, 0, sizeof(*u));
+	if (strncasecmp(s, "smtps://", 8) == 0) {
+		u->scheme = URL_SMTPS;
+		s += 8;
+	} else if (strncasecmp(s, "smtp://", 7) == 0) {
+		u->scheme = URL_SMTP;
+		s += 7;
+	} else if (strstr(s, "://") != NULL)
+		return "the smtp URL must start with smtp:// or smtps://";
+	end = s + strlen(s);
+	if (end > s && end[-1] == '/')
+		end--;
+	if (memchr(s, '/', (size_t)(end - s)) != NULL)
+		return "the smtp URL must not have a path";
+	at = NULL;
+	for (p = s; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL) {
+		if ((why = url_user(u, s, (size_t)(at - s))) != NULL)
+			return why;
+		s = at + 1;
+	}
+	if (*s == '[') {
+		host = s + 1;
+		if ((hend = memchr(host, ']', (size_t)(end - host))) == NULL)
+			return "missing ] in the smtp URL";
+		for (p = host; p < hend; p++)
+			if (!isxdigit((unsigned char)*p) &&
+			    strchr(":.%", *p) == NULL)
+				return "bad IPv6 address in the smtp URL";
+		p = hend + 1;
+	} else {
+		host = s;
+		hend = memchr(s, ':', (size_t)(end - s));
+		if (hend == NULL)
+			hend = end;
+		else if (memchr(hend + 1, ':', (size_t)(end - hend - 1)))
+			return "put an IPv6 address in brackets: [::1]:587";
+		for (p = host; p < hend; p++)
+			if (!isalnum((unsigned char)*p) &&
+			    strchr("-._", *p) == NULL)
+				return "bad host name in the smtp URL";
+		p = hend;
+	}
+	hlen = (size_t)(hend - host);
+	if (hlen == 0)
+		return "no host in the smtp URL";
+	if (hlen >= sizeof(u->host))
+		return "host name in the smtp URL is too long";
+	memcpy(u->host, host, hlen);
+	u->host[hlen] = '\0';
+	if (p < end) {
+		if (*p != ':')
+			return "unexpected text after the host in the smtp URL";
+		if ((why = url_port(u, p + 1, (size_t)(end - p - 1))) != NULL)
+			return why;
+	}
+	return NULL;
+}
+
+static const char *
+valid_url(char **v)
+{
+	struct url u;
+	const char *why;
+
+	why = url_parse(*v, &u);
+	explicit_bzero(&u, sizeof(u));
+	return why;
+}
+
+/* Frees the words of one line. */
+static void
+words_free(struct words *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	free(w->off);
+	free(w->eq);
+	memset(w, 0, sizeof(*w));
+}
+
+static void
+words_push(struct words *w, const char *buf, size_t len, size_t off, long eq)
+{
+	w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+	w->off = xreallocarray(w->off, w->n + 1, sizeof(*w->off));
+	w->eq = xreallocarray(w->eq, w->n + 1, sizeof(*w->eq));
+	w->v[w->n] = xstrndup(buf, len);
+	w->off[w->n] = off;
+	w->eq[w->n] = eq;
+	w->n++;
+}
+
+/* The character a backslash escape in double quotes stands for, or -1. */
+static int
+unescape(int c)
+{
+	switch (c) {
+	case '"':
+	case '\\':
+		return c;
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Reads one word starting at *sp into buf (quotes removed), advancing
+ * *sp past it.  Returns NULL or why the word is bad.
+ */
+static const char *
+word_read(const char **sp, char *buf, size_t *blenp, long *eqp)
+{
+	const char *s = *sp;
+	size_t blen = 0;
+	int c;
+
+	*eqp = -1;
+	while (*s != '\0' && *s != ' ' && *s != '\t') {
+		if (*s == '\'') {
+			for (s++; *s != '\''; s++) {
+				if (*s == '\0')
+					return "unbalanced quote";
+				buf[blen++] = *s;
+			}
+			s++;
+			continue;
+		}
+		if (*s != '"') {
+			if (*s == '=' && *eqp == -1)
+				*eqp = (long)blen;
+			buf[blen++] = *s++;
+			continue;
+		}
+		for (s++; *s != '"'; s++) {
+			if (*s == '\0')
+				return "unbalanced quote";
+			c = *s;
+			if (c == '\\') {
+				if (*++s == '\0')
+					return "unbalanced quote";
+				if ((c = unescape(*s)) == -1)
+					return "unknown escape in double "
+					    "quotes (use \\\" \\\\ \\n or \\t)";
+			}
+			buf[blen++] = (char)c;
+		}
+		s++;
+	}
+	*sp = s;
+	*blenp = blen;
+	return NULL;
+}
+
+/*
+ * Splits line into words at unquoted blanks; a word may mix bare and
+ * quoted pieces (from="A B <a@b>").  A "#" at the start of a word begins
+ * a comment.  Returns NULL or why the line is bad.
+ */
+static const char *
+words_split(const char *line, struct words *w)
+{
+	const char *s = line, *why = NULL;
+	char *buf;
+	size_t blen, start;
+	long eq;
+
+	buf = xmalloc(strlen(line) + 1);
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			break;
+		start = (size_t)(s - line);
+		if ((why = word_read(&s, buf, &blen, &eq)) != NULL)
+			break;
+		words_push(w, buf, blen, start, eq);
+		w->end = (size_t)(s - line);
+	}
+	freezero(buf, strlen(line) + 1);
+	return why;
+}
+
+/* Formats "FILE:LINE: " plus the text into p->f; returns -1. */
+static int __attribute__((format(printf, 2, 3)))
+parse_error(struct parse *p, const char *fmt, ...)
+{
+	char what[FAILURE_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return failure_set(p->f, F_CONFIG, "%s:%d: %s", p->path, p->line,
+	    what);
+}
+
+/* A word quoted back safely (strvis'd, cut). */
+static const char *
+echo(char *buf, size_t bufsz, const char *word)
+{
+	return log_vis(buf, bufsz, word, strlen(word));
+}
+
+static struct config_scope *
+parse_scope(struct parse *p)
+{
+	if (p->account == -1)
+		return &p->cfg->top;
+	return &p->cfg->accounts[p->account];
+}
+
+static struct config_var *
+scope_find(const struct config_scope *sc, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nvars; i++)
+		if (strcmp(sc->vars[i].key, key) == 0)
+			return &sc->vars[i];
+	return NULL;
+}
+
+/* Sets (or with value NULL, unsets) key in sc; takes value. */
+static void
+scope_set(struct config_scope *sc, const char *key, char *value,
+    const char *file, int line)
+{
+	struct config_var *v;
+
+	if ((v = scope_find(sc, key)) == NULL) {
+		sc->vars = xreallocarray(sc->vars, sc->nvars + 1,
+		    sizeof(*sc->vars));
+		v = &sc->vars[sc->nvars++];
+		v->key = xstrdup(key);
+	} else {
+		if (v->value != NULL)
+			freezero(v->value, strlen(v->value) + 1);
+		free(v->file);
+	}
+	v->value = value;
+	v->file = xstrdup(file);
+	v->line = line;
+}
+
+static int
+is_key_word(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '-' && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* The key named by word, or NULL with the error filled in. */
+static const struct key *
+parse_key(struct parse *p, const char *word)
+{
+	const struct key *k;
+	char e[ECHO_MAX];
+
+	if ((k = key_find(word)) != NULL)
+		return k;
+	if (!is_key_word(word))
+		parse_error(p, "unexpected \"%s\" (quote values that contain "
+		    "white space)", echo(e, sizeof(e), word));
+	else
+		parse_error(p, "unknown key \"%s\"", echo(e, sizeof(e), word));
+	return NULL;
+}
+
+/* set key=value | set key (a yes/no key) ... */
+static int
+kw_set(struct parse *p, struct words *w, const char *line)
+{
+	const struct key *k;
+	const char *why;
+	char *word, *value;
+	size_t i;
+
+	(void)line;
+	if (w->n < 2)
+		return parse_error(p, "set needs a key: set key=value");
+	for (i = 1; i < w->n; i++) {
+		word = w->v[i];
+		value = NULL;
+		if (w->eq[i] >= 0) {
+			word[w->eq[i]] = '\0';
+			value = word + w->eq[i] + 1;
+		}
+		if ((k = parse_key(p, word)) == NULL)
+			return -1;
+		if (value == NULL) {
+			if (k->type != KT_BOOL)
+				return parse_error(p, "%s needs a value",
+				    k->name);
+			value = "yes";
+		}
+		if (*value == '\0')
+			return parse_error(p, "empty value for %s "
+			    "(use unset to clear it)", k->name);
+		value = xstrdup(value);
+		if ((why = k->valid(&value)) != NULL) {
+			freezero(value, strlen(value) + 1);
+			return parse_error(p, "bad value for %s: %s", k->name,
+			    why);
+		}
+		if (strcmp(k->name, "smtp-password") == 0)
+			p->holds_password = 1;
+		scope_set(parse_scope(p), k->name, value, p->path, p->line);
+	}
+	return 0;
+}
+
+/* unset key ... */
+static int
+kw_unset(struct parse *p, struct words *w, const char *line)
+{
+	const struct key *k;
+	size_t i;
+
+	(void)line;
+	if (w->n < 2)
+		return parse_error(p, "unset needs a key");
+	for (i = 1; i < w->n; i++) {
+		if (w->eq[i] >= 0)
+			return parse_error(p, "unset takes key names only");
+		if ((k = parse_key(p, w->v[i])) == NULL)
+			return -1;
+		scope_set(parse_scope(p), k->name, NULL, p->path, p->line);
+	}
+	return 0;
+}
+
+/* alias name addr[, addr...] — the list is kept as written. */
+static int
+kw_alias(struct parse *p, struct words *w, const char *line)
+{
+	struct config *cfg = p->cfg;
+	struct config_alias *a = NULL;
+	char *addrs;
+	size_t i;
+
+	if (w->n < 3)
+		return parse_error(p, "alias needs a name and an address");
+	addrs = xstrndup(line + w->off[2], w->end - w->off[2]);
+	if (has_control(addrs)) {
+		free(addrs);
+		return parse_error(p, "control characters in alias");
+	}
+	for (i = 0; i < cfg->naliases; i++)
+		if (strcmp(cfg->aliases[i].name, w->v[1]) == 0)
+			a = &cfg->aliases[i];
+	if (a == NULL) {
+		cfg->aliases = xreallocarray(cfg->aliases, cfg->naliases + 1,
+		    sizeof(*cfg->aliases));
+		a = &cfg->aliases[cfg->naliases++];
+		a->name = xstrdup(w->v[1]);
+	} else
+		free(a->addrs);
+	a->addrs = addrs;
+	return 0;
+}
+
+/* account NAME { */
+static int
+kw_account(struct parse *p, struct words *w, const char *line)
+{
+	struct config *cfg = p->cfg;
+	char e[ECHO_MAX];
+	size_t i;
+
+	(void)line;
+	if (p->account != -1) {
+		return parse_error(p, "nested account block (account "
+		    "\"%s\" opened at line %d is not closed)",
+		    echo(e, sizeof(e), cfg->accounts[p->account].name),
+		    p->account_line);
+	}
+	if (w->n == 1 || (w->n == 2 && strcmp(w->v[1], "{") == 0))
+		return parse_error(p, "account needs a name: account NAME {");
+	if (w->n != 3 || strcmp(w->v[2], "{") != 0)
+		return parse_error(p, "expected \"account %s {\"",
+		    echo(e, sizeof(e), w->v[1]));
+	if (has_control(w->v[1]) || strpbrk(w->v[1], " \t") != NULL)
+		return parse_error(p, "bad account name");
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, w->v[1]) == 0)
+			break;
+	if (i == cfg->naccounts) {
+		cfg->accounts = xreallocarray(cfg->accounts,
+		    cfg->naccounts + 1, sizeof(*cfg->accounts));
+		memset(&cfg->accounts[i], 0, sizeof(cfg->accounts[i]));
+		cfg->accounts[i].name = xstrdup(w->v[1]);
+		cfg->naccounts++;
+	}
+	p->account = (long)i;
+	p->account_line = p->line;
+	return 0;
+}
+
+/* } */
+static int
+kw_close(struct parse *p, struct words *w, const char *line)
+{
+	(void)line;
+	if (p->account == -1)
+		return parse_error(p, "} without an account block");
+	if (w->n != 1)
+		return parse_error(p, "unexpected text after }");
+	p->account = -1;
+	return 0;
+}
+
+static int
+parse_line(struct parse *p, const char *line)
+{
+	struct words w;
+	const char *why;
+	char e[ECHO_MAX];
+	size_t i;
+	int r = -1;
+
+	memset(&w, 0, sizeof(w));
+	if ((why = words_split(line, &w)) != NULL) {
+		parse_error(p, "%s", why);
+		goto out;
+	}
+	if (w.n == 0) {
+		r = 0;
+		goto out;
+	}
+	for (i = 0; i < NKEYWORDS; i++)
+		if (strcmp(keywords[i].name, w.v[0]) == 0)
+			break;
+	if (i == NKEYWORDS) {
+		parse_error(p, "unknown command \"%s\" (expected set, unset, "
+		    "alias, account or })", echo(e, sizeof(e), w.v[0]));
+		goto out;
+	}
+	r = keywords[i].fn(p, &w, line);
+out:
+	/* Words may hold a password: wipe them. */
+	for (i = 0; i < w.n; i++)
+		explicit_bzero(w.v[i], strlen(w.v[i]));
+	words_free(&w);
+	return r;
+}
+
+/* Refuses a password-holding file that others can read or own. */
+static int
+check_secure(const char *path, const struct stat *st, struct failure *f)
+{
+	if (st->st_mode & (S_IRGRP | S_IROTH))
+		return failure_set(f, F_CONFIG, "%s: holds smtp-password but "
+		    "is readable by others; run chmod 600 %s", path, path);
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return failure_set(f, F_CONFIG, "%s: holds smtp-password but "
+		    "belongs to another user", path);
+	return 0;
+}
+
+int
+config_load_file(struct config *cfg, const char *path, struct failure *f)
+{
+	struct parse p;
+	struct stat st;
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int r = -1;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return failure_set(f, F_CONFIG, "%s: %s", path,
+		    strerror(errno));
+	if (fstat(fileno(fp), &st) == -1) {
+		failure_set(f, F_CONFIG, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		failure_set(f, F_CONFIG, "%s: not a regular file", path);
+		goto out;
+	}
+	memset(&p, 0, sizeof(p));
+	p.cfg = cfg;
+	p.path = path;
+	p.account = -1;
+	p.f = f;
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		p.line++;
+		if ((size_t)len > CONFIG_LINE_MAX) {
+			parse_error(&p, "line too long");
+			goto out;
+		}
+		if (strlen(line) != (size_t)len) {
+			parse_error(&p, "NUL byte in line");
+			goto out;
+		}
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (parse_line(&p, line) == -1)
+			goto out;
+	}
+	if (ferror(fp)) {
+		failure_set(f, F_CONFIG, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (p.account != -1) {
+		char e[ECHO_MAX];
+
+		p.line = p.account_line;
+		parse_error(&p, "account \"%s\" is not closed with }",
+		    echo(e, sizeof(e), cfg->accounts[p.account].name));
+		goto out;
+	}
+	if (p.holds_password && check_secure(path, &st, f) == -1)
+		goto out;
+	r = 0;
+out:
+	if (line != NULL)
+		freezero(line, cap);
+	fclose(fp);
+	return r;
+}
+
+/* Opens path when it exists: 1 read, 0 absent, -1 failed. */
+static int
+load_if_exists(struct config *cfg, const char *path, struct failure *f)
+{
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return 0;
+	if (config_load_file(cfg, path, f) == -1)
+		return -1;
+	return 1;
+}
+
+static const char *
+home_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home != NULL && *home != '\0')
+		return home;
+	if ((pw = getpwuid(getuid())) != NULL)
+		return pw->pw_dir;
+	return NULL;
+}
+
+/* The user files in lookup order after -C. */
+static int
+load_user(struct config *cfg, struct failure *f)
+{
+	const char *env, *home = home_dir();
+	char *path;
+	int r;
+
+	if ((env = getenv("OUTBOXRC")) != NULL && *env != '\0') {
+		if ((r = load_if_exists(cfg, env, f)) != 0) {
+			if (r == 1)
+				cfg->user_file = xstrdup(env);
+			return r;
+		}
+	}
+	env = getenv("XDG_CONFIG_HOME");
+	if (env != NULL && *env == '/')
+		path = xasprintf("%s/outbox/outboxrc", env);
+	else if (home != NULL)
+		path = xasprintf("%s/.config/outbox/outboxrc", home);
+	else
+		path = NULL;
+	if (path != NULL) {
+		if ((r = load_if_exists(cfg, path, f)) != 0) {
+			if (r == 1)
+				cfg->user_file = path;
+			else
+				free(path);
+			return r;
+		}
+		free(path);
+	}
+	if (home == NULL)
+		return 0;
+	path = xasprintf("%s/.outboxrc", home);
+	if ((r = load_if_exists(cfg, path, f)) == 1)
+		cfg->user_file = path;
+	else
+		free(path);
+	return r;
+}
+
+int
+config_load(struct config *cfg, const char *explicit_path, int skip_system,
+    struct failure *f)
+{
+	const char *sys;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!skip_system) {
+		sys = getenv("OUTBOX_SYSTEM_RC");
+		if (sys == NULL || *sys == '\0')
+			sys = SYSTEM_RC;
+		if (load_if_exists(cfg, sys, f) == -1)
+			goto fail;
+	}
+	if (explicit_path != NULL) {
+		if (config_load_file(cfg, explicit_path, f) == -1)
+			goto fail;
+		cfg->user_file = xstrdup(explicit_path);
+	} else if (load_user(cfg, f) == -1)
+		goto fail;
+	return 0;
+fail:
+	config_free(cfg);
+	return -1;
+}
+
+static void
+scope_free(struct config_scope *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nvars; i++) {
+		free(sc->vars[i].key);
+		if (sc->vars[i].value != NULL)
+			freezero(sc->vars[i].value,
+			    strlen(sc->vars[i].value) + 1);
+		free(sc->vars[i].file);
+	}
+	free(sc->vars);
+	free(sc->name);
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	scope_free(&cfg->top);
+	for (i = 0; i < cfg->naccounts; i++)
+		scope_free(&cfg->accounts[i]);
+	free(cfg->accounts);
+	for (i = 0; i < cfg->naliases; i++) {
+		free(cfg->aliases[i].name);
+		free(cfg->aliases[i].addrs);
+	}
+	free(cfg->aliases);
+	free(cfg->user_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct config_scope *
+config_account(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, name) == 0)
+			return &cfg->accounts[i];
+	return NULL;
+}
+
+/* The variable behind key for account, with the top level beneath. */
+static const struct config_var *
+config_var(const struct config *cfg, const char *account, const char *key)
+{
+	const struct config_scope *sc;
+	const struct config_var *v;
+
+	if ((sc = config_account(cfg, account)) != NULL &&
+	    (v = scope_find(sc, key)) != NULL)
+		return v;
+	return scope_find(&cfg->top, key);
+}
+
+const char *
+config_get(const struct config *cfg, const char *account, const char *key)
+{
+	const struct config_var *v = config_var(cfg, account, key);
+
+	return v != NULL ? v->value : NULL;
+}
+
+const char *
+config_alias(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->naliases; i++)
+		if (strcmp(cfg->aliases[i].name, name) == 0)
+			return cfg->aliases[i].addrs;
+	return NULL;
+}
+
+/* The addr-spec of "Name <addr>" or of a bare address, into buf. */
+static const char *
+addr_spec(char *buf, size_t bufsz, const char *s)
+{
+	const char *lt, *gt;
+	size_t len;
+
+	if ((lt = strrchr(s, '<')) != NULL && (gt = strchr(lt, '>')) != NULL) {
+		s = lt + 1;
+		len = (size_t)(gt - s);
+	} else {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		len = strcspn(s, " \t");
+	}
+	if (len >= bufsz)
+		len = bufsz - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+const char *
+config_account_for_from(const struct config *cfg, const char *addr)
+{
+	char want[512], have[512];
+	const char *from, *wdom, *hdom;
+	size_t i;
+
+	if (addr == NULL)
+		return NULL;
+	addr_spec(want, sizeof(want), addr);
+	for (i = 0; i < cfg->naccounts; i++) {
+		from = config_get(cfg, cfg->accounts[i].name, "from");
+		if (from != NULL && strcasecmp(addr_spec(have, sizeof(have),
+		    from), want) == 0)
+			return cfg->accounts[i].name;
+	}
+	if ((wdom = strrchr(want, '@')) == NULL)
+		return NULL;
+	for (i = 0; i < cfg->naccounts; i++) {
+		/* Only an account's own from, not one inherited. */
+		const struct config_var *v = scope_find(&cfg->accounts[i],
+		    "from");
+
+		if (v == NULL || v->value == NULL)
+			continue;
+		addr_spec(have, sizeof(have), v->value);
+		if ((hdom = strrchr(have, '@')) != NULL &&
+		    strcasecmp(hdom, wdom) == 0)
+			return cfg->accounts[i].name;
+	}
+	return NULL;
+}
+
+const char *
+config_security_name(enum config_security sec)
+{
+	if ((size_t)sec >= NSECURITY)
+		return "?";
+	return security_names[sec];
+}
+
+const char *
+config_auth_name(enum config_auth auth)
+{
+	if ((size_t)auth >= NAUTH)
+		return "?";
+	return auth_names[auth];
+}
+
+/* An error about a configured value, placed at its file:line. */
+static int
+settings_error(struct failure *f, const struct config_var *v,
+    const char *why)
+{
+	return failure_set(f, F_CONFIG, "%s:%d: bad value for %s: %s",
+	    v->file, v->line, v->key, why);
+}
+
+/* smtp= into host, port, user and the scheme's security. */
+static int
+settings_url(const struct config *cfg, const char *account,
+    struct settings *s, int *implicit_tls, struct failure *f)
+{
+	const struct config_var *v = config_var(cfg, account, "smtp");
+	const char *why;
+	struct url u;
+
+	if (v == NULL || v->value == NULL)
+		return 0;
+	if ((why = url_parse(v->value, &u)) != NULL) {
+		explicit_bzero(&u, sizeof(u));
+		return settings_error(f, v, why);
+	}
+	strlcpy(s->host_buf, u.host, sizeof(s->host_buf));
+	s->host = s->host_buf;
+	if (u.port[0] != '\0')
+		strlcpy(s->port, u.port, sizeof(s->port));
+	else if (u.scheme == URL_SMTPS)
+		strlcpy(s->port, CONFIG_PORT_SUBMISSIONS, sizeof(s->port));
+	if (u.user[0] != '\0') {
+		/* A user in the URL wins over smtp-user. */
+		strlcpy(s->user_buf, u.user, sizeof(s->user_buf));
+		s->user = s->user_buf;
+	}
+	*implicit_tls = u.scheme == URL_SMTPS;
+	explicit_bzero(&u, sizeof(u));
+	return 0;
+}
+
+int
+config_settings(const struct config *cfg, const char *account,
+    struct settings *s, struct failure *f)
+{
+	const struct config_var *v;
+	const char *errstr;
+	int implicit_tls = 0, i;
+
+	memset(s, 0, sizeof(*s));
+	if (account != NULL && config_account(cfg, account) == NULL)
+		return failure_set(f, F_CONFIG, "no account named \"%s\"%s%s",
+		    account, cfg->user_file ? " in " : "",
+		    cfg->user_file ? cfg->user_file : "");
+	s->account = account;
+	strlcpy(s->port, CONFIG_PORT_SUBMISSION, sizeof(s->port));
+	s->from = config_get(cfg, account, "from");
+	s->user = config_get(cfg, account, "smtp-user");
+	if (settings_url(cfg, account, s, &implicit_tls, f) == -1)
+		return -1;
+	/* An explicit smtp-security wins; else port 465 means TLS. */
+	s->security = implicit_tls || strcmp(s->port,
+	    CONFIG_PORT_SUBMISSIONS) == 0 ? SEC_TLS : SEC_STARTTLS;
+	v = config_var(cfg, account, "smtp-security");
+	if (v != NULL && v->value != NULL) {
+		if ((i = name_index(security_names, NSECURITY, v->value)) == -1)
+			return settings_error(f, v, "unknown security");
+		s->security = (enum config_security)i;
+	}
+	s->auth = AUTH_AUTO;
+	v = config_var(cfg, account, "smtp-auth");
+	if (v != NULL && v->value != NULL) {
+		if ((i = name_index(auth_names, NAUTH, v->value)) == -1)
+			return settings_error(f, v, "unknown mechanism");
+		s->auth = (enum config_auth)i;
+	}
+	s->timeout = CONFIG_TIMEOUT_DEFAULT;
+	v = config_var(cfg, account, "timeout");
+	if (v != NULL && v->value != NULL) {
+		s->timeout = (int)strtonum(v->value, TIMEOUT_MIN, TIMEOUT_MAX,
+		    &errstr);
+		if (errstr != NULL)
+			return settings_error(f, v, "not a number from 1 to "
+			    "3600");
+	}
+	s->queue_on_failure = 1;
+	v = config_var(cfg, account, "queue-on-failure");
+	if (v != NULL && v->value != NULL)
+		s->queue_on_failure = strcmp(v->value, "no") != 0;
+	s->password = config_get(cfg, account, "smtp-password");
+	s->password_cmd = config_get(cfg, account, "smtp-password-cmd");
+	s->ca_file = config_get(cfg, account, "tls-ca-file");
+	s->fingerprint = config_get(cfg, account, "tls-fingerprint");
+	s->hostname = config_get(cfg, account, "hostname");
+	s->default_domain = config_get(cfg, account, "default-domain");
+	return 0;
+}
+
+void
+config_log_settings(const struct settings *s)
+{
+#define STR(x) ((x) != NULL ? (x) : "(unset)")
+	log_debug("account = %s", STR(s->account));
+	log_debug("from = %s", STR(s->from));
+	log_debug("smtp host = %s, port = %s", STR(s->host), s->port);
+	log_debug("smtp-security = %s", config_security_name(s->security));
+	log_debug("smtp-auth = %s", config_auth_name(s->auth));
+	log_debug("smtp-user = %s", STR(s->user));
+	log_debug("smtp-password = %s", s->password != NULL ? "********" :
+	    "(unset)");
+	log_debug("smtp-password-cmd = %s", STR(s->password_cmd));
+	log_debug("tls-ca-file = %s", STR(s->ca_file));
+	log_debug("tls-fingerprint = %s", STR(s->fingerprint));
+	log_debug("hostname = %s", STR(s->hostname));
+	log_debug("timeout = %d", s->timeout);
+	log_debug("queue-on-failure = %s", s->queue_on_failure ? "yes" : "no");
+	log_debug("default-domain = %s", STR(s->default_domain));
+#undef STR
+}

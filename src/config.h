@@ -54,10 +54,17 @@ struct config {
  */
 int config_load(struct config *cfg, const char *explicit_path, int skip_system,
     struct failure *f);
+/* (config_load zeroes cfg first; on failure cfg is already freed.) */
 
-/* Parses one file into cfg (used by config_load and the unit tests). */
+/*
+ * Parses one file into cfg (used by config_load and the unit tests),
+ * adding to what is there: cfg must be zeroed before the first call.
+ * On failure cfg holds a partial result; config_free() it.  Fails with
+ * F_CONFIG only.
+ */
 int config_load_file(struct config *cfg, const char *path, struct failure *f);
 
+/* Frees everything in cfg and zeroes it; calling it twice is fine. */
 void config_free(struct config *cfg);
 
 /*
@@ -118,8 +125,14 @@ struct settings {
 	const char *fingerprint;	/* "sha256:AB:CD..." */
 	const char *hostname;	/* EHLO name, NULL: this machine's */
 	int timeout;		/* seconds */
-	int queue_on_failure;
+	int queue_on_failure;	/* default: yes (never lose a message) */
 	const char *default_domain;
+	/*
+	 * Storage for host and a user taken from the smtp URL: host and
+	 * user may point here, so they are valid as long as this struct.
+	 */
+	char host_buf[256];
+	char user_buf[256];
 };
 
 /*
@@ -132,5 +145,11 @@ int config_settings(const struct config *cfg, const char *account,
 /* Names for messages and the debug dump. */
 const char *config_security_name(enum config_security);
 const char *config_auth_name(enum config_auth);
+
+/*
+ * Logs s with log_debug(), one "key = value" line each, the password
+ * masked.  For -vv.
+ */
+void config_log_settings(const struct settings *s);
 
 #endif
