@@ -1,1 +1,140 @@
+/*
+ * spool.c — the composed message on disk: an unlinked temporary file, and
+ * appending to dead.letter in mbox form (mboxrd quoting: a line matching
+ * ">*From " gets one more ">", so the quoting can be undone).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "spool.h"
+#include "xmalloc.h"
+
+FILE *
+spool_temp(struct failure *f)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	FILE *fp;
+	int fd, n;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	n = snprintf(path, sizeof(path), "%s/outbox.XXXXXX", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return failure_set(f, F_CANTCREAT, "TMPDIR too long"), NULL;
+	if ((fd = mkstemp(path)) == -1)
+		return failure_set(f, F_CANTCREAT, "%s: %s", path,
+		    strerror(errno)), NULL;
+	/* Unlinked at once: nothing is left behind, whatever happens. */
+	if (unlink(path) == -1 || (fp = fdopen(fd, "w+")) == NULL) {
+		failure_set(f, F_CANTCREAT, "%s: %s", path, strerror(errno));
+		unlink(path);
+		close(fd);
+		return NULL;
+	}
+	return fp;
+}
+
+/* The mbox separator date, ctime(3) form, C locale whatever the locale. */
+static void
+spool_mbox_date(char *buf, size_t sz)
+{
+	static const char days[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char months[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
+	struct tm tm;
+	time_t t = time(NULL);
+
+	if (localtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	snprintf(buf, sz, "%.3s %.3s %2d %02d:%02d:%02d %d",
+	    days[tm.tm_wday % 7], months[tm.tm_mon % 12], tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+}
+
+/* 1 when line (len bytes) matches ">*From ". */
+static int
+spool_is_from(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && line[i] == '>')
+		i++;
+	return len - i >= 5 && memcmp(line + i, "From ", 5) == 0;
+}
+
+int
+spool_dead_letter(const char *path, FILE *msg, const char *sender,
+    struct failure *f)
+{
+	char date[128], *line = NULL;
+	size_t cap = 0, len;
+	ssize_t n;
+	FILE *out;
+	int fd, r = 0, last_nl = 1;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return failure_set(f, F_CANTCREAT, "%s: %s", path,
+		    strerror(errno));
+	if ((out = fdopen(fd, "a")) == NULL) {
+		close(fd);
+		return failure_set(f, F_CANTCREAT, "%s: %s", path,
+		    strerror(errno));
+	}
+	if (fseeko(msg, 0, SEEK_SET) == -1) {
+		fclose(out);
+		return failure_set(f, F_IO, "dead.letter: cannot rewind: %s",
+		    strerror(errno));
+	}
+	spool_mbox_date(date, sizeof(date));
+	if (sender == NULL || *sender == '\0' || strpbrk(sender, " \t\r\n"))
+		sender = "MAILER-DAEMON";
+	if (fprintf(out, "From %s %s\n", sender, date) < 0)
+		r = -1;
+	while (r == 0 && (n = getline(&line, &cap, msg)) > 0) {
+		len = (size_t)n;
+		/* LF inside the mbox: CRLF from the wire form becomes LF. */
+		if (len >= 2 && line[len - 2] == '\r' && line[len - 1] == '\n') {
+			line[len - 2] = '\n';
+			len--;
+		}
+		if (spool_is_from(line, len) && fputc('>', out) == EOF)
+			r = -1;
+		if (r == 0 && fwrite(line, 1, len, out) != len)
+			r = -1;
+		last_nl = line[len - 1] == '\n';
+	}
+	free(line);
+	if (r == 0 && ferror(msg)) {
+		fclose(out);
+		return failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+	}
+	if (r == 0 && !last_nl && fputc('\n', out) == EOF)
+		r = -1;
+	if (r == 0 && fputc('\n', out) == EOF)
+		r = -1;
+	if (r == 0 && fflush(out) == EOF)
+		r = -1;
+	if (r == 0 && fsync(fileno(out)) == -1)
+		r = -1;
+	if (r == -1) {
+		failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+		fclose(out);
+		return -1;
+	}
+	if (fclose(out) == EOF)
+		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+	return 0;
+}
