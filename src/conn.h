@@ -1,4 +1,88 @@
-/* conn.h — placeholder; its owner writes the contract. */
+/*
+ * conn.h — struct conn: one connection to a server, plain or TLS, with a
+ * buffered, capped line reader and a coalescing writer.
+ *
+ * A reply is due within the connection's time-out after the last byte of
+ * what the client sent (or after the connect, for the greeting), however
+ * slowly it trickles in; writes are gathered into
+ * CONN_WBUF_MAX-byte blocks so a pipelined command group, or 16 KiB of
+ * message, leaves in one write(2) and, under TLS, one record.
+ */
 #ifndef OUTBOX_CONN_H
 #define OUTBOX_CONN_H
+
+#include <stddef.h>
+
+#include "failure.h"
+
+/* RFC 5321 4.5.3.1.5 allows 512 octets per reply line; allow twice. */
+#define CONN_LINE_MAX 1024
+/* One TLS record's payload (RFC 8446 5.1): the unit writes are gathered to. */
+#define CONN_WBUF_MAX 16384
+
+struct conn;
+
+struct conn_tls_params {
+	const char *servername;		/* SNI and host-name verification */
+	const char *ca_file;		/* NULL: the system store */
+	const char *fingerprint;	/* "sha256:.." of the SPKI, or NULL */
+};
+
+/*
+ * Resolves host (IPv4 and IPv6) and connects to each address in order
+ * until one answers, each within timeout seconds (<= 0: no limit); sets
+ * TCP_NODELAY.  An IPv6 literal is given without brackets.  Fails with
+ * F_NOHOST (name does not exist), F_TEMP (temporary DNS failure, refused,
+ * unreachable, timed out: text names host:port and the reason), F_CONFIG
+ * (unknown port), F_OS (socket creation).
+ */
+struct conn *conn_open(const char *host, const char *port, int timeout,
+    struct failure *f);
+
+/*
+ * Wraps an already-connected descriptor (tests use socketpair(2)); the
+ * conn owns fd from then on and conn_close() closes it.
+ */
+struct conn *conn_fdopen(int fd, int timeout);
+
+/* Changes the time-out (seconds) and restarts the wait for a reply. */
+void conn_set_timeout(struct conn *c, int timeout);
+
+/*
+ * Starts TLS on the connection: TLS 1.2 at least, certificate and host
+ * name verified (or the SPKI SHA-256 fingerprint pinned, when given),
+ * SNI sent.  Fails with F_PROTO when unread bytes are already buffered
+ * (data injected before the handshake: RFC 3207 section 6 / curl test980),
+ * F_TLS with OpenSSL's reason and the verify result for a verification
+ * failure, F_TEMP when the peer went away during the handshake, F_CONFIG
+ * for a CA file that cannot be loaded or a malformed fingerprint.
+ */
+int conn_starttls(struct conn *c, const struct conn_tls_params *p,
+    struct failure *f);
+
+/* 1 once TLS is up. */
+int conn_is_tls(const struct conn *c);
+
+/* Bytes received and buffered but not yet returned by conn_getline(). */
+size_t conn_pending(const struct conn *c);
+
+/*
+ * The next line, without its CRLF (a bare LF also ends it), in *line with
+ * its length in *len; NUL-terminated; valid until the next call on c.
+ * Fails with F_PROTO
+ * for a line over CONN_LINE_MAX, F_TEMP for a time-out ("timed out after
+ * N s") or a closed connection ("connection closed by server").
+ */
+int conn_getline(struct conn *c, const char **line, size_t *len,
+    struct failure *f);
+
+/* Queues bytes; sends whenever CONN_WBUF_MAX is reached.  F_TEMP/F_IO. */
+int conn_write(struct conn *c, const void *buf, size_t len, struct failure *f);
+
+/* Sends everything queued.  F_TEMP on a time-out or a lost connection. */
+int conn_flush(struct conn *c, struct failure *f);
+
+/* Sends close_notify when TLS is up, closes, frees.  NULL is fine. */
+void conn_close(struct conn *c);
+
 #endif

@@ -1,4 +1,60 @@
-/* net.h — placeholder; its owner writes the contract. */
+/*
+ * net.h — resolve a host, connect with a time-out, and plain socket I/O
+ * on a non-blocking descriptor, each wait bounded by a deadline (poll),
+ * so a server that trickles bytes cannot stretch a wait.  Only conn.c and
+ * tls.c use this module.
+ */
 #ifndef OUTBOX_NET_H
 #define OUTBOX_NET_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "failure.h"
+
+/* Returned by net_read()/net_write()/net_wait() when the deadline passed. */
+#define NET_TIMEOUT (-2)
+
+/*
+ * Resolves host (AF_UNSPEC) and tries every address in order, each
+ * connect bounded by timeout seconds (<= 0: no limit).  Returns a
+ * non-blocking descriptor with TCP_NODELAY set, or -1.  Text begins "connect: ".  F_NOHOST (name not found), F_TEMP
+ * (temporary DNS failure, refused, unreachable, timed out), F_CONFIG
+ * (unknown port), F_OS (socket creation).
+ */
+int net_connect(const char *host, const char *port, int timeout,
+    struct failure *f);
+
+/*
+ * A deadline timeout seconds from now on the monotonic clock, in ms; 0
+ * (no deadline) when timeout <= 0.
+ */
+long net_deadline(int timeout);
+
+/*
+ * Waits until fd is ready for events (POLLIN/POLLOUT) or the deadline
+ * (0: none) passes.  Returns 1, NET_TIMEOUT, or -1 with errno set.
+ */
+int net_wait(int fd, short events, long deadline);
+
+/*
+ * One successful recv(2), waiting for data until deadline.  Returns the
+ * byte count, 0 at end of file, NET_TIMEOUT, or -1 with f filled (F_TEMP
+ * for a reset connection, F_IO otherwise).
+ */
+ssize_t net_read(int fd, void *buf, size_t len, long deadline,
+    struct failure *f);
+
+/*
+ * Sends all len bytes by deadline (MSG_NOSIGNAL: a closed peer is an
+ * error, not a signal).  Returns 0, NET_TIMEOUT, or -1 with f filled
+ * (F_TEMP for a lost connection, F_IO otherwise).
+ */
+int net_write(int fd, const void *buf, size_t len, long deadline,
+    struct failure *f);
+
+/* 1 when received bytes wait unread in the kernel (end of file: 0). */
+int net_data_waiting(int fd);
+
 #endif

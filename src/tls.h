@@ -1,4 +1,59 @@
-/* tls.h — placeholder; its owner writes the contract. */
+/*
+ * tls.h — a TLS client session over a connected, non-blocking socket
+ * (OpenSSL 3); every wait is bounded by a deadline (net_wait()).  Only
+ * conn.c uses this module.
+ *
+ * RFCs: 8446/5246 (TLS 1.3/1.2), 6125 (host-name checks, done by
+ * OpenSSL), 6066 section 3 (SNI), 8314 and 3207 (mail over TLS).
+ */
 #ifndef OUTBOX_TLS_H
 #define OUTBOX_TLS_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "failure.h"
+
+/* Returned by tls_read()/tls_write() when the deadline passed. */
+#define TLS_TIMEOUT (-2)
+
+struct tls;
+
+/*
+ * Runs the client handshake on fd: TLS 1.2 at least, SNI for servername
+ * (not for an IP literal), the chain verified against ca_file (NULL: the
+ * system store) and the name checked, or, when fingerprint is given, the
+ * SHA-256 of the server's SubjectPublicKeyInfo compared with it instead.
+ * The whole handshake must finish within timeout seconds.
+ * Returns a session the caller frees with tls_close(), or NULL: F_TLS
+ * (verification, pin mismatch, handshake refused), F_TEMP (peer went
+ * away, time-out), F_CONFIG (unreadable CA file, malformed fingerprint),
+ * F_OS (OpenSSL allocation).
+ */
+struct tls *tls_start(int fd, const char *servername, const char *ca_file,
+    const char *fingerprint, int timeout, struct failure *f);
+
+/*
+ * Reads up to len decrypted bytes, waiting until deadline (net_deadline();
+ * 0: none).  Returns the count, 0 when the peer
+ * closed (close_notify or plain end of file), TLS_TIMEOUT, or -1 with f
+ * filled (F_TEMP for a reset, F_TLS for a TLS-level error).
+ */
+ssize_t tls_read(struct tls *t, void *buf, size_t len, long deadline,
+    struct failure *f);
+
+/*
+ * Writes all len bytes (one record for up to 16 KiB) by deadline.  Returns 0,
+ * TLS_TIMEOUT, or -1 with f filled (F_TEMP lost connection, F_TLS).
+ */
+int tls_write(struct tls *t, const void *buf, size_t len, long deadline,
+    struct failure *f);
+
+/* Decrypted bytes buffered inside OpenSSL, not yet read. */
+size_t tls_pending(const struct tls *t);
+
+/* Sends close_notify (without waiting for the peer's) and frees t. */
+void tls_close(struct tls *t);
+
 #endif
