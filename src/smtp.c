@@ -1,1 +1,1107 @@
+/*
+ * smtp.c — SMTP submission of one spooled message: RFC 5321 (the
+ * dialogue, replies, time-outs), RFC 3207 (STARTTLS), RFC 8314 (implicit
+ * TLS), RFC 4954 (AUTH with initial response), RFC 2920 (PIPELINING),
+ * RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 2034/3463 (enhanced status
+ * codes).
+ *
+ * One state machine: smtp_run() sends for the current state, reads one
+ * reply and hands it to smtp_on_<state>(), which returns the next state.
+ * A failure judged from a server reply ends with a polite QUIT; an I/O
+ * or protocol failure just drops the connection.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "encode.h"
+#include "log.h"
+#include "sasl.h"
 #include "smtp.h"
+#include "xmalloc.h"
+
+/* Message blocks read from the spool, before the wire form. */
+#define SMTP_READ_BLOCK (64 * 1024)
+/* RFC 5321 4.5.3.1.6: 1000 octets per text line with the CRLF. */
+#define SMTP_LINE_MAX 998
+/* RFC 5321 4.5.3.2.6: wait at least 10 minutes for the final reply. */
+#define SMTP_DATA_TERM_TIMEOUT 600
+/* A reply quoted in a failure text: enough for one server line. */
+#define SMTP_QUOTE_MAX 200
+/* CRAM-MD5 takes one challenge, LOGIN two: more is a confused server. */
+#define SMTP_AUTH_STEPS_MAX 3
+
+enum smtp_state {
+	SMTP_S_GREETING,
+	SMTP_S_EHLO,
+	SMTP_S_HELO,
+	SMTP_S_STARTTLS,
+	SMTP_S_AUTH,
+	SMTP_S_AUTH_STEP,
+	SMTP_S_MAIL,
+	SMTP_S_RCPT,
+	SMTP_S_DATA,
+	SMTP_S_BODY,
+	SMTP_S_QUIT,
+	SMTP_S_DONE,
+	SMTP_S_ABORT,
+	SMTP_S_MAX
+};
+
+static const char *const smtp_state_names[SMTP_S_MAX] = {
+	[SMTP_S_GREETING] = "greeting",
+	[SMTP_S_EHLO] = "EHLO",
+	[SMTP_S_HELO] = "HELO",
+	[SMTP_S_STARTTLS] = "STARTTLS",
+	[SMTP_S_AUTH] = "AUTH",
+	[SMTP_S_AUTH_STEP] = "AUTH-STEP",
+	[SMTP_S_MAIL] = "MAIL",
+	[SMTP_S_RCPT] = "RCPT",
+	[SMTP_S_DATA] = "DATA",
+	[SMTP_S_BODY] = "BODY",
+	[SMTP_S_QUIT] = "QUIT",
+	[SMTP_S_DONE] = "DONE",
+	[SMTP_S_ABORT] = "ABORT",
+};
+
+/* The step named in failure texts, per state. */
+static const char *const smtp_step_names[SMTP_S_MAX] = {
+	[SMTP_S_GREETING] = "greeting",
+	[SMTP_S_EHLO] = "EHLO",
+	[SMTP_S_HELO] = "HELO",
+	[SMTP_S_STARTTLS] = "STARTTLS",
+	[SMTP_S_AUTH] = "AUTH",
+	[SMTP_S_AUTH_STEP] = "AUTH",
+	[SMTP_S_MAIL] = "MAIL FROM",
+	[SMTP_S_RCPT] = "RCPT TO",
+	[SMTP_S_DATA] = "DATA",
+	[SMTP_S_BODY] = "end of data",
+	[SMTP_S_QUIT] = "QUIT",
+	[SMTP_S_DONE] = "done",
+	[SMTP_S_ABORT] = "abort",
+};
+
+/* A recipient's standing in the session. */
+enum smtp_rcpt_state {
+	SMTP_R_PENDING,		/* not yet in a transaction */
+	SMTP_R_TXN,		/* RCPT sent in the current transaction */
+	SMTP_R_OK,		/* accepted in the current transaction */
+	SMTP_R_DEFERRED,	/* 452 after others were accepted */
+	SMTP_R_REFUSED,		/* 4xx or 5xx: final for this session */
+	SMTP_R_DELIVERED
+};
+
+struct smtp_session {
+	enum smtp_state state;
+	const struct smtp_params *p;
+	const struct smtp_envelope *env;
+	FILE *msg;
+	struct smtp_result *r;
+	struct conn *c;
+	struct smtp_ext ext;
+	struct smtp_reply reply;
+	enum smtp_rcpt_state *rst;	/* one per recipient */
+	size_t *txn;			/* indices in this transaction */
+	size_t ntxn;
+	size_t next;			/* next reply within txn[] */
+	size_t ntxn_ok;			/* accepted in this transaction */
+	int pipelined;			/* MAIL..DATA went as one group */
+	int quit_sent;			/* QUIT went with the final dot */
+	int failed;			/* a failure is set; QUIT and end */
+	int ehlo_done;			/* EHLO or HELO answered */
+	int helo;			/* HELO fallback: no extensions */
+	enum config_auth mech;
+	int auth_steps;
+};
+
+static void
+smtp_set_state(struct smtp_session *s, enum smtp_state next)
+{
+	log_debug("smtp: %s -> %s", smtp_state_names[s->state],
+	    smtp_state_names[next]);
+	s->state = next;
+}
+
+/* 1 when a recipient still waits for a transaction (after a 452). */
+static int
+smtp_rcpts_left(const struct smtp_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->env->nrcpts; i++)
+		if (s->rst[i] == SMTP_R_DEFERRED || s->rst[i] == SMTP_R_PENDING)
+			return 1;
+	return 0;
+}
+
+/* Puts "step: " in front of f's text. */
+static int
+smtp_prefix(struct failure *f, const char *step)
+{
+	char tmp[FAILURE_TEXT_MAX];
+	size_t n = strlen(step);
+
+	/* Lower layers may have named the step already ("TLS: ..."). */
+	if (strncmp(f->text, step, n) == 0 && f->text[n] == ':')
+		return -1;
+	/* Truncation is fine: the text is for people. */
+	strlcpy(tmp, f->text, sizeof(tmp));
+	strlcpy(f->text, step, sizeof(f->text));
+	strlcat(f->text, ": ", sizeof(f->text));
+	strlcat(f->text, tmp, sizeof(f->text));
+	return -1;
+}
+
+/* "421 too busy": the code and the first line of rp, made safe. */
+static char *
+smtp_quote(const struct smtp_reply *rp, char *buf, size_t bufsz)
+{
+	char vis[SMTP_QUOTE_MAX];
+	size_t n;
+
+	n = strcspn(rp->text, "\n");
+	log_vis(vis, sizeof(vis), rp->text, n);
+	snprintf(buf, bufsz, "%d%s%s", rp->code, n ? " " : "", vis);
+	return buf;
+}
+
+/* Fails with "step: what (reply)" and marks the session for QUIT. */
+static enum smtp_state
+smtp_fail_reply(struct smtp_session *s, struct failure *f,
+    enum failure_kind kind, const char *what)
+{
+	char q[SMTP_QUOTE_MAX + 8];
+
+	failure_set(f, kind, "%s: %s (%s)", smtp_step_names[s->state], what,
+	    smtp_quote(&s->reply, q, sizeof(q)));
+	s->failed = 1;
+	return kind == F_PROTO ? SMTP_S_ABORT : SMTP_S_QUIT;
+}
+
+/* The usual verdict on a reply that is not the hoped-for one. */
+static enum smtp_state
+smtp_fail_code(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code >= 500)
+		return smtp_fail_reply(s, f, F_PERM, "permanent failure");
+	if (s->reply.code >= 400)
+		return smtp_fail_reply(s, f, F_TEMP, "temporary failure");
+	return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+}
+
+/* A failure already set without a reply to quote: QUIT politely. */
+static enum smtp_state
+smtp_quit_failed(struct smtp_session *s)
+{
+	s->failed = 1;
+	return SMTP_S_QUIT;
+}
+
+/*
+ * Reply parsing
+ */
+
+/* RFC 3463: class.subject.detail, class 2, 4 or 5, 1-3 digits each. */
+static size_t
+smtp_parse_esc(const char *t, size_t len, int code)
+{
+	size_t i = 0, part, n;
+
+	if (len < 5 || t[0] != '0' + code / 100)
+		return 0;
+	i = 1;
+	for (part = 0; part < 2; part++) {
+		if (i >= len || t[i] != '.')
+			return 0;
+		i++;
+		for (n = 0; i < len && isdigit((unsigned char)t[i]) && n < 4;
+		    n++)
+			i++;
+		if (n == 0 || n > 3)
+			return 0;
+	}
+	if (i < len && t[i] != ' ')
+		return 0;
+	return i;
+}
+
+static int
+smtp_garbled(const char *line, size_t len, struct failure *f)
+{
+	char vis[SMTP_QUOTE_MAX];
+
+	log_vis(vis, sizeof(vis), line, len);
+	return failure_set(f, F_PROTO, "garbled reply (%s)", vis);
+}
+
+/* Appends one line's text to rp->text, LF-separated. */
+static void
+smtp_reply_append(struct smtp_reply *rp, const char *t, size_t n)
+{
+	rp->text = xreallocarray(rp->text, rp->len + n + 2, 1);
+	if (rp->nlines > 0)
+		rp->text[rp->len++] = '\n';
+	memcpy(rp->text + rp->len, t, n);
+	rp->len += n;
+	rp->text[rp->len] = '\0';
+	rp->nlines++;
+}
+
+int
+smtp_read_reply(struct conn *c, struct smtp_reply *rp, struct failure *f)
+{
+	const char *line;
+	size_t len, i, total = 0;
+	int code, more;
+
+	memset(rp, 0, sizeof(*rp));
+	do {
+		if (conn_getline(c, &line, &len, f) == -1)
+			goto fail;
+		log_transcript('S', line, len, 0);
+		total += len + 2;
+		if (rp->nlines >= SMTP_REPLY_LINES_MAX ||
+		    total > SMTP_REPLY_SIZE_MAX) {
+			failure_set(f, F_PROTO, "reply too long");
+			goto fail;
+		}
+		if (len < 3 || line[0] < '2' || line[0] > '5' ||
+		    !isdigit((unsigned char)line[1]) ||
+		    !isdigit((unsigned char)line[2]) ||
+		    (len > 3 && line[3] != ' ' && line[3] != '-')) {
+			smtp_garbled(line, len, f);
+			goto fail;
+		}
+		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+		    (line[2] - '0');
+		if (rp->nlines > 0 && code != rp->code) {
+			smtp_garbled(line, len, f);
+			goto fail;
+		}
+		/* Printable text; HT and UTF-8 (RFC 6531) pass, strvis'd. */
+		for (i = 4; i < len; i++) {
+			unsigned char ch = (unsigned char)line[i];
+
+			if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+				smtp_garbled(line, len, f);
+				goto fail;
+			}
+		}
+		rp->code = code;
+		more = len > 3 && line[3] == '-';
+		smtp_reply_append(rp, len > 4 ? line + 4 : "",
+		    len > 4 ? len - 4 : 0);
+		if (rp->nlines == 1 && len > 4) {
+			size_t n = smtp_parse_esc(line + 4, len - 4, code);
+
+			if (n > 0 && n < sizeof(rp->esc)) {
+				memcpy(rp->esc, line + 4, n);
+				rp->esc[n] = '\0';
+			}
+		}
+	} while (more);
+	return 0;
+fail:
+	smtp_reply_free(rp);
+	return -1;
+}
+
+void
+smtp_reply_free(struct smtp_reply *rp)
+{
+	free(rp->text);
+	memset(rp, 0, sizeof(*rp));
+}
+
+static void
+smtp_ehlo_auth(struct smtp_ext *ext, const char *list, size_t n)
+{
+	size_t i, o = strlen(ext->auth);
+
+	for (i = 0; i < n && o + 2 < sizeof(ext->auth); i++) {
+		if (o > 0 && i == 0 && ext->auth[o - 1] != ' ')
+			ext->auth[o++] = ' ';
+		ext->auth[o++] = toupper((unsigned char)list[i]);
+	}
+	ext->auth[o] = '\0';
+}
+
+void
+smtp_ehlo_parse(const struct smtp_reply *rp, struct smtp_ext *ext)
+{
+	static const struct {
+		const char *kw;
+		unsigned int flag;
+	} kws[] = {
+		{ "STARTTLS", SMTP_EXT_STARTTLS },
+		{ "AUTH", SMTP_EXT_AUTH },
+		{ "PIPELINING", SMTP_EXT_PIPELINING },
+		{ "SIZE", SMTP_EXT_SIZE },
+		{ "8BITMIME", SMTP_EXT_8BITMIME },
+		{ "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
+		{ "DSN", SMTP_EXT_DSN },
+		{ "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES },
+	};
+	const char *p, *end, *arg;
+	size_t i, kwlen, arglen;
+
+	memset(ext, 0, sizeof(*ext));
+	if (rp->text == NULL)
+		return;
+	/* The first line greets; extensions follow, one a line. */
+	p = strchr(rp->text, '\n');
+	while (p != NULL) {
+		p++;
+		end = strchr(p, '\n');
+		if (end == NULL)
+			end = p + strlen(p);
+		kwlen = strcspn(p, " =\n");
+		if (p + kwlen > end)
+			kwlen = (size_t)(end - p);
+		arg = p + kwlen;
+		if (arg < end)
+			arg++;
+		arglen = (size_t)(end - arg);
+		for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+			if (strlen(kws[i].kw) != kwlen ||
+			    strncasecmp(p, kws[i].kw, kwlen) != 0)
+				continue;
+			ext->flags |= kws[i].flag;
+			if (kws[i].flag == SMTP_EXT_AUTH)
+				smtp_ehlo_auth(ext, arg, arglen);
+			else if (kws[i].flag == SMTP_EXT_SIZE && arglen > 0 &&
+			    arglen < 20) {
+				char num[20];
+
+				memcpy(num, arg, arglen);
+				num[arglen] = '\0';
+				ext->size = strtonum(num, 0, LLONG_MAX, NULL);
+			}
+		}
+		p = *end == '\0' ? NULL : end;
+	}
+}
+
+/*
+ * Sending
+ */
+
+/* Queues one command line (without CRLF), logged unless secret. */
+static int
+smtp_cmd(struct smtp_session *s, const char *line, struct failure *f)
+{
+	log_transcript('C', line, strlen(line), 0);
+	if (conn_write(s->c, line, strlen(line), f) == -1 ||
+	    conn_write(s->c, "\r\n", 2, f) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Queues "head" + secret + CRLF; the transcript shows only head's AUTH
+ * words.  The secret goes straight from its one buffer to the conn.
+ */
+static int
+smtp_cmd_secret(struct smtp_session *s, const char *head, const char *secret,
+    struct failure *f)
+{
+	char shown[64];
+
+	snprintf(shown, sizeof(shown), "%s*", head);
+	log_transcript('C', shown, strlen(shown), 1);
+	if (conn_write(s->c, head, strlen(head), f) == -1 ||
+	    conn_write(s->c, secret, strlen(secret), f) == -1 ||
+	    conn_write(s->c, "\r\n", 2, f) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+smtp_send_mail_cmd(struct smtp_session *s, struct failure *f)
+{
+	char line[CONN_LINE_MAX];
+	char size[32] = "";
+
+	if ((s->ext.flags & SMTP_EXT_SIZE) && s->env->size > 0)
+		snprintf(size, sizeof(size), " SIZE=%lld",
+		    (long long)s->env->size);
+	if ((size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>%s%s",
+	    s->env->from, size, s->env->eightbit ? " BODY=8BITMIME" : "") >=
+	    sizeof(line))
+		return failure_set(f, F_DATA, "sender address too long");
+	return smtp_cmd(s, line, f);
+}
+
+static int
+smtp_send_rcpt_cmd(struct smtp_session *s, size_t i, struct failure *f)
+{
+	char line[CONN_LINE_MAX];
+
+	if ((size_t)snprintf(line, sizeof(line), "RCPT TO:<%s>",
+	    s->env->rcpts[i]) >= sizeof(line))
+		return failure_set(f, F_DATA, "recipient address too long");
+	return smtp_cmd(s, line, f);
+}
+
+/* Starts a transaction with the recipients not yet tried. */
+static void
+smtp_txn_begin(struct smtp_session *s)
+{
+	size_t i;
+
+	s->ntxn = s->next = s->ntxn_ok = 0;
+	for (i = 0; i < s->env->nrcpts; i++) {
+		if (s->rst[i] == SMTP_R_DEFERRED)
+			s->rst[i] = SMTP_R_PENDING;
+		if (s->rst[i] == SMTP_R_PENDING) {
+			s->rst[i] = SMTP_R_TXN;
+			s->txn[s->ntxn++] = i;
+		}
+	}
+	s->pipelined = (s->ext.flags & SMTP_EXT_PIPELINING) != 0;
+}
+
+static int
+smtp_send_mail(struct smtp_session *s, struct failure *f)
+{
+	size_t i;
+
+	smtp_txn_begin(s);
+	if (smtp_send_mail_cmd(s, f) == -1)
+		return -1;
+	if (s->pipelined) {
+		/* RFC 2920 3.1: the whole group in one write. */
+		for (i = 0; i < s->ntxn; i++)
+			if (smtp_send_rcpt_cmd(s, s->txn[i], f) == -1)
+				return -1;
+		if (smtp_cmd(s, "DATA", f) == -1)
+			return -1;
+	}
+	return conn_flush(s->c, f);
+}
+
+static int
+smtp_send_auth(struct smtp_session *s, struct failure *f)
+{
+	const struct smtp_params *p = s->p;
+	char head[64], *ir = NULL;
+	int rc;
+
+	s->auth_steps = 0;
+	switch (s->mech) {
+	case AUTH_PLAIN:
+		ir = sasl_plain(p->user, p->password);
+		break;
+	case AUTH_LOGIN:
+		ir = sasl_login(p->user);
+		break;
+	case AUTH_CRAM_MD5:
+		/* The server speaks first (RFC 2195). */
+		if (smtp_cmd(s, "AUTH CRAM-MD5", f) == -1)
+			return -1;
+		return conn_flush(s->c, f);
+	default:
+		return failure_set(f, F_INTERNAL, "no mechanism");
+	}
+	if (ir == NULL)
+		return failure_set(f, F_CONFIG, "user name or password too "
+		    "long");
+	snprintf(head, sizeof(head), "AUTH %s ", sasl_name(s->mech));
+	rc = smtp_cmd_secret(s, head, ir, f);
+	freezero(ir, strlen(ir) + 1);
+	if (rc == -1)
+		return -1;
+	return conn_flush(s->c, f);
+}
+
+static int
+smtp_send_auth_step(struct smtp_session *s, struct failure *f)
+{
+	char *resp = NULL;
+	int rc;
+
+	if (s->mech == AUTH_LOGIN)
+		resp = sasl_login(s->p->password);
+	else if (s->mech == AUTH_CRAM_MD5)
+		resp = sasl_cram_md5(s->p->user, s->p->password,
+		    s->reply.text);
+	if (resp == NULL) {
+		/* RFC 4954 4: "*" cancels the exchange. */
+		log_transcript('C', "*", 1, 0);
+		if (conn_write(s->c, "*\r\n", 3, f) == -1)
+			return -1;
+	} else {
+		rc = smtp_cmd_secret(s, "", resp, f);
+		freezero(resp, strlen(resp) + 1);
+		if (rc == -1)
+			return -1;
+	}
+	return conn_flush(s->c, f);
+}
+
+/*
+ * The message: LF or CRLF lines from the spool, CRLF and dot-stuffed on
+ * the wire (RFC 5321 4.5.2), then the final dot.
+ */
+static int
+smtp_send_body(struct smtp_session *s, struct failure *f)
+{
+	struct encode_wire st;
+	char *in, *out, note[64];
+	size_t n, w, o;
+	unsigned long long total = 0;
+	int rc = -1;
+
+	if (fseeko(s->msg, 0, SEEK_SET) == -1)
+		return failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+	in = xmalloc(SMTP_READ_BLOCK);
+	out = xmalloc(ENCODE_WIRE_BOUND(SMTP_READ_BLOCK));
+	encode_wire_init(&st, 1);
+	for (;;) {
+		n = fread(in, 1, SMTP_READ_BLOCK, s->msg);
+		if (n == 0)
+			break;
+		w = encode_wire_update(&st, in, n, out);
+		if (st.maxline > SMTP_LINE_MAX) {
+			/* Dropping the connection before the dot aborts. */
+			failure_set(f, F_DATA, "the message has a line longer "
+			    "than %d octets", SMTP_LINE_MAX);
+			goto out;
+		}
+		for (o = 0; o < w; o += CONN_WBUF_MAX)
+			if (conn_write(s->c, out + o, w - o < CONN_WBUF_MAX ?
+			    w - o : CONN_WBUF_MAX, f) == -1)
+				goto out;
+		total += w;
+	}
+	if (ferror(s->msg)) {
+		failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+		goto out;
+	}
+	w = encode_wire_final(&st, out);
+	total += w;
+	snprintf(note, sizeof(note), "<%llu octets of message>", total);
+	log_transcript('C', note, strlen(note), 0);
+	log_transcript('C', ".", 1, 0);
+	memcpy(out + w, ".\r\n", 3);
+	w += 3;
+	/*
+	 * RFC 2920 3.1: QUIT may end a pipelined group, so when no recipient
+	 * waits for another transaction it rides with the dot and saves a
+	 * round trip.  Its reply is read after the dot's.
+	 */
+	if ((s->ext.flags & SMTP_EXT_PIPELINING) && !smtp_rcpts_left(s)) {
+		log_transcript('C', "QUIT", 4, 0);
+		memcpy(out + w, "QUIT\r\n", 6);
+		w += 6;
+		s->quit_sent = 1;
+	}
+	if (conn_write(s->c, out, w, f) == -1 ||
+	    conn_flush(s->c, f) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(in);
+	free(out);
+	return rc;
+}
+
+static int
+smtp_send(struct smtp_session *s, struct failure *f)
+{
+	switch (s->state) {
+	case SMTP_S_GREETING:
+		return 0;
+	case SMTP_S_EHLO:
+	case SMTP_S_HELO: {
+		char line[CONN_LINE_MAX];
+
+		snprintf(line, sizeof(line), "%s %s",
+		    s->state == SMTP_S_EHLO ? "EHLO" : "HELO", s->p->helo_name);
+		if (smtp_cmd(s, line, f) == -1)
+			return -1;
+		return conn_flush(s->c, f);
+	}
+	case SMTP_S_STARTTLS:
+		if (smtp_cmd(s, "STARTTLS", f) == -1)
+			return -1;
+		return conn_flush(s->c, f);
+	case SMTP_S_AUTH:
+		return smtp_send_auth(s, f);
+	case SMTP_S_AUTH_STEP:
+		return smtp_send_auth_step(s, f);
+	case SMTP_S_MAIL:
+		return smtp_send_mail(s, f);
+	case SMTP_S_RCPT:
+		if (s->pipelined)
+			return 0;
+		if (smtp_send_rcpt_cmd(s, s->txn[s->next], f) == -1)
+			return -1;
+		return conn_flush(s->c, f);
+	case SMTP_S_DATA:
+		if (s->pipelined)
+			return 0;
+		if (smtp_cmd(s, "DATA", f) == -1)
+			return -1;
+		return conn_flush(s->c, f);
+	case SMTP_S_BODY:
+		return smtp_send_body(s, f);
+	case SMTP_S_QUIT:
+		if (s->quit_sent)
+			return 0;
+		if (smtp_cmd(s, "QUIT", f) == -1)
+			return -1;
+		return conn_flush(s->c, f);
+	default:
+		break;
+	}
+	log_fatalx("%s: bad state %d", __func__, s->state);
+}
+
+/*
+ * Judging replies
+ */
+
+/* After EHLO/HELO on the final channel: checks, then AUTH or MAIL. */
+static enum smtp_state
+smtp_after_hello(struct smtp_session *s, struct failure *f)
+{
+	const struct smtp_params *p = s->p;
+
+	if (p->security == SEC_STARTTLS && !conn_is_tls(s->c)) {
+		if (s->ext.flags & SMTP_EXT_STARTTLS)
+			return SMTP_S_STARTTLS;
+		failure_set(f, F_PERM, "STARTTLS: server does not offer "
+		    "STARTTLS");
+		return smtp_quit_failed(s);
+	}
+	/* RFC 6152 3: 8-bit data only to a server that takes it. */
+	if (s->env->eightbit && !(s->ext.flags & SMTP_EXT_8BITMIME)) {
+		failure_set(f, F_PERM, "MAIL FROM: server lacks 8BITMIME");
+		return smtp_quit_failed(s);
+	}
+	/* RFC 1870 6: no point sending what the server will refuse. */
+	if ((s->ext.flags & SMTP_EXT_SIZE) && s->ext.size > 0 &&
+	    s->env->size > s->ext.size) {
+		failure_set(f, F_PERM, "MAIL FROM: message too large (%lld "
+		    "octets, the server takes %lld)", (long long)s->env->size,
+		    s->ext.size);
+		return smtp_quit_failed(s);
+	}
+	if (p->user == NULL || p->auth == AUTH_NONE)
+		return SMTP_S_MAIL;
+	if (!conn_is_tls(s->c)) {
+		failure_set(f, F_PERM, "AUTH: refusing to send credentials "
+		    "without TLS");
+		return smtp_quit_failed(s);
+	}
+	if (!(s->ext.flags & SMTP_EXT_AUTH)) {
+		failure_set(f, F_PERM, "AUTH: server offers no authentication");
+		return smtp_quit_failed(s);
+	}
+	if (p->auth == AUTH_AUTO) {
+		s->mech = sasl_choose(s->ext.auth, 1);
+		if (s->mech == AUTH_NONE) {
+			failure_set(f, F_PERM, "AUTH: no supported mechanism "
+			    "offered (%s)", s->ext.auth);
+			return smtp_quit_failed(s);
+		}
+	} else if (p->auth == AUTH_PLAIN || p->auth == AUTH_LOGIN ||
+	    p->auth == AUTH_CRAM_MD5) {
+		s->mech = p->auth;
+		if (!sasl_offered(s->ext.auth, s->mech)) {
+			failure_set(f, F_PERM, "AUTH: server does not offer %s",
+			    sasl_name(s->mech));
+			return smtp_quit_failed(s);
+		}
+	} else {
+		failure_set(f, F_CONFIG, "AUTH: %s is not supported",
+		    sasl_name(p->auth));
+		return smtp_quit_failed(s);
+	}
+	return SMTP_S_AUTH;
+}
+
+static enum smtp_state
+smtp_on_greeting(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code == 220)
+		return SMTP_S_EHLO;
+	if (s->reply.code >= 500)
+		return smtp_fail_reply(s, f, F_PERM, "service not available");
+	if (s->reply.code >= 400)
+		return smtp_fail_reply(s, f, F_TEMP, "service not available");
+	return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+}
+
+static enum smtp_state
+smtp_on_ehlo(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code == 250) {
+		smtp_ehlo_parse(&s->reply, &s->ext);
+		return smtp_after_hello(s, f);
+	}
+	/* RFC 5321 3.2: a server that knows no EHLO may know HELO. */
+	if (s->reply.code >= 500)
+		return SMTP_S_HELO;
+	return smtp_fail_code(s, f);
+}
+
+static enum smtp_state
+smtp_on_helo(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code != 250)
+		return smtp_fail_code(s, f);
+	memset(&s->ext, 0, sizeof(s->ext));
+	return smtp_after_hello(s, f);
+}
+
+static enum smtp_state
+smtp_on_starttls(struct smtp_session *s, struct failure *f)
+{
+	struct conn_tls_params tp;
+
+	if (s->reply.code != 220)
+		return smtp_fail_code(s, f);
+	/* RFC 3207 6: nothing may ride along before the handshake. */
+	if (conn_pending(s->c) > 0) {
+		failure_set(f, F_PROTO, "STARTTLS: the server sent data after "
+		    "its reply, before TLS began");
+		s->failed = 1;
+		return SMTP_S_ABORT;
+	}
+	memset(&tp, 0, sizeof(tp));
+	tp.servername = s->p->host;
+	tp.ca_file = s->p->ca_file;
+	tp.fingerprint = s->p->fingerprint;
+	if (conn_starttls(s->c, &tp, f) == -1) {
+		smtp_prefix(f, f->kind == F_PROTO ? "STARTTLS" : "TLS");
+		s->failed = 1;
+		return SMTP_S_ABORT;
+	}
+	/* RFC 3207 4.2: forget everything learnt before TLS. */
+	memset(&s->ext, 0, sizeof(s->ext));
+	return SMTP_S_EHLO;
+}
+
+static enum smtp_state
+smtp_on_auth(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code == 235)
+		return SMTP_S_MAIL;
+	if (s->reply.code == 334 && s->mech != AUTH_PLAIN &&
+	    ++s->auth_steps <= SMTP_AUTH_STEPS_MAX)
+		return SMTP_S_AUTH_STEP;
+	if (s->reply.code >= 500)
+		return smtp_fail_reply(s, f, F_AUTH, "authentication refused");
+	if (s->reply.code >= 400)
+		return smtp_fail_reply(s, f, F_TEMP, "temporary failure");
+	return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+}
+
+static enum smtp_state
+smtp_on_mail(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code != 250)
+		return smtp_fail_code(s, f);
+	return SMTP_S_RCPT;
+}
+
+static void
+smtp_record_rcpt(struct smtp_session *s, size_t i)
+{
+	struct smtp_rcpt *rc = &s->r->rcpts[i];
+	char q[SMTP_QUOTE_MAX + 8];
+
+	rc->code = s->reply.code;
+	free(rc->reply);
+	rc->reply = xstrdup(smtp_quote(&s->reply, q, sizeof(q)));
+}
+
+static enum smtp_state
+smtp_on_rcpt(struct smtp_session *s, struct failure *f)
+{
+	size_t i = s->txn[s->next++], j;
+	int code = s->reply.code;
+
+	smtp_record_rcpt(s, i);
+	if (code == 250 || code == 251) {
+		s->rst[i] = SMTP_R_OK;
+		s->ntxn_ok++;
+	} else if (code >= 400 && code < 600) {
+		s->rst[i] = SMTP_R_REFUSED;
+		/*
+		 * RFC 5321 4.5.3.1.10: after "452 too many recipients" the
+		 * rest go in a later transaction.
+		 */
+		if (code == 452 && s->ntxn_ok > 0)
+			s->rst[i] = SMTP_R_DEFERRED;
+	} else
+		return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+	if (s->next < s->ntxn) {
+		if (s->rst[i] != SMTP_R_DEFERRED || s->pipelined)
+			return SMTP_S_RCPT;
+		/* Unpipelined: the rest wait for the next transaction. */
+		for (j = s->next; j < s->ntxn; j++)
+			s->rst[s->txn[j]] = SMTP_R_PENDING;
+		s->ntxn = s->next;
+	}
+	if (s->ntxn_ok > 0 || s->pipelined)
+		return SMTP_S_DATA;
+	/* RFC 5321 3.3: no DATA without an accepted recipient. */
+	return SMTP_S_QUIT;
+}
+
+static enum smtp_state
+smtp_on_data(struct smtp_session *s, struct failure *f)
+{
+	size_t i;
+
+	if (s->ntxn_ok == 0) {
+		/*
+		 * Pipelined, all refused: RFC 2920 3.1 has the server refuse
+		 * DATA; one that says 354 would take an empty message, so
+		 * drop the connection instead.
+		 */
+		if (s->reply.code == 354) {
+			log_info("smtp: the server accepted DATA without "
+			    "recipients; closing the connection");
+			return SMTP_S_ABORT;
+		}
+		return SMTP_S_QUIT;
+	}
+	if (s->reply.code == 354)
+		return SMTP_S_BODY;
+	/* Recipients said yes, but the message will not go. */
+	for (i = 0; i < s->ntxn; i++)
+		if (s->rst[s->txn[i]] == SMTP_R_OK)
+			s->rst[s->txn[i]] = SMTP_R_TXN;
+	return smtp_fail_code(s, f);
+}
+
+static enum smtp_state
+smtp_on_body(struct smtp_session *s, struct failure *f)
+{
+	char q[SMTP_QUOTE_MAX + 8];
+	size_t i;
+
+	if (s->reply.code != 250)
+		return smtp_fail_code(s, f);
+	free(s->r->final_reply);
+	s->r->final_reply = xstrdup(smtp_quote(&s->reply, q, sizeof(q)));
+	for (i = 0; i < s->ntxn; i++) {
+		if (s->rst[s->txn[i]] == SMTP_R_OK) {
+			s->rst[s->txn[i]] = SMTP_R_DELIVERED;
+			s->r->rcpts[s->txn[i]].accepted = 1;
+			s->r->naccepted++;
+		}
+	}
+	return smtp_rcpts_left(s) ? SMTP_S_MAIL : SMTP_S_QUIT;
+}
+
+static enum smtp_state
+smtp_on_reply(struct smtp_session *s, struct failure *f)
+{
+	switch (s->state) {
+	case SMTP_S_GREETING:
+		return smtp_on_greeting(s, f);
+	case SMTP_S_EHLO:
+		return smtp_on_ehlo(s, f);
+	case SMTP_S_HELO:
+		return smtp_on_helo(s, f);
+	case SMTP_S_STARTTLS:
+		return smtp_on_starttls(s, f);
+	case SMTP_S_AUTH:
+	case SMTP_S_AUTH_STEP:
+		return smtp_on_auth(s, f);
+	case SMTP_S_MAIL:
+		return smtp_on_mail(s, f);
+	case SMTP_S_RCPT:
+		return smtp_on_rcpt(s, f);
+	case SMTP_S_DATA:
+		return smtp_on_data(s, f);
+	case SMTP_S_BODY:
+		return smtp_on_body(s, f);
+	case SMTP_S_QUIT:
+		return SMTP_S_DONE;
+	default:
+		break;
+	}
+	log_fatalx("%s: bad state %d", __func__, s->state);
+}
+
+/* A failure reading the final reply: the server may have the message. */
+static void
+smtp_lost_after_dot(struct smtp_session *s, struct failure *f)
+{
+	char tmp[FAILURE_TEXT_MAX];
+
+	s->r->uncertain = 1;
+	if (f->kind == F_TEMP && strcmp(f->text,
+	    "connection closed by server") == 0) {
+		failure_set(f, F_TEMP, "end of data: connection lost before "
+		    "the server's reply; delivery is uncertain");
+		return;
+	}
+	strlcpy(tmp, f->text, sizeof(tmp));
+	strlcat(tmp, "; delivery is uncertain", sizeof(tmp));
+	strlcpy(f->text, tmp, sizeof(f->text));
+	smtp_prefix(f, "end of data");
+}
+
+/* The driver: send, read one reply, judge it; until DONE or ABORT. */
+static void
+smtp_run(struct smtp_session *s, struct failure *f)
+{
+	struct failure qf;
+	enum smtp_state next;
+	int longwait;
+
+	failure_clear(&qf);
+	while (s->state != SMTP_S_DONE && s->state != SMTP_S_ABORT) {
+		/* After a failure only QUIT is left: ignore its errors. */
+		struct failure *cf = s->state == SMTP_S_QUIT ? &qf : f;
+
+		if (smtp_send(s, cf) == -1) {
+			if (s->state != SMTP_S_QUIT) {
+				smtp_prefix(f, s->state == SMTP_S_BODY ?
+				    "DATA" : smtp_step_names[s->state]);
+				s->failed = 1;
+			}
+			smtp_set_state(s, SMTP_S_ABORT);
+			break;
+		}
+		longwait = s->state == SMTP_S_BODY;
+		if (longwait)
+			conn_set_timeout(s->c, s->p->timeout >
+			    SMTP_DATA_TERM_TIMEOUT ? s->p->timeout :
+			    SMTP_DATA_TERM_TIMEOUT);
+		if (smtp_read_reply(s->c, &s->reply, cf) == -1) {
+			if (s->state == SMTP_S_BODY)
+				smtp_lost_after_dot(s, f);
+			else if (s->state != SMTP_S_QUIT)
+				smtp_prefix(f, smtp_step_names[s->state]);
+			if (s->state != SMTP_S_QUIT)
+				s->failed = 1;
+			smtp_set_state(s, SMTP_S_ABORT);
+			break;
+		}
+		if (longwait)
+			conn_set_timeout(s->c, s->p->timeout);
+		next = smtp_on_reply(s, f);
+		smtp_reply_free(&s->reply);
+		smtp_set_state(s, next);
+	}
+}
+
+/*
+ * The session's verdict on its recipients, once the dialogue is over
+ * without another failure.
+ */
+static int
+smtp_verdict(struct smtp_session *s, struct failure *f)
+{
+	size_t i, nref = 0, ntemp = 0, first = 0;
+
+	for (i = 0; i < s->env->nrcpts; i++) {
+		if (s->rst[i] != SMTP_R_REFUSED)
+			continue;
+		if (nref++ == 0)
+			first = i;
+		if (s->r->rcpts[i].code < 500)
+			ntemp++;
+	}
+	if (nref == 0)
+		return 0;
+	/*
+	 * Nobody got it and every refusal was temporary: the message can
+	 * be retried whole, so say "temporary" and let it be queued.
+	 */
+	if (s->r->naccepted == 0 && ntemp == nref)
+		return failure_set(f, F_TEMP, "RCPT TO: temporary failure (%s)",
+		    s->r->rcpts[first].reply);
+	return failure_set(f, F_NOUSER, "RCPT TO: %zu of %zu recipients "
+	    "refused", nref, s->env->nrcpts);
+}
+
+int
+smtp_submit(const struct smtp_params *p, const struct smtp_envelope *env,
+    FILE *msg, struct smtp_result *r, struct failure *f)
+{
+	struct smtp_session s;
+	struct conn_tls_params tp;
+	size_t i;
+	int rc = -1;
+
+	failure_clear(f);
+	memset(r, 0, sizeof(*r));
+	r->nrcpts = env->nrcpts;
+	r->rcpts = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof(*r->rcpts));
+	for (i = 0; i < env->nrcpts; i++)
+		r->rcpts[i].addr = xstrdup(env->rcpts[i]);
+	if (env->nrcpts == 0)
+		return failure_set(f, F_USAGE, "no recipients");
+	/* No credentials on a plaintext channel, not even a try. */
+	if (p->security == SEC_NONE && p->user != NULL && p->auth != AUTH_NONE)
+		return failure_set(f, F_PERM, "AUTH: refusing to send "
+		    "credentials without TLS");
+
+	memset(&s, 0, sizeof(s));
+	s.state = SMTP_S_GREETING;
+	s.p = p;
+	s.env = env;
+	s.msg = msg;
+	s.r = r;
+	s.rst = xcalloc(env->nrcpts, sizeof(*s.rst));
+	s.txn = xcalloc(env->nrcpts, sizeof(*s.txn));
+
+	if ((s.c = conn_open(p->host, p->port, p->timeout, f)) == NULL) {
+		smtp_prefix(f, "connect");
+		goto out;
+	}
+	if (p->security == SEC_TLS) {
+		/* RFC 8314 3.3: TLS from the first byte. */
+		memset(&tp, 0, sizeof(tp));
+		tp.servername = p->host;
+		tp.ca_file = p->ca_file;
+		tp.fingerprint = p->fingerprint;
+		if (conn_starttls(s.c, &tp, f) == -1) {
+			smtp_prefix(f, "TLS");
+			goto out;
+		}
+	}
+	smtp_run(&s, f);
+	if (s.failed)
+		goto out;
+	rc = smtp_verdict(&s, f);
+out:
+	conn_close(s.c);
+	smtp_reply_free(&s.reply);
+	free(s.rst);
+	free(s.txn);
+	return rc;
+}
+
+void
+smtp_result_free(struct smtp_result *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nrcpts; i++) {
+		free(r->rcpts[i].addr);
+		free(r->rcpts[i].reply);
+	}
+	free(r->rcpts);
+	free(r->final_reply);
+	memset(r, 0, sizeof(*r));
+}
