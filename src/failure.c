@@ -10,25 +10,25 @@
 #include "failure.h"
 
 static const struct {
-	const char *name;
 	int code;
+	const char *name;
 } kinds[F_KIND_MAX] = {
-	[F_NONE] = { "ok", 0 },
-	[F_USAGE] = { "usage", EX_USAGE },
-	[F_DATA] = { "data", EX_DATAERR },
-	[F_NOINPUT] = { "noinput", EX_NOINPUT },
-	[F_NOUSER] = { "nouser", EX_NOUSER },
-	[F_NOHOST] = { "nohost", EX_NOHOST },
-	[F_PERM] = { "perm", EX_UNAVAILABLE },
-	[F_TLS] = { "tls", EX_UNAVAILABLE },
-	[F_INTERNAL] = { "internal", EX_SOFTWARE },
-	[F_OS] = { "os", EX_OSERR },
-	[F_CANTCREAT] = { "cantcreat", EX_CANTCREAT },
-	[F_IO] = { "io", EX_IOERR },
-	[F_TEMP] = { "temp", EX_TEMPFAIL },
-	[F_PROTO] = { "proto", EX_PROTOCOL },
-	[F_AUTH] = { "auth", EX_NOPERM },
-	[F_CONFIG] = { "config", EX_CONFIG },
+	[F_NONE] = { 0, "ok" },
+	[F_USAGE] = { EX_USAGE, "usage" },
+	[F_DATA] = { EX_DATAERR, "data" },
+	[F_NOINPUT] = { EX_NOINPUT, "noinput" },
+	[F_NOUSER] = { EX_NOUSER, "nouser" },
+	[F_NOHOST] = { EX_NOHOST, "nohost" },
+	[F_PERM] = { EX_UNAVAILABLE, "perm" },
+	[F_TLS] = { EX_UNAVAILABLE, "tls" },
+	[F_INTERNAL] = { EX_SOFTWARE, "internal" },
+	[F_OS] = { EX_OSERR, "os" },
+	[F_CANTCREAT] = { EX_CANTCREAT, "cantcreat" },
+	[F_IO] = { EX_IOERR, "io" },
+	[F_TEMP] = { EX_TEMPFAIL, "temp" },
+	[F_PROTO] = { EX_PROTOCOL, "proto" },
+	[F_AUTH] = { EX_NOPERM, "auth" },
+	[F_CONFIG] = { EX_CONFIG, "config" },
 };
 
 int

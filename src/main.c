@@ -1,7 +1,542 @@
-/* main.c — placeholder until the phases land. */
-int main(void);
-int
-main(void)
+/*
+ * main.c — outbox's phases, the one error report, the exit status.
+ *
+ * Parse options -> read config -> resolve the sender and recipients ->
+ * check and open every input -> compose into the spool -> (dry run: print
+ * it) -> get the password -> submit -> report.  Nothing new is opened from
+ * disk once the spool is built.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "cli.h"
+#include "config.h"
+#include "credentials.h"
+#include "encode.h"
+#include "failure.h"
+#include "filetype.h"
+#include "log.h"
+#include "message.h"
+#include "smtp.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+#define OUTBOX_VERSION "0.1.0"
+
+/* Alias chains deeper than this are reported as loops. */
+#define ALIAS_DEPTH_MAX 8
+
+/* The block size for reading the spool. */
+#define SPOOL_BUF 65536
+
+struct run {
+	struct options opt;
+	struct config cfg;
+	struct settings set;
+	struct address from;		/* header From */
+	struct address_list to, cc, bcc;
+	struct address_list rcpts;	/* envelope, unique */
+	FILE *spool;
+	struct message_info info;
+	struct smtp_result result;
+	int have_result;
+	char *password;
+};
+
+/* Appends addr to the envelope list unless it is there already. */
+static void
+rcpt_add_unique(struct address_list *rcpts, const char *addr)
 {
+	size_t i;
+
+	for (i = 0; i < rcpts->n; i++)
+		if (strcasecmp(rcpts->v[i].addr, addr) == 0)
+			return;
+	address_list_add(rcpts, NULL, addr);
+}
+
+/*
+ * Appends the addresses of text to out, expanding config aliases (for bare
+ * names) and qualifying bare names with default-domain.
+ */
+static int
+recipients_expand(struct run *r, const char *text, struct address_list *out,
+    int depth, struct failure *f)
+{
+	struct address_list parsed = { 0 };
+	const char *alias, *dom = r->set.default_domain;
+	size_t i;
+	int rc = 0;
+
+	if (address_parse_list(text, &parsed, f) == -1)
+		return -1;
+	for (i = 0; i < parsed.n && rc == 0; i++) {
+		struct address *a = &parsed.v[i];
+
+		if (address_has_domain(a->addr)) {
+			address_list_add(out, a->name, a->addr);
+			continue;
+		}
+		if ((alias = config_alias(&r->cfg, a->addr)) != NULL) {
+			if (depth >= ALIAS_DEPTH_MAX)
+				rc = failure_set(f, F_CONFIG, "alias \"%s\": "
+				    "aliases nest too deep (a loop?)", a->addr);
+			else
+				rc = recipients_expand(r, alias, out,
+				    depth + 1, f);
+			continue;
+		}
+		if (dom != NULL && *dom != '\0') {
+			char *q = xasprintf("%s@%s", a->addr, dom);
+
+			address_list_add(out, a->name, q);
+			free(q);
+			continue;
+		}
+		rc = failure_set(f, F_NOUSER, "recipient \"%s\" has no domain; "
+		    "add \"alias %s you@example.org\" or \"set default-domain="
+		    "example.org\" to your outboxrc", a->addr, a->addr);
+	}
+	address_list_free(&parsed);
+	return rc;
+}
+
+static int
+recipients_resolve(struct run *r, struct failure *f)
+{
+	const struct strlist *lists[] = { &r->opt.to, &r->opt.cc, &r->opt.bcc };
+	struct address_list *outs[] = { &r->to, &r->cc, &r->bcc };
+	size_t i, j;
+
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < lists[i]->n; j++)
+			if (recipients_expand(r, lists[i]->v[j], outs[i], 0,
+			    f) == -1)
+				return -1;
+		for (j = 0; j < outs[i]->n; j++) {
+			if (!address_valid(outs[i]->v[j].addr))
+				return failure_set(f, F_DATA,
+				    "invalid recipient address \"%s\"",
+				    outs[i]->v[j].addr);
+			rcpt_add_unique(&r->rcpts, outs[i]->v[j].addr);
+		}
+	}
+	if (r->rcpts.n == 0)
+		return failure_set(f, F_USAGE, "no recipients given");
 	return 0;
+}
+
+/* This machine's name for EHLO and the default From. */
+static void
+local_hostname(char *buf, size_t len)
+{
+	if (gethostname(buf, len) == -1 || buf[0] == '\0')
+		strlcpy(buf, "localhost", len);
+	buf[len - 1] = '\0';
+}
+
+/*
+ * The sender: -r, else the account's from, else login@host (qualified
+ * with default-domain when set), as mailx does.
+ */
+static int
+sender_resolve(struct run *r, const char *text, struct failure *f)
+{
+	struct address_list l = { 0 };
+
+	if (text == NULL) {
+		struct passwd *pw = getpwuid(getuid());
+		char host[256];
+		const char *dom = r->set.default_domain;
+
+		local_hostname(host, sizeof(host));
+		r->from.addr = xasprintf("%s@%s", pw ? pw->pw_name : "root",
+		    dom && *dom ? dom : host);
+		return 0;
+	}
+	if (address_parse_list(text, &l, f) == -1)
+		return -1;
+	if (l.n != 1 || !address_valid(l.v[0].addr) ||
+	    !address_has_domain(l.v[0].addr)) {
+		address_list_free(&l);
+		return failure_set(f, F_DATA, "invalid sender address \"%s\"",
+		    text);
+	}
+	r->from.name = l.v[0].name ? xstrdup(l.v[0].name) : NULL;
+	r->from.addr = xstrdup(l.v[0].addr);
+	address_list_free(&l);
+	return 0;
+}
+
+/* The account: -A, else the one whose from matches -r, else top level. */
+static int
+settings_resolve(struct run *r, struct failure *f)
+{
+	const char *account = r->opt.account;
+
+	if (account == NULL && r->opt.from != NULL) {
+		struct address_list l = { 0 };
+		struct failure ignore;
+
+		if (address_parse_list(r->opt.from, &l, &ignore) == 0 &&
+		    l.n == 1)
+			account = config_account_for_from(&r->cfg,
+			    l.v[0].addr);
+		address_list_free(&l);
+	}
+	return config_settings(&r->cfg, account, &r->set, f);
+}
+
+/* Copies the spool to out in wire form, without dot-stuffing. */
+static int
+spool_print(FILE *spool, FILE *out, struct failure *f)
+{
+	static char in[SPOOL_BUF], wire[ENCODE_WIRE_BOUND(SPOOL_BUF)];
+	struct encode_wire st;
+	size_t n, w;
+
+	encode_wire_init(&st, 0);
+	rewind(spool);
+	while ((n = fread(in, 1, sizeof(in), spool)) > 0) {
+		w = encode_wire_update(&st, in, n, wire);
+		if (fwrite(wire, 1, w, out) != w)
+			return failure_set(f, F_IO, "writing the message: %s",
+			    strerror(errno));
+	}
+	if (ferror(spool))
+		return failure_set(f, F_IO, "reading the spool: %s",
+		    strerror(errno));
+	w = encode_wire_final(&st, wire);
+	if (fwrite(wire, 1, w, out) != w || fflush(out) == EOF)
+		return failure_set(f, F_IO, "writing the message: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/* The size in wire form (RFC 1870 SIZE=): one pass over the spool. */
+static off_t
+spool_wire_size(FILE *spool)
+{
+	static char in[SPOOL_BUF], wire[ENCODE_WIRE_BOUND(SPOOL_BUF)];
+	struct encode_wire st;
+	off_t size = 0;
+	size_t n;
+
+	encode_wire_init(&st, 1);
+	rewind(spool);
+	while ((n = fread(in, 1, sizeof(in), spool)) > 0)
+		size += encode_wire_update(&st, in, n, wire);
+	size += encode_wire_final(&st, wire);
+	rewind(spool);
+	return size;
+}
+
+static int
+compose(struct run *r, struct failure *f)
+{
+	struct message_spec spec;
+	struct filetype *ft;
+	const char *pin;
+	int rc;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.from = &r->from;
+	spec.to = &r->to;
+	spec.cc = &r->cc;
+	spec.subject = r->opt.subject;
+	spec.headers = (const char *const *)r->opt.headers.v;
+	spec.nheaders = r->opt.headers.n;
+	spec.body = stdin;
+	spec.charset = r->opt.charset;
+	spec.attachments = (const char *const *)r->opt.attach.v;
+	spec.nattachments = r->opt.attach.n;
+	/* Test-only pins (tests/README) for reproducible output. */
+	if ((pin = getenv("OUTBOX_TEST_DATE")) != NULL)
+		spec.date = (time_t)strtonum(pin, 0, LLONG_MAX, NULL);
+	spec.message_id = getenv("OUTBOX_TEST_MESSAGE_ID");
+	spec.boundary_seed = getenv("OUTBOX_TEST_BOUNDARY");
+
+	if (message_check(&spec, f) == -1)
+		return -1;
+	/* libmagic is only for attachments; a plain message skips it. */
+	ft = NULL;
+	if (spec.nattachments > 0 && (ft = filetype_open(f)) == NULL)
+		return -1;
+	if ((r->spool = spool_temp(f)) == NULL) {
+		filetype_close(ft);
+		return -1;
+	}
+	rc = message_compose(&spec, ft, r->spool, &r->info, f);
+	filetype_close(ft);
+	if (rc == 0 && fflush(r->spool) == EOF)
+		rc = failure_set(f, F_IO, "writing the spool: %s",
+		    strerror(errno));
+	return rc;
+}
+
+static int
+submit(struct run *r, struct failure *f)
+{
+	struct smtp_params p;
+	struct smtp_envelope env;
+	const char **rcpts;
+	char host[256];
+	size_t i;
+	int rc;
+
+	if (r->set.host == NULL)
+		return failure_set(f, F_CONFIG, "no SMTP server configured: "
+		    "set smtp=host:port in your outboxrc");
+	if (r->set.user != NULL && r->set.auth != AUTH_NONE &&
+	    (r->password = credentials_get(&r->set, f)) == NULL)
+		return -1;
+
+	local_hostname(host, sizeof(host));
+	memset(&p, 0, sizeof(p));
+	p.host = r->set.host;
+	p.port = r->set.port;
+	p.security = r->set.security;
+	p.auth = r->set.auth;
+	p.user = r->password ? r->set.user : NULL;
+	p.password = r->password;
+	p.ca_file = r->set.ca_file;
+	p.fingerprint = r->set.fingerprint;
+	p.helo_name = r->set.hostname ? r->set.hostname : host;
+	p.timeout = r->set.timeout;
+
+	rcpts = xreallocarray(NULL, r->rcpts.n, sizeof(*rcpts));
+	for (i = 0; i < r->rcpts.n; i++)
+		rcpts[i] = r->rcpts.v[i].addr;
+	memset(&env, 0, sizeof(env));
+	env.from = r->from.addr;
+	env.rcpts = rcpts;
+	env.nrcpts = r->rcpts.n;
+	env.eightbit = r->info.eightbit;
+	env.size = spool_wire_size(r->spool);
+
+	rc = smtp_submit(&p, &env, r->spool, &r->result, f);
+	r->have_result = 1;
+	free(rcpts);
+	credentials_free(r->password);
+	r->password = NULL;
+	return rc;
+}
+
+/*
+ * Refused by its RCPT reply.  A recipient the server accepted may still
+ * be undelivered when the transaction failed later; that is no refusal.
+ */
+static int
+rcpt_refused(const struct smtp_rcpt *x)
+{
+	return !x->accepted && x->code >= 400;
+}
+
+/* A JSON string with the escapes RFC 8259 requires. */
+static void
+json_str(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void
+report_json(const struct run *r, const struct failure *f, int status,
+    const char *saved)
+{
+	const struct smtp_result *res = &r->result;
+	size_t i;
+	int first;
+
+	printf("{\"status\":%d,\"result\":", status);
+	json_str(stdout, failure_name(f->kind));
+	printf(",\"message_id\":");
+	json_str(stdout, r->info.message_id[0] ? r->info.message_id : NULL);
+	printf(",\"accepted\":[");
+	for (i = 0, first = 1; r->have_result && i < res->nrcpts; i++) {
+		if (!res->rcpts[i].accepted)
+			continue;
+		printf("%s", first ? "" : ",");
+		json_str(stdout, res->rcpts[i].addr);
+		first = 0;
+	}
+	printf("],\"refused\":[");
+	for (i = 0, first = 1; r->have_result && i < res->nrcpts; i++) {
+		if (!rcpt_refused(&res->rcpts[i]))
+			continue;
+		printf("%s{\"address\":", first ? "" : ",");
+		json_str(stdout, res->rcpts[i].addr);
+		printf(",\"code\":%d,\"reply\":", res->rcpts[i].code);
+		json_str(stdout, res->rcpts[i].reply);
+		printf("}");
+		first = 0;
+	}
+	printf("],\"final_reply\":");
+	json_str(stdout, r->have_result ? res->final_reply : NULL);
+	printf(",\"error\":");
+	json_str(stdout, f->kind == F_NONE ? NULL : f->text);
+	printf(",\"dead_letter\":");
+	json_str(stdout, saved);
+	printf("}\n");
+	fflush(stdout);
+}
+
+/* Each refused recipient on its own line, with the server's reply. */
+static void
+report_refusals(const struct run *r)
+{
+	char vis[1100];
+	size_t i;
+
+	for (i = 0; r->have_result && i < r->result.nrcpts; i++) {
+		const struct smtp_rcpt *x = &r->result.rcpts[i];
+
+		if (!rcpt_refused(x))
+			continue;
+		fprintf(stderr, "outbox: RCPT TO <%s>: refused (%s)\n",
+		    x->addr, x->reply ? log_vis(vis, sizeof(vis), x->reply,
+		    strlen(x->reply)) : "no reply");
+	}
+}
+
+/*
+ * Saves the message to ~/dead.letter when a person typed it (stdin is a
+ * terminal), as mail(1) does.  Returns the path saved to, or NULL.
+ */
+static char *
+dead_letter(const struct run *r)
+{
+	struct failure f;
+	const char *home = getenv("HOME");
+	char *path;
+
+	if (r->spool == NULL || !isatty(STDIN_FILENO) || home == NULL)
+		return NULL;
+	path = xasprintf("%s/dead.letter", home);
+	if (spool_dead_letter(path, r->spool, r->from.addr, &f) == -1) {
+		fprintf(stderr, "outbox: %s\n", f.text);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static void
+run_free(struct run *r)
+{
+	if (r->have_result)
+		smtp_result_free(&r->result);
+	if (r->spool != NULL)
+		fclose(r->spool);
+	free(r->from.name);
+	free(r->from.addr);
+	address_list_free(&r->to);
+	address_list_free(&r->cc);
+	address_list_free(&r->bcc);
+	address_list_free(&r->rcpts);
+	config_free(&r->cfg);
+	cli_free(&r->opt);
+}
+
+static int
+run_phases(struct run *r, int argc, char **argv, struct failure *f)
+{
+	if (cli_parse(argc, argv, &r->opt, f) == -1)
+		return -1;
+	if (r->opt.mode == CLI_HELP) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (r->opt.mode == CLI_VERSION) {
+		printf("outbox %s\n", OUTBOX_VERSION);
+		return 0;
+	}
+	log_init(r->opt.verbose > 1 ? LOG_L_DEBUG :
+	    r->opt.verbose ? LOG_L_VERBOSE : LOG_L_QUIET);
+	if (config_load(&r->cfg, r->opt.config_file, r->opt.no_system_rc,
+	    f) == -1)
+		return -1;
+	if (settings_resolve(r, f) == -1)
+		return -1;
+	config_log_settings(&r->set);
+	if (sender_resolve(r, r->opt.from ? r->opt.from : r->set.from,
+	    f) == -1)
+		return -1;
+	if (recipients_resolve(r, f) == -1)
+		return -1;
+	if (compose(r, f) == -1)
+		return -1;
+	if (r->opt.dry_run)
+		return spool_print(r->spool, stdout, f);
+	return submit(r, f);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct run r;
+	struct failure f;
+	char *saved = NULL;
+	int status;
+
+	setlocale(LC_ALL, "");
+	umask(077);
+	/* A peer that goes away is an error to report, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&r, 0, sizeof(r));
+	failure_clear(&f);
+
+	if (run_phases(&r, argc, argv, &f) == 0) {
+		if (r.opt.json && !r.opt.dry_run && r.opt.mode == CLI_SEND)
+			report_json(&r, &f, 0, NULL);
+		run_free(&r);
+		return 0;
+	}
+	status = failure_exitcode(f.kind);
+	if (f.kind == F_USAGE) {
+		fprintf(stderr, "outbox: %s; see 'outbox --help'\n", f.text);
+		run_free(&r);
+		return status;
+	}
+	report_refusals(&r);
+	if (!r.opt.dry_run)
+		saved = dead_letter(&r);
+	if (saved != NULL)
+		fprintf(stderr, "outbox: %s; message saved in %s\n", f.text,
+		    saved);
+	else
+		fprintf(stderr, "outbox: %s\n", f.text);
+	if (r.opt.json)
+		report_json(&r, &f, status, saved);
+	free(saved);
+	run_free(&r);
+	return status;
 }

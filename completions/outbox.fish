@@ -1,0 +1,47 @@
+# fish completion for outbox(1)
+
+# Account names: the "account NAME {" lines of the user's configuration.
+function __outbox_accounts
+    set -l cfg
+    set -l tokens (commandline -opc)
+    for i in (seq (count $tokens))
+        switch $tokens[$i]
+            case -C --config
+                set -l j (math $i + 1)
+                if test $j -le (count $tokens)
+                    set cfg $tokens[$j]
+                end
+            case '--config=*'
+                set cfg (string replace -- '--config=' '' $tokens[$i])
+        end
+    end
+    if test -z "$cfg"
+        set -l xdg $XDG_CONFIG_HOME
+        test -n "$xdg"; or set xdg $HOME/.config
+        for f in "$OUTBOXRC" $xdg/outbox/outboxrc $HOME/.outboxrc
+            if test -n "$f" -a -r "$f"
+                set cfg $f
+                break
+            end
+        end
+    end
+    test -n "$cfg" -a -r "$cfg"; or return
+    string replace -rf '^\s*account\s+([^\s{]+).*' '$1' <$cfg
+end
+
+complete -c outbox -f
+complete -c outbox -s s -l subject -x -d 'Subject of the message'
+complete -c outbox -s c -l cc -x -d 'Carbon copy recipients (comma-separated)'
+complete -c outbox -s b -l bcc -x -d 'Blind copy recipients, envelope only'
+complete -c outbox -s a -l attach -r -F -d 'Attach a file'
+complete -c outbox -s r -l from -x -d 'Envelope sender and From header'
+complete -c outbox -s A -l account -x -a '(__outbox_accounts)' -d 'Use an account block'
+complete -c outbox -s C -l config -r -F -d 'Read this configuration file'
+complete -c outbox -s H -l header -x -d 'Add a header (Name: value)'
+complete -c outbox -l charset -x -a 'UTF-8 GB18030 GBK GB2312 BIG5 ISO-8859-1 ISO-8859-15 WINDOWS-1252 SHIFT_JIS EUC-JP EUC-KR KOI8-R' -d 'Charset of a non-UTF-8 body'
+complete -c outbox -s n -l no-system-config -d 'Do not read /etc/outboxrc'
+complete -c outbox -l dry-run -d 'Print the message and send nothing'
+complete -c outbox -s v -l verbose -d 'Show the SMTP dialogue (twice: debug)'
+complete -c outbox -l json -d 'Print one JSON result object'
+complete -c outbox -s h -l help -d 'Print a summary of the options'
+complete -c outbox -s V -l version -d 'Print the version'
