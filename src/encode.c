@@ -953,7 +953,7 @@ param_2231(struct sbuf *sb, const char *name, const unsigned char *v,
 }
 
 char *
-encode_param(const char *name, const char *value, int also_2047)
+encode_param(const char *name, const char *value, int legacy)
 {
 	struct sbuf sb;
 	const char *p;
@@ -975,8 +975,9 @@ encode_param(const char *name, const char *value, int also_2047)
 			sb_adds(&sb, value);
 		return sb_finish(&sb);
 	}
-	param_2231(&sb, name, (const unsigned char *)value, len);
-	if (also_2047 && !ascii) {
+	if (!legacy || ascii) {
+		param_2231(&sb, name, (const unsigned char *)value, len);
+	} else {
 		/*
 		 * Not RFC 2047 proper (encoded words are not allowed inside
 		 * quoted strings) but what old readers understand.  Column

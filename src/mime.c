@@ -471,9 +471,10 @@ mime_part_headers(const struct mime_part *p)
 	if (p->charset[0] != '\0')
 		mime_add_param(&ct, xasprintf("; charset=%s", p->charset));
 	if (p->filename != NULL) {
+		/* RFC 2231 for readers that know it, 2047 beside it. */
 		mime_add_param(&ct, encode_param("name", p->filename, 1));
 		cd = xstrdup("Content-Disposition: attachment");
-		mime_add_param(&cd, encode_param("filename", p->filename, 1));
+		mime_add_param(&cd, encode_param("filename", p->filename, 0));
 	}
 	all = xasprintf("%s\nContent-Transfer-Encoding: %s\n%s%s", ct,
 	    mime_cte_names[p->cte], cd ? cd : "", cd ? "\n" : "");

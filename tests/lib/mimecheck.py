@@ -12,8 +12,9 @@ and prints a JSON summary on stdout:
   header_names every top-level field name, in order
   has_bcc      whether a Bcc field exists
   defects      defects found, "field: defect" ("part: ..." for the
-               parser's); the 2047 filename beside the RFC 2231 one
-               shows as content-disposition defects, by design
+               parser's); the RFC 2047 name= in Content-Type, beside the
+               RFC 2231 filename*= in Content-Disposition, shows as
+               content-type defects, by design
   body         the first inline text part: content_type, charset, cte,
                b64 (its decoded bytes, base64), text (decoded with the
                declared charset, or null when the codec is unknown)
@@ -126,6 +127,7 @@ def main():
                 ct = part["content-type"]
                 defects += ["content-disposition: %s" % d
                             for d in cd.defects]
+                defects += ["content-type: %s" % d for d in ct.defects]
                 atts.append({
                     "filename": cd.params.get("filename"),
                     "name": ct.params.get("name"),
