@@ -97,8 +97,8 @@ enum key_type { KT_STRING, KT_BOOL, KT_NUMBER, KT_ENUM, KT_URL };
 typedef const char *(*key_validator)(char **value);
 
 struct key {
-	const char *name;
 	enum key_type type;
+	const char *name;
 	key_validator valid;
 };
 
@@ -114,19 +114,19 @@ static const char *valid_bool(char **);
 
 /* Every known key; the man page and config.example document each. */
 static const struct key keys[] = {
-	{ "from", KT_STRING, valid_text },
-	{ "smtp", KT_URL, valid_url },
-	{ "smtp-security", KT_ENUM, valid_security },
-	{ "smtp-auth", KT_ENUM, valid_auth },
-	{ "smtp-user", KT_STRING, valid_text },
-	{ "smtp-password", KT_STRING, valid_secret },
-	{ "smtp-password-cmd", KT_STRING, valid_secret },
-	{ "tls-ca-file", KT_STRING, valid_text },
-	{ "tls-fingerprint", KT_STRING, valid_fingerprint },
-	{ "hostname", KT_STRING, valid_hostname },
-	{ "timeout", KT_NUMBER, valid_timeout },
-	{ "queue-on-failure", KT_BOOL, valid_bool },
-	{ "default-domain", KT_STRING, valid_hostname },
+	{ KT_STRING, "from", valid_text },
+	{ KT_URL, "smtp", valid_url },
+	{ KT_ENUM, "smtp-security", valid_security },
+	{ KT_ENUM, "smtp-auth", valid_auth },
+	{ KT_STRING, "smtp-user", valid_text },
+	{ KT_STRING, "smtp-password", valid_secret },
+	{ KT_STRING, "smtp-password-cmd", valid_secret },
+	{ KT_STRING, "tls-ca-file", valid_text },
+	{ KT_STRING, "tls-fingerprint", valid_fingerprint },
+	{ KT_STRING, "hostname", valid_hostname },
+	{ KT_NUMBER, "timeout", valid_timeout },
+	{ KT_BOOL, "queue-on-failure", valid_bool },
+	{ KT_STRING, "default-domain", valid_hostname },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

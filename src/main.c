@@ -6,6 +6,7 @@
  * it) -> get the password -> submit -> report.  Nothing new is opened from
  * disk once the spool is built.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -449,9 +450,26 @@ dead_letter(const struct run *r)
 	return path;
 }
 
+/*
+ * With -vv: the peak memory of this process and of the largest child
+ * (the libmagic helper), apart, for the benchmarks.
+ */
+static void
+log_peak_memory(void)
+{
+	struct rusage self, kids;
+
+	if (log_level() < LOG_L_DEBUG || getrusage(RUSAGE_SELF, &self) == -1 ||
+	    getrusage(RUSAGE_CHILDREN, &kids) == -1)
+		return;
+	log_debug("peak RSS: %ld KiB in outbox, %ld KiB in its largest child",
+	    self.ru_maxrss, kids.ru_maxrss);
+}
+
 static void
 run_free(struct run *r)
 {
+	log_peak_memory();
 	if (r->have_result)
 		smtp_result_free(&r->result);
 	if (r->spool != NULL)

@@ -32,15 +32,15 @@ static const struct {
 	const char *name;	/* lower case; "content-" is a prefix */
 	const char *instead;
 } message_reserved[] = {
-	{ "from", "use -r or set from in the rc file" },
-	{ "to", "give recipients as arguments" },
-	{ "cc", "use -c" },
-	{ "bcc", "use -b" },
-	{ "subject", "use -s" },
-	{ "date", "outbox writes it" },
-	{ "message-id", "outbox writes it" },
-	{ "mime-version", "outbox writes it" },
-	{ "content-", "outbox derives it from the body and -a" },
+	{ .name = "from", .instead = "use -r or set from in the rc file" },
+	{ .name = "to", .instead = "give recipients as arguments" },
+	{ .name = "cc", .instead = "use -c" },
+	{ .name = "bcc", .instead = "use -b" },
+	{ .name = "subject", .instead = "use -s" },
+	{ .name = "date", .instead = "outbox writes it" },
+	{ .name = "message-id", .instead = "outbox writes it" },
+	{ .name = "mime-version", .instead = "outbox writes it" },
+	{ .name = "content-", .instead = "outbox derives it from the body and -a" },
 };
 
 static int

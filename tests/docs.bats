@@ -18,15 +18,15 @@ long_options() {
 	    "$TOP/src/cli.c" | sort -u
 }
 
-# The configuration keys: the { "key", entries of the table in config.c
-# that holds "smtp" (other tables, of enum names, are left out).
+# The configuration keys: the { KT_TYPE, "key", entries of the table in
+# config.c that holds "smtp" (other tables, of enum names, are left out).
 config_keys() {
 	awk '
 	/\[[^]]*\][[:space:]]*=[[:space:]]*\{/ { inblk = 1; blk = ""; has = 0; next }
 	inblk && /^[[:space:]]*\};/ { if (has) printf "%s", blk; inblk = 0; next }
-	inblk && match($0, /^[[:space:]]*\{[[:space:]]*"[a-z][a-z0-9-]*",/) {
+	inblk && match($0, /^[[:space:]]*\{[[:space:]]*KT_[A-Z]+,[[:space:]]*"[a-z][a-z0-9-]*",/) {
 		s = substr($0, RSTART, RLENGTH)
-		sub(/^[[:space:]]*\{[[:space:]]*"/, "", s); sub(/",$/, "", s)
+		sub(/^[[:space:]]*\{[[:space:]]*KT_[A-Z]+,[[:space:]]*"/, "", s); sub(/",$/, "", s)
 		blk = blk s "\n"
 		if (s == "smtp") has = 1
 	}' "$TOP/src/config.c" | sort -u
@@ -94,7 +94,7 @@ in_man5() { grep -qE "^\.[A-Z][a-z].*[[:space:]]$1([[:space:]=]|$)" "$TOP/man/ou
 	run config_keys
 	assert_success
 	[ "${#lines[@]}" -ge 10 ] ||
-	    fail "only ${#lines[@]} keys found in src/config.c (want { \"key\", entries)"
+	    fail "only ${#lines[@]} keys found in src/config.c (want { KT_TYPE, \"key\", entries)"
 }
 
 @test "every config key is in config.example" {
