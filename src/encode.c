@@ -1007,6 +1007,43 @@ encode_param(const char *name, const char *value, int legacy)
 	return sb_finish(&sb);
 }
 
+/* Dates */
+
+void
+encode_date(time_t t, enum encode_date_form form, char *buf, size_t sz)
+{
+	static const char days[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char months[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
+	struct tm tm;
+	long off;
+	int sign = '+';
+
+	if (localtime_r(&t, &tm) == NULL) {
+		gmtime_r(&t, &tm);
+		tm.tm_gmtoff = 0;
+	}
+	if (form == ENCODE_DATE_CTIME) {
+		snprintf(buf, sz, "%.3s %.3s %2d %02d:%02d:%02d %d",
+		    days[tm.tm_wday % 7], months[tm.tm_mon % 12], tm.tm_mday,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+		return;
+	}
+	off = tm.tm_gmtoff / 60;
+	if (off < 0) {
+		sign = '-';
+		off = -off;
+	}
+	snprintf(buf, sz, "%.3s, %d %.3s %04d %02d:%02d:%02d %c%02ld%02ld",
+	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
+	    off / 60, off % 60);
+}
+
 /* Wire form */
 
 void

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* RFC 2045 section 6.8: at most 76 characters per encoded line. */
 #define ENCODE_B64_LINE 76
@@ -113,6 +114,18 @@ char *encode_header_text(const char *text, size_t startcol, int phrase);
  * its form and no parameter is given twice.  Returns a new string.
  */
 char *encode_param(const char *name, const char *value, int legacy);
+
+enum encode_date_form {
+	ENCODE_DATE_RFC5322,	/* "Mon, 23 Nov 2026 08:05:09 +0800" */
+	ENCODE_DATE_CTIME	/* "Mon Nov 23 08:05:09 2026", mbox From lines */
+};
+
+/*
+ * t in the local zone in the given form, with English day and month
+ * names whatever the locale (RFC 5322 section 3.3).  Writes at most sz
+ * bytes, NUL-terminated.
+ */
+void encode_date(time_t t, enum encode_date_form form, char *buf, size_t sz);
 
 /*
  * The wire form.  Input lines end in LF or CRLF; output lines end in CRLF,

@@ -314,36 +314,6 @@ message_addr_list(const char *field, const struct address *v, size_t n)
 	return list;
 }
 
-/* RFC 5322 section 3.3, with English names whatever the locale. */
-static void
-message_date(time_t t, char *buf, size_t sz)
-{
-	static const char days[7][4] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char months[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
-	struct tm tm;
-	long off;
-	int sign = '+';
-
-	if (localtime_r(&t, &tm) == NULL) {
-		gmtime_r(&t, &tm);
-		tm.tm_gmtoff = 0;
-	}
-	off = tm.tm_gmtoff / 60;
-	if (off < 0) {
-		sign = '-';
-		off = -off;
-	}
-	snprintf(buf, sz, "%.3s, %d %.3s %04d %02d:%02d:%02d %c%02ld%02ld",
-	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
-	    off / 60, off % 60);
-}
-
 /* "<128 random bits in hex@domain>": RFC 5322 section 3.6.4. */
 static void
 message_id(const struct message_spec *spec, char *buf, size_t sz)
@@ -393,7 +363,8 @@ message_write_headers(const struct message_spec *spec, FILE *out,
 	size_t i, n = 0;
 	int r;
 
-	message_date(spec->date ? spec->date : time(NULL), date, sizeof(date));
+	encode_date(spec->date ? spec->date : time(NULL), ENCODE_DATE_RFC5322,
+	    date, sizeof(date));
 	if (message_header(out, "Date", date, f) == -1)
 		return -1;
 	v = message_addr_list("From", spec->from, 1);

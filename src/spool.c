@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "encode.h"
 #include "spool.h"
 #include "xmalloc.h"
 
@@ -39,27 +40,6 @@ spool_temp(struct failure *f)
 		return NULL;
 	}
 	return fp;
-}
-
-/* The mbox separator date, ctime(3) form, C locale whatever the locale. */
-static void
-spool_mbox_date(char *buf, size_t sz)
-{
-	static const char days[7][4] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char months[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
-	struct tm tm;
-	time_t t = time(NULL);
-
-	if (localtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, sz, "%.3s %.3s %2d %02d:%02d:%02d %d",
-	    days[tm.tm_wday % 7], months[tm.tm_mon % 12], tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
 }
 
 /* 1 when line (len bytes) matches ">*From ". */
@@ -97,7 +77,7 @@ spool_dead_letter(const char *path, FILE *msg, const char *sender,
 		return failure_set(f, F_IO, "dead.letter: cannot rewind: %s",
 		    strerror(errno));
 	}
-	spool_mbox_date(date, sizeof(date));
+	encode_date(time(NULL), ENCODE_DATE_CTIME, date, sizeof(date));
 	if (sender == NULL || *sender == '\0' || strpbrk(sender, " \t\r\n"))
 		sender = "MAILER-DAEMON";
 	if (fprintf(out, "From %s %s\n", sender, date) < 0)

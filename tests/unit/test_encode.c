@@ -771,9 +771,30 @@ test_wire(void)
 	free(s);
 }
 
+static void
+test_date(void)
+{
+	char buf[64];
+
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	encode_date(1795392309, ENCODE_DATE_RFC5322, buf, sizeof(buf));
+	is_str(buf, "Mon, 23 Nov 2026 08:05:09 +0800", "RFC 5322 date, +0800");
+	encode_date(1795392309, ENCODE_DATE_CTIME, buf, sizeof(buf));
+	is_str(buf, "Mon Nov 23 08:05:09 2026", "ctime form for mbox");
+	setenv("TZ", "America/St_Johns", 1);
+	tzset();
+	encode_date(1795392309, ENCODE_DATE_RFC5322, buf, sizeof(buf));
+	is_str(buf, "Sun, 22 Nov 2026 20:35:09 -0330",
+	    "a negative zone with minutes");
+	unsetenv("TZ");
+	tzset();
+}
+
 int
 main(void)
 {
+	test_date();
 	test_base64();
 	test_qp();
 	test_header();
