@@ -33,6 +33,7 @@ SRCS = \
 	src/config.c \
 	src/conn.c \
 	src/credentials.c \
+	src/deliver.c \
 	src/encode.c \
 	src/failure.c \
 	src/filetype.c \
@@ -40,6 +41,7 @@ SRCS = \
 	src/message.c \
 	src/mime.c \
 	src/net.c \
+	src/recipients.c \
 	src/sasl.c \
 	src/smtp.c \
 	src/spool.c \

@@ -13,7 +13,18 @@
 enum {
 	OPT_CHARSET = 256,
 	OPT_DRY_RUN,
-	OPT_JSON
+	OPT_JSON,
+	OPT_QUEUE,
+	OPT_FLUSH,
+	OPT_NOW,
+	OPT_QUEUE_LIST,
+	OPT_QUEUE_DROP,
+	OPT_HTML,
+	OPT_INLINE,
+	OPT_REPLY_TO,
+	OPT_DSN,
+	OPT_DSN_RETURN,
+	OPT_DSN_REQUIRED
 };
 
 static const char shortopts[] = "+:s:c:b:a:r:A:C:H:nvhV";
@@ -32,6 +43,17 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "queue", no_argument, NULL, OPT_QUEUE },
+	{ "flush", no_argument, NULL, OPT_FLUSH },
+	{ "now", no_argument, NULL, OPT_NOW },
+	{ "queue-list", no_argument, NULL, OPT_QUEUE_LIST },
+	{ "queue-drop", required_argument, NULL, OPT_QUEUE_DROP },
+	{ "html", optional_argument, NULL, OPT_HTML },
+	{ "inline", required_argument, NULL, OPT_INLINE },
+	{ "reply-to", required_argument, NULL, OPT_REPLY_TO },
+	{ "dsn", required_argument, NULL, OPT_DSN },
+	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
+	{ "dsn-required", no_argument, NULL, OPT_DSN_REQUIRED },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -54,6 +76,31 @@ cli_missing_value(char **argv, struct failure *f)
 		return failure_set(f, F_USAGE, "option %.*s needs a value",
 		    (int)strcspn(arg, "="), arg);
 	return failure_set(f, F_USAGE, "option -%c needs a value", optopt);
+}
+
+/* Combinations that cannot mean anything. */
+static int
+cli_check(const struct options *o, struct failure *f)
+{
+	int composing = o->mode == CLI_SEND;
+
+	if (!composing && (o->to.n || o->cc.n || o->bcc.n))
+		return failure_set(f, F_USAGE, "--flush, --queue-list and "
+		    "--queue-drop take no recipients");
+	if (o->now && o->mode != CLI_FLUSH)
+		return failure_set(f, F_USAGE, "--now goes with --flush");
+	if (o->queue && o->dry_run)
+		return failure_set(f, F_USAGE,
+		    "--queue and --dry-run exclude each other");
+	if (o->html != NULL && o->html_stdin)
+		return failure_set(f, F_USAGE, "--html given twice");
+	if (o->dsn_return != NULL && strcmp(o->dsn_return, "full") != 0 &&
+	    strcmp(o->dsn_return, "headers") != 0)
+		return failure_set(f, F_USAGE,
+		    "--dsn-return takes full or headers");
+	if (composing && o->to.n == 0 && o->cc.n == 0 && o->bcc.n == 0)
+		return failure_set(f, F_USAGE, "no recipients given");
+	return 0;
 }
 
 int
@@ -111,6 +158,43 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_QUEUE:
+			o->queue = 1;
+			break;
+		case OPT_FLUSH:
+			o->mode = CLI_FLUSH;
+			break;
+		case OPT_NOW:
+			o->now = 1;
+			break;
+		case OPT_QUEUE_LIST:
+			o->mode = CLI_QUEUE_LIST;
+			break;
+		case OPT_QUEUE_DROP:
+			o->mode = CLI_QUEUE_DROP;
+			o->queue_id = optarg;
+			break;
+		case OPT_HTML:
+			if (optarg != NULL)
+				o->html = optarg;
+			else
+				o->html_stdin = 1;
+			break;
+		case OPT_INLINE:
+			strlist_add(&o->inlines, optarg);
+			break;
+		case OPT_REPLY_TO:
+			o->reply_to = optarg;
+			break;
+		case OPT_DSN:
+			o->dsn_notify = optarg;
+			break;
+		case OPT_DSN_RETURN:
+			o->dsn_return = optarg;
+			break;
+		case OPT_DSN_REQUIRED:
+			o->dsn_required = 1;
+			break;
 		case 'h':
 			o->mode = CLI_HELP;
 			return 0;
@@ -129,9 +213,7 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 	}
 	for (i = optind; i < argc; i++)
 		strlist_add(&o->to, argv[i]);
-	if (o->to.n == 0 && o->cc.n == 0 && o->bcc.n == 0)
-		return failure_set(f, F_USAGE, "no recipients given");
-	return 0;
+	return cli_check(o, f);
 }
 
 void
@@ -142,6 +224,7 @@ cli_free(struct options *o)
 	free(o->bcc.v);
 	free(o->attach.v);
 	free(o->headers.v);
+	free(o->inlines.v);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -150,6 +233,7 @@ cli_usage(FILE *out)
 {
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
+"       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
 "Compose a message from the options and standard input and send it.\n"
 "\n"
 "  -s, --subject TEXT        the Subject\n"
@@ -165,6 +249,17 @@ cli_usage(FILE *out)
 "      --dry-run             print the message that would be sent; send nothing\n"
 "  -v, --verbose             show the SMTP dialogue (passwords redacted)\n"
 "      --json                print the result as one JSON object\n"
+"      --html[=FILE]         FILE is the HTML form of the body; alone: the\n"
+"                            body on stdin is HTML (a text form is made)\n"
+"      --inline FILE[:ID]    show FILE (an image) inside the HTML as cid:ID\n"
+"      --reply-to ADDR       the Reply-To header\n"
+"      --dsn WHEN            delivery notices: never, or success,failure,delay\n"
+"      --dsn-return WHAT     what a notice returns: full or headers\n"
+"      --dsn-required        fail (69) when the server offers no DSN\n"
+"      --queue               put the message in the queue; do not connect\n"
+"      --flush [--now]       send what the queue holds (--now: ignore back-off)\n"
+"      --queue-list          list the queue\n"
+"      --queue-drop ID       remove one message from the queue\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"

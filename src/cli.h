@@ -12,6 +12,9 @@
 
 enum cli_mode {
 	CLI_SEND,		/* compose from flags and stdin, then send */
+	CLI_FLUSH,		/* --flush: send what the queue holds */
+	CLI_QUEUE_LIST,		/* --queue-list */
+	CLI_QUEUE_DROP,		/* --queue-drop ID */
 	CLI_HELP,
 	CLI_VERSION
 };
@@ -37,11 +40,22 @@ struct options {
 	int dry_run;			/* --dry-run */
 	int verbose;			/* -v, counted */
 	int json;			/* --json */
+	int queue;			/* --queue: enqueue, do not connect */
+	int now;			/* --now: --flush ignores back-off */
+	const char *queue_id;		/* --queue-drop ID */
+	const char *html;		/* --html=FILE */
+	int html_stdin;			/* --html alone: stdin is HTML */
+	struct strlist inlines;		/* --inline FILE[:ID] */
+	const char *reply_to;		/* --reply-to */
+	const char *dsn_notify;		/* --dsn never|success,failure,delay */
+	const char *dsn_return;		/* --dsn-return full|headers */
+	int dsn_required;		/* --dsn-required */
 };
 
 /*
  * Parses argv.  Fails with F_USAGE and a one-line text for an unknown
- * option, a missing argument or no recipient when one is needed.
+ * option, a missing argument, a bad combination or no recipient when one
+ * is needed (not for --flush, --queue-list, --queue-drop).
  */
 int cli_parse(int argc, char **argv, struct options *o, struct failure *f);
 

@@ -1240,6 +1240,14 @@ config_settings(const struct config *cfg, const char *account,
 	s->ca_file = config_get(cfg, account, "tls-ca-file");
 	s->fingerprint = config_get(cfg, account, "tls-fingerprint");
 	s->hostname = config_get(cfg, account, "hostname");
+	if (s->hostname == NULL) {
+		if (gethostname(s->hostname_buf, sizeof(s->hostname_buf)) ==
+		    -1 || s->hostname_buf[0] == '\0')
+			strlcpy(s->hostname_buf, "localhost",
+			    sizeof(s->hostname_buf));
+		s->hostname_buf[sizeof(s->hostname_buf) - 1] = '\0';
+		s->hostname = s->hostname_buf;
+	}
 	s->default_domain = config_get(cfg, account, "default-domain");
 	return 0;
 }

@@ -123,7 +123,8 @@ struct settings {
 	const char *password_cmd;
 	const char *ca_file;
 	const char *fingerprint;	/* "sha256:AB:CD..." */
-	const char *hostname;	/* EHLO name, NULL: this machine's */
+	const char *hostname;	/* EHLO name: configured, else this
+				   machine's (gethostname) */
 	int timeout;		/* seconds */
 	int queue_on_failure;	/* default: yes (never lose a message) */
 	const char *default_domain;
@@ -133,6 +134,7 @@ struct settings {
 	 */
 	char host_buf[256];
 	char user_buf[256];
+	char hostname_buf[256];
 };
 
 /*

@@ -26,23 +26,17 @@
 #include "address.h"
 #include "cli.h"
 #include "config.h"
-#include "credentials.h"
-#include "encode.h"
+#include "deliver.h"
 #include "failure.h"
 #include "filetype.h"
 #include "log.h"
 #include "message.h"
+#include "recipients.h"
 #include "smtp.h"
 #include "spool.h"
 #include "xmalloc.h"
 
 #define OUTBOX_VERSION "0.1.0"
-
-/* Alias chains deeper than this are reported as loops. */
-#define ALIAS_DEPTH_MAX 8
-
-/* The block size for reading the spool. */
-#define SPOOL_BUF 65536
 
 struct run {
 	struct options opt;
@@ -55,66 +49,7 @@ struct run {
 	struct message_info info;
 	struct smtp_result result;
 	int have_result;
-	char *password;
 };
-
-/* Appends addr to the envelope list unless it is there already. */
-static void
-rcpt_add_unique(struct address_list *rcpts, const char *addr)
-{
-	size_t i;
-
-	for (i = 0; i < rcpts->n; i++)
-		if (strcasecmp(rcpts->v[i].addr, addr) == 0)
-			return;
-	address_list_add(rcpts, NULL, addr);
-}
-
-/*
- * Appends the addresses of text to out, expanding config aliases (for bare
- * names) and qualifying bare names with default-domain.
- */
-static int
-recipients_expand(struct run *r, const char *text, struct address_list *out,
-    int depth, struct failure *f)
-{
-	struct address_list parsed = { 0 };
-	const char *alias, *dom = r->set.default_domain;
-	size_t i;
-	int rc = 0;
-
-	if (address_parse_list(text, &parsed, f) == -1)
-		return -1;
-	for (i = 0; i < parsed.n && rc == 0; i++) {
-		struct address *a = &parsed.v[i];
-
-		if (address_has_domain(a->addr)) {
-			address_list_add(out, a->name, a->addr);
-			continue;
-		}
-		if ((alias = config_alias(&r->cfg, a->addr)) != NULL) {
-			if (depth >= ALIAS_DEPTH_MAX)
-				rc = failure_set(f, F_CONFIG, "alias \"%s\": "
-				    "aliases nest too deep (a loop?)", a->addr);
-			else
-				rc = recipients_expand(r, alias, out,
-				    depth + 1, f);
-			continue;
-		}
-		if (dom != NULL && *dom != '\0') {
-			char *q = xasprintf("%s@%s", a->addr, dom);
-
-			address_list_add(out, a->name, q);
-			free(q);
-			continue;
-		}
-		rc = failure_set(f, F_NOUSER, "recipient \"%s\" has no domain; "
-		    "add \"alias %s you@example.org\" or \"set default-domain="
-		    "example.org\" to your outboxrc", a->addr, a->addr);
-	}
-	address_list_free(&parsed);
-	return rc;
-}
 
 static int
 recipients_resolve(struct run *r, struct failure *f)
@@ -125,29 +60,15 @@ recipients_resolve(struct run *r, struct failure *f)
 
 	for (i = 0; i < 3; i++) {
 		for (j = 0; j < lists[i]->n; j++)
-			if (recipients_expand(r, lists[i]->v[j], outs[i], 0,
-			    f) == -1)
+			if (recipients_expand(&r->cfg, &r->set, lists[i]->v[j],
+			    outs[i], f) == -1)
 				return -1;
-		for (j = 0; j < outs[i]->n; j++) {
-			if (!address_valid(outs[i]->v[j].addr))
-				return failure_set(f, F_DATA,
-				    "invalid recipient address \"%s\"",
-				    outs[i]->v[j].addr);
-			rcpt_add_unique(&r->rcpts, outs[i]->v[j].addr);
-		}
+		for (j = 0; j < outs[i]->n; j++)
+			recipients_add_unique(&r->rcpts, outs[i]->v[j].addr);
 	}
 	if (r->rcpts.n == 0)
 		return failure_set(f, F_USAGE, "no recipients given");
 	return 0;
-}
-
-/* This machine's name for EHLO and the default From. */
-static void
-local_hostname(char *buf, size_t len)
-{
-	if (gethostname(buf, len) == -1 || buf[0] == '\0')
-		strlcpy(buf, "localhost", len);
-	buf[len - 1] = '\0';
 }
 
 /*
@@ -161,12 +82,10 @@ sender_resolve(struct run *r, const char *text, struct failure *f)
 
 	if (text == NULL) {
 		struct passwd *pw = getpwuid(getuid());
-		char host[256];
 		const char *dom = r->set.default_domain;
 
-		local_hostname(host, sizeof(host));
 		r->from.addr = xasprintf("%s@%s", pw ? pw->pw_name : "root",
-		    dom && *dom ? dom : host);
+		    dom && *dom ? dom : r->set.hostname);
 		return 0;
 	}
 	if (address_parse_list(text, &l, f) == -1)
@@ -200,50 +119,6 @@ settings_resolve(struct run *r, struct failure *f)
 		address_list_free(&l);
 	}
 	return config_settings(&r->cfg, account, &r->set, f);
-}
-
-/* Copies the spool to out in wire form, without dot-stuffing. */
-static int
-spool_print(FILE *spool, FILE *out, struct failure *f)
-{
-	static char in[SPOOL_BUF], wire[ENCODE_WIRE_BOUND(SPOOL_BUF)];
-	struct encode_wire st;
-	size_t n, w;
-
-	encode_wire_init(&st, 0);
-	rewind(spool);
-	while ((n = fread(in, 1, sizeof(in), spool)) > 0) {
-		w = encode_wire_update(&st, in, n, wire);
-		if (fwrite(wire, 1, w, out) != w)
-			return failure_set(f, F_IO, "writing the message: %s",
-			    strerror(errno));
-	}
-	if (ferror(spool))
-		return failure_set(f, F_IO, "reading the spool: %s",
-		    strerror(errno));
-	w = encode_wire_final(&st, wire);
-	if (fwrite(wire, 1, w, out) != w || fflush(out) == EOF)
-		return failure_set(f, F_IO, "writing the message: %s",
-		    strerror(errno));
-	return 0;
-}
-
-/* The size in wire form (RFC 1870 SIZE=): one pass over the spool. */
-static off_t
-spool_wire_size(FILE *spool)
-{
-	static char in[SPOOL_BUF], wire[ENCODE_WIRE_BOUND(SPOOL_BUF)];
-	struct encode_wire st;
-	off_t size = 0;
-	size_t n;
-
-	encode_wire_init(&st, 1);
-	rewind(spool);
-	while ((n = fread(in, 1, sizeof(in), spool)) > 0)
-		size += encode_wire_update(&st, in, n, wire);
-	size += encode_wire_final(&st, wire);
-	rewind(spool);
-	return size;
 }
 
 static int
@@ -292,49 +167,16 @@ compose(struct run *r, struct failure *f)
 static int
 submit(struct run *r, struct failure *f)
 {
-	struct smtp_params p;
-	struct smtp_envelope env;
-	const char **rcpts;
-	char host[256];
-	size_t i;
-	int rc;
+	struct job job;
 
-	if (r->set.host == NULL)
-		return failure_set(f, F_CONFIG, "no SMTP server configured: "
-		    "set smtp=host:port in your outboxrc");
-	if (r->set.user != NULL && r->set.auth != AUTH_NONE &&
-	    (r->password = credentials_get(&r->set, f)) == NULL)
-		return -1;
-
-	local_hostname(host, sizeof(host));
-	memset(&p, 0, sizeof(p));
-	p.host = r->set.host;
-	p.port = r->set.port;
-	p.security = r->set.security;
-	p.auth = r->set.auth;
-	p.user = r->password ? r->set.user : NULL;
-	p.password = r->password;
-	p.ca_file = r->set.ca_file;
-	p.fingerprint = r->set.fingerprint;
-	p.helo_name = r->set.hostname ? r->set.hostname : host;
-	p.timeout = r->set.timeout;
-
-	rcpts = xreallocarray(NULL, r->rcpts.n, sizeof(*rcpts));
-	for (i = 0; i < r->rcpts.n; i++)
-		rcpts[i] = r->rcpts.v[i].addr;
-	memset(&env, 0, sizeof(env));
-	env.from = r->from.addr;
-	env.rcpts = rcpts;
-	env.nrcpts = r->rcpts.n;
-	env.eightbit = r->info.eightbit;
-	env.size = spool_wire_size(r->spool);
-
-	rc = smtp_submit(&p, &env, r->spool, &r->result, f);
+	memset(&job, 0, sizeof(job));
+	job.set = &r->set;
+	job.from = r->from.addr;
+	job.rcpts = &r->rcpts;
+	job.msg = r->spool;
+	job.eightbit = r->info.eightbit;
 	r->have_result = 1;
-	free(rcpts);
-	credentials_free(r->password);
-	r->password = NULL;
-	return rc;
+	return deliver(&job, &r->result, f);
 }
 
 /*
@@ -513,7 +355,7 @@ run_phases(struct run *r, int argc, char **argv, struct failure *f)
 	if (compose(r, f) == -1)
 		return -1;
 	if (r->opt.dry_run)
-		return spool_print(r->spool, stdout, f);
+		return spool_wire(r->spool, stdout, 0, NULL, f);
 	return submit(r, f);
 }
 

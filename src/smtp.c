@@ -422,18 +422,72 @@ smtp_cmd_secret(struct smtp_session *s, const char *head, const char *secret,
 	return 0;
 }
 
+/* 1 when s holds a byte outside ASCII. */
+static int
+smtp_is_8bit(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+/*
+ * The form of an address to put on the wire: UTF-8 under SMTPUTF8, else
+ * the ASCII form.  NULL when there is none (F_DATA set).
+ */
+static const char *
+smtp_addr_form(const struct smtp_session *s, const char *utf8,
+    const char *ascii, const char *cmd, struct failure *f)
+{
+	if (!smtp_is_8bit(utf8) || s->r->smtputf8)
+		return utf8;
+	if (ascii != NULL)
+		return ascii;
+	failure_set(f, F_DATA, "%s: <%s> needs SMTPUTF8, which the server "
+	    "does not offer", cmd, utf8);
+	return NULL;
+}
+
+/* RFC 3461 4: xtext, "+" and hex for "+", "=", controls and non-ASCII. */
+static void
+smtp_xtext(char *buf, size_t sz, const char *text)
+{
+	size_t o = 0;
+
+	for (; *text != '\0' && o + 4 < sz; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if (c < 33 || c > 126 || c == '+' || c == '=')
+			o += (size_t)snprintf(buf + o, sz - o, "+%02X", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+}
+
 static int
 smtp_send_mail_cmd(struct smtp_session *s, struct failure *f)
 {
-	char line[CONN_LINE_MAX];
-	char size[32] = "";
+	const struct smtp_envelope *e = s->env;
+	char line[CONN_LINE_MAX], size[32] = "", dsn[300] = "", id[200];
+	const char *from;
 
-	if ((s->ext.flags & SMTP_EXT_SIZE) && s->env->size > 0)
-		snprintf(size, sizeof(size), " SIZE=%lld",
-		    (long long)s->env->size);
-	if ((size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>%s%s",
-	    s->env->from, size, s->env->eightbit ? " BODY=8BITMIME" : "") >=
-	    sizeof(line))
+	if ((from = smtp_addr_form(s, e->from, e->from_ascii, "MAIL FROM",
+	    f)) == NULL)
+		return -1;
+	if ((s->ext.flags & SMTP_EXT_SIZE) && e->size > 0)
+		snprintf(size, sizeof(size), " SIZE=%lld", (long long)e->size);
+	if (s->r->dsn && e->dsn_ret != NULL)
+		snprintf(dsn, sizeof(dsn), " RET=%s", e->dsn_ret);
+	if (s->r->dsn && e->dsn_envid != NULL) {
+		smtp_xtext(id, sizeof(id), e->dsn_envid);
+		strlcat(dsn, " ENVID=", sizeof(dsn));
+		strlcat(dsn, id, sizeof(dsn));
+	}
+	if ((size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>%s%s%s%s",
+	    from, size, e->eightbit ? " BODY=8BITMIME" : "",
+	    s->r->smtputf8 ? " SMTPUTF8" : "", dsn) >= sizeof(line))
 		return failure_set(f, F_DATA, "sender address too long");
 	return smtp_cmd(s, line, f);
 }
@@ -441,12 +495,54 @@ smtp_send_mail_cmd(struct smtp_session *s, struct failure *f)
 static int
 smtp_send_rcpt_cmd(struct smtp_session *s, size_t i, struct failure *f)
 {
-	char line[CONN_LINE_MAX];
+	const struct smtp_envelope *e = s->env;
+	char line[CONN_LINE_MAX], notify[64] = "";
+	const char *to;
 
-	if ((size_t)snprintf(line, sizeof(line), "RCPT TO:<%s>",
-	    s->env->rcpts[i]) >= sizeof(line))
+	if ((to = smtp_addr_form(s, e->rcpts[i], e->rcpts_ascii ?
+	    e->rcpts_ascii[i] : NULL, "RCPT TO", f)) == NULL)
+		return -1;
+	if (s->r->dsn && e->dsn_notify != NULL)
+		snprintf(notify, sizeof(notify), " NOTIFY=%s", e->dsn_notify);
+	if ((size_t)snprintf(line, sizeof(line), "RCPT TO:<%s>%s", to,
+	    notify) >= sizeof(line))
 		return failure_set(f, F_DATA, "recipient address too long");
 	return smtp_cmd(s, line, f);
+}
+
+/*
+ * Decides, once the extensions are known, whether the UTF-8 address
+ * forms and the DSN parameters go out (RFC 6531 3.4, RFC 3461 4).
+ */
+static int
+smtp_envelope_options(struct smtp_session *s, struct failure *f)
+{
+	const struct smtp_envelope *e = s->env;
+	size_t i;
+	int utf8 = smtp_is_8bit(e->from);
+
+	for (i = 0; i < e->nrcpts; i++)
+		utf8 |= smtp_is_8bit(e->rcpts[i]);
+	s->r->smtputf8 = utf8 && (s->ext.flags & SMTP_EXT_SMTPUTF8);
+	if (smtp_addr_form(s, e->from, e->from_ascii, "MAIL FROM", f) == NULL)
+		return -1;
+	for (i = 0; i < e->nrcpts; i++)
+		if (smtp_addr_form(s, e->rcpts[i], e->rcpts_ascii ?
+		    e->rcpts_ascii[i] : NULL, "RCPT TO", f) == NULL)
+			return -1;
+	if (e->dsn_notify == NULL && e->dsn_ret == NULL &&
+	    e->dsn_envid == NULL)
+		return 0;
+	if (s->ext.flags & SMTP_EXT_DSN) {
+		s->r->dsn = 1;
+		return 0;
+	}
+	if (e->dsn_required)
+		return failure_set(f, F_PERM, "MAIL FROM: the server does not "
+		    "offer DSN, which --dsn-required asks for");
+	log_warnx("the server does not offer DSN; no delivery notices "
+	    "were asked for");
+	return 0;
 }
 
 /* Starts a transaction with the recipients not yet tried. */
@@ -683,6 +779,8 @@ smtp_after_hello(struct smtp_session *s, struct failure *f)
 		    "STARTTLS");
 		return smtp_quit_failed(s);
 	}
+	if (smtp_envelope_options(s, f) == -1)
+		return smtp_quit_failed(s);
 	/* RFC 6152 3: 8-bit data only to a server that takes it. */
 	if (s->env->eightbit && !(s->ext.flags & SMTP_EXT_8BITMIME)) {
 		failure_set(f, F_PERM, "MAIL FROM: server lacks 8BITMIME");

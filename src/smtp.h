@@ -33,6 +33,27 @@ struct smtp_envelope {
 	size_t nrcpts;
 	int eightbit;			/* message has 8-bit bytes */
 	off_t size;			/* octets in wire form, for SIZE= */
+	/*
+	 * International addresses (RFC 6531).  from_ascii and rcpts_ascii[i]
+	 * are the all-ASCII forms (IDNA A-label domains) of addresses that
+	 * have one, NULL where the address is ASCII already or has none (a
+	 * UTF-8 local part); rcpts_ascii itself may be NULL.  When the server
+	 * offers SMTPUTF8 the UTF-8 forms go with MAIL ... SMTPUTF8; else the
+	 * ASCII forms, and an address without one fails with F_DATA.
+	 */
+	const char *from_ascii;
+	const char *const *rcpts_ascii;
+	/*
+	 * Delivery status notifications (RFC 3461), used when the server
+	 * offers DSN: NOTIFY= on every RCPT ("NEVER" or a comma list of
+	 * SUCCESS, FAILURE, DELAY), RET= ("FULL" or "HDRS") and ENVID= on
+	 * MAIL (xtext-encoded here).  Without DSN offered: a warning, or
+	 * F_PERM when dsn_required.
+	 */
+	const char *dsn_notify;
+	const char *dsn_ret;
+	const char *dsn_envid;
+	int dsn_required;
 };
 
 /* One recipient's outcome. */
@@ -45,6 +66,8 @@ struct smtp_rcpt {
 
 struct smtp_result {
 	struct smtp_rcpt *rcpts;	/* one per envelope recipient */
+	int smtputf8;			/* the UTF-8 forms were used */
+	int dsn;			/* DSN parameters were sent */
 	size_t nrcpts;
 	size_t naccepted;
 	char *final_reply;		/* reply to the final dot, or NULL */

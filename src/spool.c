@@ -16,6 +16,9 @@
 #include "spool.h"
 #include "xmalloc.h"
 
+/* The block size for copying a message. */
+#define SPOOL_BLOCK 65536
+
 FILE *
 spool_temp(struct failure *f)
 {
@@ -117,4 +120,45 @@ spool_dead_letter(const char *path, FILE *msg, const char *sender,
 	if (fclose(out) == EOF)
 		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
 	return 0;
+}
+
+int
+spool_wire(FILE *msg, FILE *out, int dotstuff, off_t *size,
+    struct failure *f)
+{
+	char *in, *wire;
+	struct encode_wire st;
+	off_t total = 0;
+	size_t n, w;
+	int rc = 0;
+
+	in = xmalloc(SPOOL_BLOCK);
+	wire = xmalloc(ENCODE_WIRE_BOUND(SPOOL_BLOCK));
+	encode_wire_init(&st, dotstuff);
+	rewind(msg);
+	for (;;) {
+		n = fread(in, 1, SPOOL_BLOCK, msg);
+		w = n > 0 ? encode_wire_update(&st, in, n, wire) :
+		    encode_wire_final(&st, wire);
+		total += (off_t)w;
+		if (out != NULL && fwrite(wire, 1, w, out) != w) {
+			rc = failure_set(f, F_IO, "writing the message: %s",
+			    strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+	if (rc == 0 && ferror(msg))
+		rc = failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+	if (rc == 0 && out != NULL && fflush(out) == EOF)
+		rc = failure_set(f, F_IO, "writing the message: %s",
+		    strerror(errno));
+	free(in);
+	free(wire);
+	rewind(msg);
+	if (size != NULL)
+		*size = total;
+	return rc;
 }

@@ -8,6 +8,8 @@
 #ifndef OUTBOX_SPOOL_H
 #define OUTBOX_SPOOL_H
 
+#include <sys/types.h>
+
 #include <stdio.h>
 
 #include "failure.h"
@@ -17,6 +19,15 @@
  * unlinked.  F_CANTCREAT on failure.
  */
 FILE *spool_temp(struct failure *f);
+
+/*
+ * Copies msg (from its start) to out in wire form (CRLF line ends; with
+ * dotstuff, RFC 5321 4.5.2 dot-stuffing); out may be NULL to only count.
+ * The number of octets is stored in *size when size is not NULL; msg is
+ * left rewound.  F_IO on a read or write error.
+ */
+int spool_wire(FILE *msg, FILE *out, int dotstuff, off_t *size,
+    struct failure *f);
 
 /*
  * Appends the message in msg (read from its start; LF or CRLF line ends)

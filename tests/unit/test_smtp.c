@@ -355,7 +355,9 @@ test_pipelined_mixed(void)
 		{ -1, "250 2.0.0 Ok: queued as ABC\r\n", 0 },
 		{ 1, "221 2.0.0 bye\r\n", 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 3, 0, 42 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 3,
+	    .eightbit = 0, .size = 42 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -405,7 +407,9 @@ test_452_split(void)
 		{ -1, "250 queued 2\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 3, 1, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 3,
+	    .eightbit = 1, .size = 10 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -440,7 +444,9 @@ test_helo_mail_temp(void)
 		{ 1, "451 4.3.0 try again later\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 1, 0, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 1,
+	    .eightbit = 0, .size = 10 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -468,7 +474,9 @@ test_no_starttls(void)
 		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 1, 0, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 1,
+	    .eightbit = 0, .size = 10 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -495,7 +503,9 @@ test_starttls_injection(void)
 		{ 1, "250-test.example\r\n250 STARTTLS\r\n", 0 },
 		{ 1, "220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n", 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 1, 0, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 1,
+	    .eightbit = 0, .size = 10 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -524,7 +534,9 @@ test_lost_after_dot(void)
 		{ 1, "354 go\r\n", 0 },
 		{ -1, NULL, 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 1, 0, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 1,
+	    .eightbit = 0, .size = 10 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -571,7 +583,9 @@ test_all_refused(void)
 		{ 1, "450 4.2.0 greylisted\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 1, 0, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 1,
+	    .eightbit = 0, .size = 10 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -632,7 +646,9 @@ test_greeting_and_data(void)
 		{ 1, "250 test.example\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
-	struct smtp_envelope env = { "a@example.org", rcpts3, 1, 0, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 1,
+	    .eightbit = 0, .size = 10 };
 	struct smtp_result r;
 	struct failure f;
 	char *sent;
@@ -671,7 +687,9 @@ test_greeting_and_data(void)
 static void
 test_no_auth_plaintext(void)
 {
-	struct smtp_envelope env = { "a@example.org", rcpts3, 1, 0, 10 };
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts3, .nrcpts = 1,
+	    .eightbit = 0, .size = 10 };
 	struct smtp_params p;
 	struct smtp_result r;
 	struct failure f;
