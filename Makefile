@@ -37,6 +37,7 @@ SRCS = \
 	src/encode.c \
 	src/failure.c \
 	src/filetype.c \
+	src/idn.c \
 	src/log.c \
 	src/message.c \
 	src/mime.c \

@@ -50,6 +50,12 @@ deliver(const struct job *job, struct smtp_result *r, struct failure *f)
 	env.rcpts = rcpts;
 	env.nrcpts = job->rcpts->n;
 	env.eightbit = job->eightbit;
+	env.from_ascii = job->from_ascii;
+	env.rcpts_ascii = job->rcpts_ascii;
+	env.dsn_notify = job->dsn_notify;
+	env.dsn_ret = job->dsn_ret;
+	env.dsn_envid = job->dsn_envid;
+	env.dsn_required = job->dsn_required;
 	if (spool_wire(job->msg, NULL, 1, &env.size, f) == -1) {
 		credentials_free(password);
 		free(rcpts);

@@ -20,6 +20,13 @@ struct job {
 	const struct address_list *rcpts;	/* envelope, unique */
 	FILE *msg;			/* the message, LF or CRLF lines */
 	int eightbit;			/* the message has 8-bit bytes */
+	/* As in struct smtp_envelope: A-label forms and DSN parameters. */
+	const char *from_ascii;
+	const char *const *rcpts_ascii;	/* parallel to rcpts, or NULL */
+	const char *dsn_notify;
+	const char *dsn_ret;
+	const char *dsn_envid;
+	int dsn_required;
 };
 
 /*

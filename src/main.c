@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -28,6 +29,7 @@
 #include "config.h"
 #include "deliver.h"
 #include "failure.h"
+#include "idn.h"
 #include "filetype.h"
 #include "log.h"
 #include "message.h"
@@ -49,6 +51,10 @@ struct run {
 	struct message_info info;
 	struct smtp_result result;
 	int have_result;
+	char *dsn_notify;		/* RFC 3461 NOTIFY=, or NULL */
+	const char *dsn_ret;		/* RET=, or NULL */
+	char *from_ascii;		/* A-label forms, or NULL */
+	char **rcpts_ascii;
 };
 
 static int
@@ -164,17 +170,82 @@ compose(struct run *r, struct failure *f)
 	return rc;
 }
 
+/*
+ * --dsn and --dsn-return in RFC 3461's words: NOTIFY=NEVER or a list of
+ * SUCCESS, FAILURE, DELAY; RET=FULL or HDRS.
+ */
+static int
+dsn_resolve(struct run *r, struct failure *f)
+{
+	const char *n = r->opt.dsn_notify;
+	char *copy, *w, *save = NULL;
+	size_t i;
+
+	if (r->opt.dsn_return != NULL)
+		r->dsn_ret = strcmp(r->opt.dsn_return, "full") == 0 ?
+		    "FULL" : "HDRS";
+	if (n == NULL)
+		return 0;
+	copy = xstrdup(n);
+	for (w = strtok_r(copy, ",", &save); w != NULL;
+	    w = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(w, "never") == 0 && strchr(n, ',') == NULL)
+			continue;
+		if (strcasecmp(w, "success") != 0 &&
+		    strcasecmp(w, "failure") != 0 &&
+		    strcasecmp(w, "delay") != 0) {
+			free(copy);
+			return failure_set(f, F_USAGE, "--dsn takes never, or "
+			    "a list of success, failure and delay");
+		}
+	}
+	free(copy);
+	r->dsn_notify = xstrdup(n);
+	for (i = 0; r->dsn_notify[i] != '\0'; i++)
+		r->dsn_notify[i] = (char)toupper((unsigned char)
+		    r->dsn_notify[i]);
+	return 0;
+}
+
+/* The A-label forms of the envelope, for servers without SMTPUTF8. */
+static int
+idn_resolve(struct run *r, struct failure *f)
+{
+	size_t i;
+
+	if ((r->from_ascii = idn_addr_ascii(r->from.addr, f)) == NULL &&
+	    f->kind != F_NONE)
+		return -1;
+	r->rcpts_ascii = xcalloc(r->rcpts.n ? r->rcpts.n : 1,
+	    sizeof(*r->rcpts_ascii));
+	for (i = 0; i < r->rcpts.n; i++)
+		if ((r->rcpts_ascii[i] = idn_addr_ascii(r->rcpts.v[i].addr,
+		    f)) == NULL && f->kind != F_NONE)
+			return -1;
+	return 0;
+}
+
 static int
 submit(struct run *r, struct failure *f)
 {
 	struct job job;
 
+	if (idn_resolve(r, f) == -1)
+		return -1;
 	memset(&job, 0, sizeof(job));
 	job.set = &r->set;
 	job.from = r->from.addr;
 	job.rcpts = &r->rcpts;
 	job.msg = r->spool;
 	job.eightbit = r->info.eightbit;
+	job.from_ascii = r->from_ascii;
+	job.rcpts_ascii = (const char *const *)r->rcpts_ascii;
+	job.dsn_notify = r->dsn_notify;
+	job.dsn_ret = r->dsn_ret;
+	/* RFC 3461 4.4: the Message-ID identifies the message in notices. */
+	job.dsn_envid = r->dsn_notify || r->dsn_ret ? r->info.message_id :
+	    NULL;
+	job.dsn_required = r->opt.dsn_required;
 	r->have_result = 1;
 	return deliver(&job, &r->result, f);
 }
@@ -311,7 +382,14 @@ log_peak_memory(void)
 static void
 run_free(struct run *r)
 {
+	size_t i;
+
 	log_peak_memory();
+	for (i = 0; r->rcpts_ascii != NULL && i < r->rcpts.n; i++)
+		free(r->rcpts_ascii[i]);
+	free(r->rcpts_ascii);
+	free(r->from_ascii);
+	free(r->dsn_notify);
 	if (r->have_result)
 		smtp_result_free(&r->result);
 	if (r->spool != NULL)
@@ -351,6 +429,8 @@ run_phases(struct run *r, int argc, char **argv, struct failure *f)
 	    f) == -1)
 		return -1;
 	if (recipients_resolve(r, f) == -1)
+		return -1;
+	if (dsn_resolve(r, f) == -1)
 		return -1;
 	if (compose(r, f) == -1)
 		return -1;
