@@ -5,12 +5,15 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 SBINDIR ?= $(PREFIX)/sbin
+# Where install-sendmail-link puts the sendmail link (the system's is
+# /usr/sbin/sendmail); a plain install never touches it.
+SENDMAIL_LINK ?= $(SBINDIR)/sendmail
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay
+DEPS = openssl libmagic libbsd-overlay libidn2
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -37,13 +40,16 @@ SRCS = \
 	src/encode.c \
 	src/failure.c \
 	src/filetype.c \
+	src/html.c \
 	src/idn.c \
 	src/log.c \
 	src/message.c \
 	src/mime.c \
 	src/net.c \
+	src/queue.c \
 	src/recipients.c \
 	src/sasl.c \
+	src/sendmail.c \
 	src/smtp.c \
 	src/spool.c \
 	src/tls.c \
@@ -128,6 +134,22 @@ install: $(B)/outbox
 	install -m 0644 completions/_outbox $(DESTDIR)$(ZSHCOMPDIR)/_outbox
 	install -m 0644 completions/outbox.fish $(DESTDIR)$(FISHCOMPDIR)/outbox.fish
 
+# The sendmail drop-in: a link named sendmail to outbox.  An existing
+# sendmail that is not this link is left alone unless FORCE=1.
+install-sendmail-link:
+	@l=$(DESTDIR)$(SENDMAIL_LINK); \
+	if { [ -e "$$l" ] || [ -L "$$l" ]; } && \
+	    [ "$$(readlink "$$l")" != "$(BINDIR)/outbox" ] && \
+	    [ "$(FORCE)" != 1 ]; then \
+		echo "$$l exists and is not a link to $(BINDIR)/outbox;" \
+		    "move it away or run with FORCE=1" >&2; exit 1; \
+	fi; \
+	install -d "$$(dirname "$$l")" && ln -sfn $(BINDIR)/outbox "$$l"
+
+uninstall-sendmail-link:
+	@l=$(DESTDIR)$(SENDMAIL_LINK); \
+	if [ "$$(readlink "$$l")" = "$(BINDIR)/outbox" ]; then rm -f "$$l"; fi
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/outbox $(DESTDIR)$(MANDIR)/man1/outbox.1 \
 		$(DESTDIR)$(MANDIR)/man5/outboxrc.5 \
@@ -139,4 +161,4 @@ clean:
 	rm -rf build
 
 .PHONY: all deps test check run-tests unit-bins sanitize demo bench lint \
-	install uninstall clean
+	install uninstall clean install-sendmail-link uninstall-sendmail-link

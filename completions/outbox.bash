@@ -30,7 +30,7 @@ _outbox()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 
 	case $prev in
-	-a|--attach|-C|--config)
+	-a|--attach|-C|--config|--html|--inline)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
@@ -42,7 +42,19 @@ _outbox()
 		    ISO-8859-1 ISO-8859-15 WINDOWS-1252 SHIFT_JIS EUC-JP \
 		    EUC-KR KOI8-R" -- "$cur"))
 		return ;;
-	-s|--subject|-c|--cc|-b|--bcc|-r|--from|-H|--header)
+	--dsn)
+		COMPREPLY=($(compgen -W "never success,failure,delay \
+		    success failure delay failure,delay" -- "$cur"))
+		return ;;
+	--dsn-return)
+		COMPREPLY=($(compgen -W "full headers" -- "$cur"))
+		return ;;
+	--queue-drop)
+		COMPREPLY=($(compgen -W "$(outbox --queue-list 2>/dev/null |
+		    sed -n 's/^\([0-9]\{8\}T[0-9]\{6\}-[0-9a-f]\{8\}\) .*/\1/p')" \
+		    -- "$cur"))
+		return ;;
+	-s|--subject|-c|--cc|-b|--bcc|-r|--from|-H|--header|--reply-to)
 		return ;;
 	esac
 
@@ -50,7 +62,9 @@ _outbox()
 		COMPREPLY=($(compgen -W "-s --subject -c --cc -b --bcc -a --attach
 		    -r --from -A --account -C --config -H --header --charset
 		    -n --no-system-config --dry-run -v --verbose --json
-		    -h --help -V --version --" -- "$cur"))
+		    --html --inline --reply-to --dsn --dsn-return --dsn-required
+		    --queue --flush --now --queue-list --queue-drop
+		    -h --help -V --version --sendmail --" -- "$cur"))
 		return
 	fi
 }

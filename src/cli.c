@@ -234,6 +234,7 @@ cli_usage(FILE *out)
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
 "       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
+"       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "Compose a message from the options and standard input and send it.\n"
 "\n"
 "  -s, --subject TEXT        the Subject\n"

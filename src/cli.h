@@ -50,6 +50,13 @@ struct options {
 	const char *dsn_notify;		/* --dsn never|success,failure,delay */
 	const char *dsn_return;		/* --dsn-return full|headers */
 	int dsn_required;		/* --dsn-required */
+	/* The sendmail personality (sendmail.c). */
+	int sendmail;			/* invoked as sendmail/--sendmail */
+	int extract_recipients;		/* -t: To, Cc, Bcc of the message */
+	int ignore_dots;		/* -i, -oi: "." does not end input */
+	const char *fullname;		/* -F: name for an added From */
+	const char *envelope_from;	/* -f, -r: reverse-path; "<>" null */
+	const char *dsn_envid;		/* -V: RFC 3461 ENVID */
 };
 
 /*

@@ -111,6 +111,7 @@ static const char *valid_fingerprint(char **);
 static const char *valid_hostname(char **);
 static const char *valid_timeout(char **);
 static const char *valid_bool(char **);
+static const char *valid_max_age(char **);
 
 /* Every known key; the man page and config.example document each. */
 static const struct key keys[] = {
@@ -126,7 +127,10 @@ static const struct key keys[] = {
 	{ KT_STRING, "hostname", valid_hostname },
 	{ KT_NUMBER, "timeout", valid_timeout },
 	{ KT_BOOL, "queue-on-failure", valid_bool },
+	{ KT_STRING, "queue-dir", valid_text },
+	{ KT_NUMBER, "queue-max-age", valid_max_age },
 	{ KT_STRING, "default-domain", valid_hostname },
+	{ KT_STRING, "aliases-file", valid_text },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -220,6 +224,32 @@ valid_bool(char **v)
 {
 	if (strcmp(*v, "yes") != 0 && strcmp(*v, "no") != 0)
 		return "must be yes or no";
+	return NULL;
+}
+
+static const char *
+valid_max_age(char **v)
+{
+	long long n, unit = 1;
+	const char *errstr;
+	char *num;
+	size_t len = strlen(*v);
+
+	/* A number of seconds, or with a unit: 90m, 36h, 5d. */
+	if (len > 0 && strchr("smhd", (*v)[len - 1]) != NULL) {
+		unit = (*v)[len - 1] == 's' ? 1 : (*v)[len - 1] == 'm' ? 60 :
+		    (*v)[len - 1] == 'h' ? 3600 : 86400;
+		len--;
+	}
+	num = xstrdup(*v);
+	num[len] = '\0';
+	n = strtonum(num, 1, CONFIG_MAX_AGE_MAX / unit, &errstr);
+	free(num);
+	if (errstr != NULL)
+		return "must be a time from 1s to 365d (a number of seconds, "
+		    "or with s, m, h or d)";
+	free(*v);
+	*v = xasprintf("%lld", n * unit);
 	return NULL;
 }
 
@@ -1235,6 +1265,13 @@ config_settings(const struct config *cfg, const char *account,
 	v = config_var(cfg, account, "queue-on-failure");
 	if (v != NULL && v->value != NULL)
 		s->queue_on_failure = strcmp(v->value, "no") != 0;
+	/* The queue is one per user: queue-dir is read at the top level. */
+	s->queue_dir = config_get(cfg, NULL, "queue-dir");
+	s->queue_max_age = CONFIG_MAX_AGE_DEFAULT;
+	v = config_var(cfg, account, "queue-max-age");
+	if (v != NULL && v->value != NULL)
+		s->queue_max_age = strtonum(v->value, 1, CONFIG_MAX_AGE_MAX,
+		    NULL);
 	s->password = config_get(cfg, account, "smtp-password");
 	s->password_cmd = config_get(cfg, account, "smtp-password-cmd");
 	s->ca_file = config_get(cfg, account, "tls-ca-file");
@@ -1249,6 +1286,7 @@ config_settings(const struct config *cfg, const char *account,
 		s->hostname = s->hostname_buf;
 	}
 	s->default_domain = config_get(cfg, account, "default-domain");
+	s->aliases_file = config_get(cfg, account, "aliases-file");
 	return 0;
 }
 
@@ -1271,5 +1309,6 @@ config_log_settings(const struct settings *s)
 	log_debug("timeout = %d", s->timeout);
 	log_debug("queue-on-failure = %s", s->queue_on_failure ? "yes" : "no");
 	log_debug("default-domain = %s", STR(s->default_domain));
+	log_debug("aliases-file = %s", STR(s->aliases_file));
 #undef STR
 }

@@ -104,6 +104,8 @@ enum config_auth {
 #define CONFIG_TIMEOUT_DEFAULT 60	/* seconds per reply */
 #define CONFIG_PORT_SUBMISSION "587"	/* RFC 6409 */
 #define CONFIG_PORT_SUBMISSIONS "465"	/* RFC 8314 */
+#define CONFIG_MAX_AGE_DEFAULT (5 * 86400)	/* queue-max-age: 5 days */
+#define CONFIG_MAX_AGE_MAX (365 * 86400LL)
 
 /*
  * Everything one send needs from the configuration, resolved: the smtp
@@ -127,7 +129,11 @@ struct settings {
 				   machine's (gethostname) */
 	int timeout;		/* seconds */
 	int queue_on_failure;	/* default: yes (never lose a message) */
+	const char *queue_dir;	/* queue-dir (top level only), or NULL:
+				   the default (queue_default_dir()) */
+	long long queue_max_age;	/* seconds an entry is retried */
 	const char *default_domain;
+	const char *aliases_file;	/* /etc/aliases format, or NULL */
 	/*
 	 * Storage for host and a user taken from the smtp URL: host and
 	 * user may point here, so they are valid as long as this struct.

@@ -1,15 +1,173 @@
 /*
- * deliver.c — a finished message to the configured server (see
- * deliver.h).  The password is fetched only now, after every input was
- * read, and wiped as soon as the session no longer needs it.
+ * deliver.c — a finished message to the configured server, or to the
+ * durable queue; and the queue flush (see deliver.h).  The password is
+ * fetched only now, after every input was read, and wiped as soon as the
+ * session no longer needs it.
+ *
+ * Duplicates: a message is removed from the queue only after the server
+ * answered 250 to its final dot.  When the connection dies after the dot
+ * and before that reply (smtp_result.uncertain), the server may or may
+ * not have it: the entry is kept and sent again, so the recipient may
+ * get it twice; the entry's last reply says so.  A flush killed between
+ * the 250 and the removal of the entry (microseconds) does the same.
  */
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "credentials.h"
 #include "deliver.h"
+#include "log.h"
 #include "spool.h"
 #include "xmalloc.h"
+
+/* The session parameters of set, with password (may be NULL). */
+static void
+deliver_params(const struct settings *set, const char *password,
+    struct smtp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->host = set->host;
+	p->port = set->port;
+	p->security = set->security;
+	p->auth = set->auth;
+	p->user = password ? set->user : NULL;
+	p->password = password;
+	p->ca_file = set->ca_file;
+	p->fingerprint = set->fingerprint;
+	p->helo_name = set->hostname;
+	p->timeout = set->timeout;
+}
+
+/* The password when set needs one: 0, or -1 with f set. */
+static int
+deliver_password(const struct settings *set, char **password,
+    struct failure *f)
+{
+	*password = NULL;
+	if (set->host == NULL)
+		return failure_set(f, F_CONFIG, "no SMTP server configured: "
+		    "set smtp=host:port in your outboxrc");
+	if (set->user != NULL && set->auth != AUTH_NONE &&
+	    (*password = credentials_get(set, f)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Queues job's recipients for which take[i] is set. */
+static int
+deliver_enqueue(const struct job *job, const int *take, const char *reason,
+    struct failure *f)
+{
+	struct queue_entry e;
+	char dir[PATH_MAX];
+	size_t i;
+	int rc;
+
+	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	e.account = (char *)(uintptr_t)job->set->account;
+	e.from = (char *)(uintptr_t)job->from;
+	e.from_ascii = (char *)(uintptr_t)job->from_ascii;
+	e.eightbit = job->eightbit;
+	e.dsn_notify = (char *)(uintptr_t)job->dsn_notify;
+	e.dsn_ret = (char *)(uintptr_t)job->dsn_ret;
+	e.dsn_envid = (char *)(uintptr_t)job->dsn_envid;
+	e.dsn_required = job->dsn_required;
+	e.last_reply = (char *)(uintptr_t)reason;
+	e.rcpts = xcalloc(job->rcpts->n ? job->rcpts->n : 1,
+	    sizeof(*e.rcpts));
+	e.rcpts_ascii = xcalloc(job->rcpts->n ? job->rcpts->n : 1,
+	    sizeof(*e.rcpts_ascii));
+	for (i = 0; i < job->rcpts->n; i++) {
+		if (take != NULL && !take[i])
+			continue;
+		e.rcpts[e.nrcpts] = job->rcpts->v[i].addr;
+		e.rcpts_ascii[e.nrcpts++] = job->rcpts_ascii ?
+		    (char *)(uintptr_t)job->rcpts_ascii[i] : NULL;
+	}
+	rc = queue_add(dir, &e, job->msg, f);
+	if (rc == 0 && job->queue_id != NULL)
+		strlcpy(job->queue_id, e.id, QUEUE_ID_MAX);
+	free(e.rcpts);
+	free(e.rcpts_ascii);
+	return rc;
+}
+
+/* 1 when a recipient of r was refused with 5xx. */
+static int
+deliver_any_perm(const struct smtp_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrcpts; i++)
+		if (!r->rcpts[i].accepted && r->rcpts[i].code >= 500)
+			return 1;
+	return 0;
+}
+
+/*
+ * After a failed send: queues what may still go, when it may.  Returns
+ * 1 when something was queued, 0 when nothing was, -1 when the queue
+ * could not be written (f then says why, the send's failure added).
+ */
+static int
+deliver_queue_failure(const struct job *job, const struct smtp_result *r,
+    struct failure *f)
+{
+	struct failure qf;
+	char why[FAILURE_TEXT_MAX];
+	int *take, any = 0;
+	size_t i;
+
+	if (!job->set->queue_on_failure || job->queue_id == NULL ||
+	    (f->kind != F_TEMP && f->kind != F_NOUSER))
+		return 0;
+	take = xcalloc(job->rcpts->n ? job->rcpts->n : 1, sizeof(*take));
+	for (i = 0; i < job->rcpts->n; i++) {
+		const struct smtp_rcpt *x = i < r->nrcpts ? &r->rcpts[i] :
+		    NULL;
+
+		if (x != NULL && x->accepted)
+			continue;
+		/* 5xx is final; with F_NOUSER only 4xx refusals wait. */
+		if (x != NULL && x->code >= 500)
+			continue;
+		if (f->kind == F_NOUSER && (x == NULL || x->code < 400))
+			continue;
+		take[i] = 1;
+		any = 1;
+	}
+	if (!any) {
+		free(take);
+		return 0;
+	}
+	/* The reason kept with the entry: the first such recipient's reply. */
+	strlcpy(why, f->text, sizeof(why));
+	for (i = 0; f->kind == F_NOUSER && i < job->rcpts->n; i++)
+		if (i < r->nrcpts && take[i] && r->rcpts[i].reply != NULL) {
+			snprintf(why, sizeof(why), "RCPT TO <%s>: %s",
+			    r->rcpts[i].addr, r->rcpts[i].reply);
+			break;
+		}
+	failure_clear(&qf);
+	if (deliver_enqueue(job, take, why, &qf) == -1) {
+		strlcpy(why, f->text, sizeof(why));
+		failure_set(f, qf.kind, "cannot queue the message: %s "
+		    "(sending failed: %s)", qf.text, why);
+		free(take);
+		return -1;
+	}
+	free(take);
+	/* Only 4xx refusals: the notice names the reason, not the count. */
+	if (f->kind == F_NOUSER && !deliver_any_perm(r))
+		failure_set(f, F_TEMP, "%s", why);
+	return 1;
+}
 
 int
 deliver(const struct job *job, struct smtp_result *r, struct failure *f)
@@ -18,29 +176,22 @@ deliver(const struct job *job, struct smtp_result *r, struct failure *f)
 	struct smtp_params p;
 	struct smtp_envelope env;
 	const char **rcpts;
-	char *password = NULL;
+	char *password = NULL, dir[PATH_MAX];
 	size_t i;
-	int rc;
+	int rc, q;
 
 	memset(r, 0, sizeof(*r));
-	if (set->host == NULL)
-		return failure_set(f, F_CONFIG, "no SMTP server configured: "
-		    "set smtp=host:port in your outboxrc");
-	if (set->user != NULL && set->auth != AUTH_NONE &&
-	    (password = credentials_get(set, f)) == NULL)
+	if (job->queue_id != NULL)
+		job->queue_id[0] = '\0';
+	if (job->queue_only) {
+		if (deliver_enqueue(job, NULL, "queued by --queue", f) == -1)
+			return -1;
+		failure_set(f, F_TEMP, "queued by --queue");
+		return 0;
+	}
+	if (deliver_password(set, &password, f) == -1)
 		return -1;
-
-	memset(&p, 0, sizeof(p));
-	p.host = set->host;
-	p.port = set->port;
-	p.security = set->security;
-	p.auth = set->auth;
-	p.user = password ? set->user : NULL;
-	p.password = password;
-	p.ca_file = set->ca_file;
-	p.fingerprint = set->fingerprint;
-	p.helo_name = set->hostname;
-	p.timeout = set->timeout;
+	deliver_params(set, password, &p);
 
 	rcpts = xreallocarray(NULL, job->rcpts->n, sizeof(*rcpts));
 	for (i = 0; i < job->rcpts->n; i++)
@@ -64,5 +215,322 @@ deliver(const struct job *job, struct smtp_result *r, struct failure *f)
 	rc = smtp_submit(&p, &env, job->msg, r, f);
 	free(rcpts);
 	credentials_free(password);
+	if (rc == 0) {
+		struct flush_report scratch;
+		struct failure ignore;
+
+		/* The server is up: what waits for it may go now, quietly. */
+		memset(&scratch, 0, sizeof(scratch));
+		failure_clear(&ignore);
+		if (queue_dir_resolve(set->queue_dir, dir, sizeof(dir),
+		    &ignore) == 0 && queue_pending(dir))
+			deliver_flush(NULL, set, dir, 0, job->flushed ?
+			    job->flushed : &scratch, &ignore);
+		flush_report_free(&scratch);
+		return 0;
+	}
+	if ((q = deliver_queue_failure(job, r, f)) <= 0)
+		return -1;
+	/* Queued; refusals for good still make it a failure (67). */
+	return f->kind == F_NOUSER ? -1 : 0;
+}
+
+/*
+ * The flush
+ */
+
+static void
+flush_event(struct flush_report *rep, const char *id, enum flush_kind kind,
+    const char *text, time_t next)
+{
+	struct flush_event *ev;
+
+	rep->v = xreallocarray(rep->v, rep->n + 1, sizeof(*rep->v));
+	ev = &rep->v[rep->n++];
+	memset(ev, 0, sizeof(*ev));
+	strlcpy(ev->id, id, sizeof(ev->id));
+	ev->kind = kind;
+	ev->text = text ? xstrdup(text) : NULL;
+	ev->next = next;
+	rep->count[kind]++;
+}
+
+void
+flush_report_free(struct flush_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++)
+		free(rep->v[i].text);
+	free(rep->v);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* One account's share of a flush: its settings and open session. */
+struct flush_group {
+	const char *dir;
+	const struct settings *set;
+	struct smtp_params p;
+	char *password;
+	struct smtp_session *sess;
+	struct failure down;		/* set: the server cannot be had */
+	time_t now;
+	struct flush_report *rep;
+};
+
+/* The failure kinds that say the message itself will never go. */
+static int
+flush_is_perm(enum failure_kind k)
+{
+	return k == F_PERM || k == F_DATA;
+}
+
+/* Gives the whole entry up: to failed/, with why. */
+static int
+flush_give_up(struct flush_group *g, struct queue_entry *e, const char *why,
+    struct failure *f)
+{
+	free(e->last_reply);
+	e->last_reply = xstrdup(why);
+	if (queue_fail(g->dir, e, 0, f) == -1)
+		return -1;
+	flush_event(g->rep, e->id, FLUSH_FAILED, why, 0);
+	return 0;
+}
+
+/*
+ * Keeps the recipients in keep[] for a later attempt; the others are
+ * gone (delivered) or in perm[] (given up, written to failed/ first).
+ */
+static int
+flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
+    const int *perm, const char *why, struct failure *f)
+{
+	struct queue_entry part;
+	size_t i, nkeep = 0, nperm = 0, o;
+	char **nr, **na;
+
+	for (i = 0; i < e->nrcpts; i++) {
+		nkeep += keep[i] != 0;
+		nperm += perm[i] != 0;
+	}
+	if (nperm > 0) {
+		part = *e;
+		part.rcpts = xcalloc(nperm, sizeof(*part.rcpts));
+		part.rcpts_ascii = xcalloc(nperm, sizeof(*part.rcpts_ascii));
+		part.nrcpts = 0;
+		for (i = 0; i < e->nrcpts; i++)
+			if (perm[i]) {
+				part.rcpts[part.nrcpts] = e->rcpts[i];
+				part.rcpts_ascii[part.nrcpts++] =
+				    e->rcpts_ascii ? e->rcpts_ascii[i] : NULL;
+			}
+		part.last_reply = (char *)(uintptr_t)why;
+		i = (size_t)queue_fail(g->dir, &part, nkeep > 0, f);
+		free(part.rcpts);
+		free(part.rcpts_ascii);
+		if ((int)i == -1)
+			return -1;
+		flush_event(g->rep, e->id, FLUSH_FAILED, why, 0);
+	}
+	if (nkeep == 0) {
+		if (nperm == 0) {
+			if (queue_remove(g->dir, e, f) == -1)
+				return -1;
+			flush_event(g->rep, e->id, FLUSH_SENT, NULL, 0);
+		}
+		return 0;
+	}
+	nr = xcalloc(nkeep, sizeof(*nr));
+	na = xcalloc(nkeep, sizeof(*na));
+	for (i = 0, o = 0; i < e->nrcpts; i++) {
+		if (keep[i]) {
+			nr[o] = e->rcpts[i];
+			na[o++] = e->rcpts_ascii ? e->rcpts_ascii[i] : NULL;
+		} else {
+			free(e->rcpts[i]);
+			if (e->rcpts_ascii != NULL)
+				free(e->rcpts_ascii[i]);
+		}
+	}
+	free(e->rcpts);
+	free(e->rcpts_ascii);
+	e->rcpts = nr;
+	e->rcpts_ascii = na;
+	e->nrcpts = nkeep;
+	e->attempts++;
+	e->next = g->now + queue_backoff(e->attempts);
+	free(e->last_reply);
+	e->last_reply = xstrdup(why);
+	if (queue_update(g->dir, e, f) == -1)
+		return -1;
+	flush_event(g->rep, e->id, FLUSH_DEFERRED, why, e->next);
+	return 0;
+}
+
+/* Why recipient x did not get it, or the session's failure. */
+static void
+flush_reason(char *buf, size_t sz, const struct smtp_result *r,
+    const struct failure *sf)
+{
+	size_t i;
+
+	if (sf->kind == F_NOUSER)
+		for (i = 0; i < r->nrcpts; i++)
+			if (!r->rcpts[i].accepted && r->rcpts[i].reply) {
+				snprintf(buf, sz, "RCPT TO <%s>: %s",
+				    r->rcpts[i].addr, r->rcpts[i].reply);
+				return;
+			}
+	strlcpy(buf, sf->text, sz);
+	if (r->uncertain)
+		strlcat(buf, " (sent again: the recipient may get it twice)",
+		    sz);
+}
+
+/* One entry over the group's session. */
+static int
+flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
+{
+	struct smtp_envelope env;
+	struct smtp_result r;
+	struct failure sf;
+	char why[FAILURE_TEXT_MAX + 64];
+	int *keep, *perm, rc;
+	size_t i;
+	FILE *msg;
+
+	if (g->now - e->created >= g->set->queue_max_age) {
+		snprintf(why, sizeof(why), "expired after %d attempts; last "
+		    "reply: %s", e->attempts, e->last_reply ?
+		    e->last_reply : "none");
+		return flush_give_up(g, e, why, f);
+	}
+	if ((msg = queue_open_msg(g->dir, e, f)) == NULL)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	failure_clear(&sf);
+	memset(&env, 0, sizeof(env));
+	env.from = e->from;
+	env.rcpts = (const char *const *)e->rcpts;
+	env.nrcpts = e->nrcpts;
+	env.rcpts_ascii = (const char *const *)e->rcpts_ascii;
+	env.from_ascii = e->from_ascii;
+	env.eightbit = e->eightbit;
+	env.dsn_notify = e->dsn_notify;
+	env.dsn_ret = e->dsn_ret;
+	env.dsn_envid = e->dsn_envid;
+	env.dsn_required = e->dsn_required;
+	if (g->down.kind == F_NONE && !smtp_usable(g->sess)) {
+		smtp_close(g->sess);
+		if ((g->sess = smtp_open(&g->p, &g->down)) != NULL)
+			failure_clear(&g->down);
+	}
+	if (g->down.kind != F_NONE)
+		sf = g->down;
+	else if (spool_wire(msg, NULL, 1, &env.size, &sf) == 0)
+		smtp_send(g->sess, &env, msg, &r, &sf);
+	fclose(msg);
+	keep = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof(*keep));
+	perm = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof(*perm));
+	for (i = 0; i < e->nrcpts; i++) {
+		const struct smtp_rcpt *x = i < r.nrcpts ? &r.rcpts[i] : NULL;
+
+		if (x != NULL && x->accepted)
+			continue;
+		if ((x != NULL && x->code >= 500) ||
+		    (flush_is_perm(sf.kind) && g->down.kind == F_NONE))
+			perm[i] = 1;
+		else
+			keep[i] = 1;
+	}
+	flush_reason(why, sizeof(why), &r, &sf);
+	rc = flush_settle(g, e, keep, perm, why, f);
+	free(keep);
+	free(perm);
+	smtp_result_free(&r);
+	return rc;
+}
+
+static int
+flush_same_account(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Every due entry of v[first]'s account. */
+static int
+flush_group(const struct config *cfg, const struct settings *only,
+    const char *dir, struct queue_entry *v, size_t n, size_t first,
+    int *done, struct flush_report *rep, struct failure *f)
+{
+	struct flush_group g;
+	struct settings set;
+	size_t i;
+	int rc = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.dir = dir;
+	g.now = time(NULL);
+	g.rep = rep;
+	failure_clear(&g.down);
+	if (only != NULL)
+		g.set = only;
+	else if (config_settings(cfg, v[first].account, &set, &g.down) == 0)
+		g.set = &set;
+	else {
+		/* An account gone from the config: keep, retry, age out. */
+		memset(&set, 0, sizeof(set));
+		set.queue_max_age = CONFIG_MAX_AGE_DEFAULT;
+		g.set = &set;
+	}
+	if (g.down.kind == F_NONE &&
+	    deliver_password(g.set, &g.password, &g.down) == 0)
+		deliver_params(g.set, g.password, &g.p);
+	for (i = first; i < n && rc == 0; i++) {
+		if (done[i] || !flush_same_account(v[i].account,
+		    v[first].account))
+			continue;
+		done[i] = 1;
+		rc = flush_one(&g, &v[i], f);
+	}
+	smtp_close(g.sess);
+	credentials_free(g.password);
+	return rc;
+}
+
+int
+deliver_flush(const struct config *cfg, const struct settings *only,
+    const char *dir, int now, struct flush_report *rep, struct failure *f)
+{
+	struct queue_entry *v;
+	size_t n, i;
+	time_t t = time(NULL);
+	int lock, *done, rc = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((lock = queue_lock(dir, 0, f)) == -2) {
+		rep->busy = 1;
+		return 0;
+	}
+	if (lock == -1)
+		return -1;
+	queue_clean(dir);
+	if (queue_list(dir, 0, &v, &n, f) == -1) {
+		close(lock);
+		return -1;
+	}
+	done = xcalloc(n ? n : 1, sizeof(*done));
+	for (i = 0; i < n; i++)
+		done[i] = (!now && v[i].next > t) || (only != NULL &&
+		    !flush_same_account(v[i].account, only->account));
+	for (i = 0; i < n && rc == 0; i++)
+		if (!done[i])
+			rc = flush_group(cfg, only, dir, v, n, i, done, rep, f);
+	free(done);
+	queue_entries_free(v, n);
+	close(lock);
 	return rc;
 }

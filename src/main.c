@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +34,9 @@
 #include "filetype.h"
 #include "log.h"
 #include "message.h"
+#include "queue.h"
 #include "recipients.h"
+#include "sendmail.h"
 #include "smtp.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -55,6 +58,10 @@ struct run {
 	const char *dsn_ret;		/* RET=, or NULL */
 	char *from_ascii;		/* A-label forms, or NULL */
 	char **rcpts_ascii;
+	struct sendmail_msg sm;		/* sendmail personality: the header */
+	char queue_id[QUEUE_ID_MAX];	/* queued: the entry's id */
+	struct flush_report flushed;	/* the quiet flush after a send */
+	int json_done;			/* a queue mode printed its JSON */
 };
 
 static int
@@ -146,6 +153,11 @@ compose(struct run *r, struct failure *f)
 	spec.charset = r->opt.charset;
 	spec.attachments = (const char *const *)r->opt.attach.v;
 	spec.nattachments = r->opt.attach.n;
+	spec.html = r->opt.html;
+	spec.html_stdin = r->opt.html_stdin;
+	spec.inlines = (const char *const *)r->opt.inlines.v;
+	spec.ninlines = r->opt.inlines.n;
+	spec.reply_to = r->opt.reply_to;
 	/* Test-only pins (tests/README) for reproducible output. */
 	if ((pin = getenv("OUTBOX_TEST_DATE")) != NULL)
 		spec.date = (time_t)strtonum(pin, 0, LLONG_MAX, NULL);
@@ -156,7 +168,8 @@ compose(struct run *r, struct failure *f)
 		return -1;
 	/* libmagic is only for attachments; a plain message skips it. */
 	ft = NULL;
-	if (spec.nattachments > 0 && (ft = filetype_open(f)) == NULL)
+	if ((spec.nattachments > 0 || spec.ninlines > 0) &&
+	    (ft = filetype_open(f)) == NULL)
 		return -1;
 	if ((r->spool = spool_temp(f)) == NULL) {
 		filetype_close(ft);
@@ -164,6 +177,8 @@ compose(struct run *r, struct failure *f)
 	}
 	rc = message_compose(&spec, ft, r->spool, &r->info, f);
 	filetype_close(ft);
+	if (rc == 0 && r->info.warning[0] != '\0')
+		log_warnx("%s", r->info.warning);
 	if (rc == 0 && fflush(r->spool) == EOF)
 		rc = failure_set(f, F_IO, "writing the spool: %s",
 		    strerror(errno));
@@ -245,7 +260,13 @@ submit(struct run *r, struct failure *f)
 	/* RFC 3461 4.4: the Message-ID identifies the message in notices. */
 	job.dsn_envid = r->dsn_notify || r->dsn_ret ? r->info.message_id :
 	    NULL;
+	if (r->opt.dsn_envid != NULL)		/* sendmail -V */
+		job.dsn_envid = r->opt.dsn_envid;
 	job.dsn_required = r->opt.dsn_required;
+	job.queue_only = r->opt.queue;
+	job.queue_id = r->queue_id;
+	flush_report_free(&r->flushed);
+	job.flushed = &r->flushed;
 	r->have_result = 1;
 	return deliver(&job, &r->result, f);
 }
@@ -291,7 +312,10 @@ report_json(const struct run *r, const struct failure *f, int status,
 	int first;
 
 	printf("{\"status\":%d,\"result\":", status);
-	json_str(stdout, failure_name(f->kind));
+	json_str(stdout, r->queue_id[0] && status == 0 ? "queued" :
+	    failure_name(f->kind));
+	printf(",\"queue_id\":");
+	json_str(stdout, r->queue_id[0] ? r->queue_id : NULL);
 	printf(",\"message_id\":");
 	json_str(stdout, r->info.message_id[0] ? r->info.message_id : NULL);
 	printf(",\"accepted\":[");
@@ -392,10 +416,12 @@ run_free(struct run *r)
 	free(r->dsn_notify);
 	if (r->have_result)
 		smtp_result_free(&r->result);
+	flush_report_free(&r->flushed);
 	if (r->spool != NULL)
 		fclose(r->spool);
 	free(r->from.name);
 	free(r->from.addr);
+	sendmail_msg_free(&r->sm);
 	address_list_free(&r->to);
 	address_list_free(&r->cc);
 	address_list_free(&r->bcc);
@@ -404,10 +430,489 @@ run_free(struct run *r)
 	cli_free(&r->opt);
 }
 
+/*
+ * The sendmail personality: invoked as "sendmail" (a link), or as
+ * "outbox --sendmail".
+ */
+static int
+sendmail_personality(int argc, char **argv)
+{
+	const char *base;
+
+	if (argc > 1 && strcmp(argv[1], "--sendmail") == 0)
+		return 1;
+	if (argc < 1 || argv[0] == NULL)
+		return 0;
+	base = strrchr(argv[0], '/');
+	return strcmp(base != NULL ? base + 1 : argv[0], "sendmail") == 0;
+}
+
+/* The single address of text (From header, -f), or NULL; caller frees. */
+static char *
+sendmail_one_addr(const char *text)
+{
+	struct address_list l = { 0 };
+	struct failure ignore;
+	char *a = NULL;
+
+	if (text != NULL && address_parse_list(text, &l, &ignore) == 0 &&
+	    l.n == 1)
+		a = xstrdup(l.v[0].addr);
+	address_list_free(&l);
+	return a;
+}
+
+/* The account: -A, else the From header's address, else -f's. */
+static int
+sendmail_settings(struct run *r, const char *hfrom, struct failure *f)
+{
+	const char *account = r->opt.account;
+	char *a;
+
+	if (account == NULL && (a = sendmail_one_addr(hfrom)) != NULL) {
+		account = config_account_for_from(&r->cfg, a);
+		free(a);
+	}
+	if (account == NULL &&
+	    (a = sendmail_one_addr(r->opt.envelope_from)) != NULL) {
+		account = config_account_for_from(&r->cfg, a);
+		free(a);
+	}
+	return config_settings(&r->cfg, account, &r->set, f);
+}
+
+/*
+ * The envelope sender: -f (<> is the null sender; a bare name is
+ * qualified with default-domain, else the host name), else the
+ * configured from, else login@host.
+ */
+static int
+sendmail_sender(struct run *r, struct failure *f)
+{
+	const char *fa = r->opt.envelope_from, *dom;
+	char *q;
+	int rc;
+
+	if (fa == NULL || strchr(fa, '@') != NULL || strchr(fa, '<') != NULL)
+		rc = sender_resolve(r, fa ? fa : r->set.from, f);
+	else {
+		dom = r->set.default_domain && *r->set.default_domain ?
+		    r->set.default_domain : r->set.hostname;
+		q = xasprintf("%s@%s", fa, dom);
+		rc = sender_resolve(r, q, f);
+		free(q);
+	}
+	if (rc == -1 && fa != NULL && (strcmp(fa, "<>") == 0 || *fa == '\0')) {
+		failure_clear(f);
+		free(r->from.name);
+		r->from.name = NULL;
+		r->from.addr = xstrdup("");
+		return 0;
+	}
+	return rc;
+}
+
+/* Arguments, and with -t the To, Cc and Bcc fields of the message. */
+static int
+sendmail_recipients(struct run *r, struct failure *f)
+{
+	static const char *const fields[] = { "To", "Cc", "Bcc" };
+	struct address_list *outs[] = { &r->to, &r->cc, &r->bcc };
+	size_t i, j, k;
+	char *v;
+
+	for (j = 0; j < r->opt.to.n; j++)
+		if (recipients_expand(&r->cfg, &r->set, r->opt.to.v[j],
+		    &r->to, f) == -1)
+			return -1;
+	for (i = 0; r->opt.extract_recipients && i < 3; i++)
+		for (k = 0; (v = sendmail_header(&r->sm, fields[i], k)) !=
+		    NULL; k++) {
+			if (recipients_expand(&r->cfg, &r->set, v, outs[i],
+			    f) == -1) {
+				free(v);
+				return -1;
+			}
+			free(v);
+		}
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < outs[i]->n; j++)
+			recipients_add_unique(&r->rcpts, outs[i]->v[j].addr);
+	if (r->rcpts.n == 0)
+		return failure_set(f, F_USAGE, r->opt.extract_recipients ?
+		    "no recipients in the arguments or the To, Cc and Bcc "
+		    "fields" : "no recipients given");
+	return 0;
+}
+
+/* The message from stdin into the spool, missing fields added. */
+static int
+sendmail_spool(struct run *r, struct failure *f)
+{
+	struct sendmail_add add;
+	struct address def = { 0 };
+	const char *pin;
+	int rc;
+
+	/* An added From names the envelope sender, or the configured one. */
+	if (r->from.addr[0] == '\0' || r->opt.envelope_from == NULL) {
+		struct address save = r->from;
+
+		r->from.name = r->from.addr = NULL;
+		rc = sender_resolve(r, r->set.from, f);
+		def = r->from;
+		r->from = save;
+		if (rc == -1)
+			return -1;
+	}
+	memset(&add, 0, sizeof(add));
+	add.from_addr = r->from.addr[0] != '\0' ? r->from.addr : def.addr;
+	add.from_name = r->opt.fullname != NULL ? r->opt.fullname :
+	    def.addr != NULL && strcasecmp(def.addr, add.from_addr) == 0 ?
+	    def.name : NULL;
+	add.id_domain = address_domain(add.from_addr);
+	if (add.id_domain == NULL || strpbrk(add.id_domain, "<>\"") != NULL)
+		add.id_domain = r->set.hostname;
+	/* Test-only pins (tests/README) for reproducible output. */
+	if ((pin = getenv("OUTBOX_TEST_DATE")) != NULL)
+		add.date = (time_t)strtonum(pin, 0, LLONG_MAX, NULL);
+	add.message_id = getenv("OUTBOX_TEST_MESSAGE_ID");
+	rc = -1;
+	if ((r->spool = spool_temp(f)) != NULL &&
+	    sendmail_write(stdin, r->opt.ignore_dots, &r->sm, &add, r->spool,
+	    f) == 0)
+		rc = 0;
+	free(def.name);
+	free(def.addr);
+	strlcpy(r->info.message_id, r->sm.message_id,
+	    sizeof(r->info.message_id));
+	r->info.eightbit = r->sm.eightbit_header || r->sm.eightbit_body;
+	return rc;
+}
+
+/*
+ * The server lacks 8BITMIME (RFC 6152): the body again in
+ * quoted-printable, when the message allows it, and a second try.
+ */
+static int
+sendmail_retry_7bit(struct run *r, struct failure *f)
+{
+	FILE *conv;
+	size_t i;
+
+	if ((conv = spool_temp(f)) == NULL)
+		return -1;
+	if (sendmail_to_7bit(&r->sm, r->spool, conv, f) == -1) {
+		fclose(conv);
+		return -1;
+	}
+	log_info("the server lacks 8BITMIME: sending the body as "
+	    "quoted-printable");
+	fclose(r->spool);
+	r->spool = conv;
+	r->info.eightbit = 0;
+	for (i = 0; r->rcpts_ascii != NULL && i < r->rcpts.n; i++)
+		free(r->rcpts_ascii[i]);
+	free(r->rcpts_ascii);
+	free(r->from_ascii);
+	r->rcpts_ascii = NULL;
+	r->from_ascii = NULL;
+	smtp_result_free(&r->result);
+	r->have_result = 0;
+	failure_clear(f);
+	return submit(r, f);
+}
+
+/* sendmail's send: read the message, resolve, submit. */
+static int
+sendmail_run(struct run *r, struct failure *f)
+{
+	char *hfrom;
+	int rc;
+
+	if (sendmail_read_header(stdin, r->opt.ignore_dots, &r->sm, f) == -1)
+		return -1;
+	hfrom = sendmail_header(&r->sm, "From", 0);
+	rc = sendmail_settings(r, hfrom, f);
+	free(hfrom);
+	if (rc == -1)
+		return -1;
+	config_log_settings(&r->set);
+	if (sendmail_sender(r, f) == -1 || sendmail_recipients(r, f) == -1 ||
+	    dsn_resolve(r, f) == -1 || sendmail_spool(r, f) == -1)
+		return -1;
+	if ((rc = submit(r, f)) == -1 && r->have_result &&
+	    r->result.lacks_8bitmime)
+		rc = sendmail_retry_7bit(r, f);
+	return rc;
+}
+
+/*
+ * The queue modes: --flush (sendmail -q), --queue-list (sendmail -bp),
+ * --queue-drop ID.  Each takes the options and the loaded config.
+ */
+
+/* An age for people: "45s", "12m", "3h05m", "2d04h". */
+static void
+age_fmt(char *buf, size_t sz, long long s)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, sz, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, sz, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, sz, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, sz, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+static int
+queue_dir_of(const struct run *r, char *dir, size_t sz, struct failure *f)
+{
+	return queue_dir_resolve(r->set.queue_dir, dir, sz, f);
+}
+
+static void
+queue_list_json(const char *dir, const struct queue_entry *v, size_t n,
+    time_t now)
+{
+	size_t i, j;
+
+	printf("{\"status\":0,\"result\":\"listed\",\"queue_dir\":");
+	json_str(stdout, dir);
+	printf(",\"entries\":[");
+	for (i = 0; i < n; i++) {
+		printf("%s{\"id\":", i ? "," : "");
+		json_str(stdout, v[i].id);
+		printf(",\"state\":\"%s\",\"created\":%lld,\"age\":%lld,"
+		    "\"size\":%lld,\"attempts\":%d,\"next_attempt\":%lld,"
+		    "\"account\":", v[i].failed ? "failed" : "queued",
+		    (long long)v[i].created, (long long)(now - v[i].created),
+		    (long long)v[i].size, v[i].attempts,
+		    (long long)v[i].next);
+		json_str(stdout, v[i].account);
+		printf(",\"from\":");
+		json_str(stdout, v[i].from);
+		printf(",\"recipients\":[");
+		for (j = 0; j < v[i].nrcpts; j++) {
+			printf("%s", j ? "," : "");
+			json_str(stdout, v[i].rcpts[j]);
+		}
+		printf("],\"last_reply\":");
+		json_str(stdout, v[i].last_reply);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+/* mailq-like: a line per entry, recipients and last reply below it. */
+static void
+queue_list_text(const char *dir, const struct queue_entry *v, size_t n,
+    time_t now)
+{
+	char age[32], next[32], vis[1100];
+	size_t i, j;
+
+	if (n == 0) {
+		printf("The queue is empty (%s).\n", dir);
+		return;
+	}
+	printf("%-26s %7s %9s %5s  %s\n", "ID", "AGE", "SIZE", "TRIES",
+	    "STATE");
+	for (i = 0; i < n; i++) {
+		age_fmt(age, sizeof(age), (long long)(now - v[i].created));
+		if (v[i].failed)
+			strlcpy(next, "failed", sizeof(next));
+		else if (v[i].next <= now)
+			strlcpy(next, "due now", sizeof(next));
+		else {
+			strlcpy(next, "retry in ", sizeof(next));
+			age_fmt(next + 9, sizeof(next) - 9,
+			    (long long)(v[i].next - now));
+		}
+		printf("%-26s %7s %9lld %5d  %s\n", v[i].id, age,
+		    (long long)v[i].size, v[i].attempts, next);
+		printf("    to:");
+		for (j = 0; j < v[i].nrcpts; j++)
+			printf("%s %s", j ? "," : "", log_vis(vis, sizeof(vis),
+			    v[i].rcpts[j], strlen(v[i].rcpts[j])));
+		printf("\n");
+		if (v[i].last_reply != NULL)
+			printf("    last reply: %s\n", log_vis(vis, sizeof(vis),
+			    v[i].last_reply, strlen(v[i].last_reply)));
+	}
+}
+
+static int
+queue_list_mode(struct run *r, struct failure *f)
+{
+	struct queue_entry *v;
+	char dir[PATH_MAX];
+	size_t n;
+	time_t now = time(NULL);
+
+	if (queue_dir_of(r, dir, sizeof(dir), f) == -1 ||
+	    queue_list(dir, 1, &v, &n, f) == -1)
+		return -1;
+	if (r->opt.json) {
+		queue_list_json(dir, v, n, now);
+		r->json_done = 1;
+	} else
+		queue_list_text(dir, v, n, now);
+	queue_entries_free(v, n);
+	return 0;
+}
+
+static int
+queue_drop_mode(struct run *r, struct failure *f)
+{
+	char dir[PATH_MAX];
+	int lock;
+
+	if (queue_dir_of(r, dir, sizeof(dir), f) == -1)
+		return -1;
+	/* Wait for a running flush: it may be sending this very entry. */
+	if ((lock = queue_lock(dir, 1, f)) < 0)
+		return -1;
+	if (queue_drop(dir, r->opt.queue_id, f) == -1) {
+		close(lock);
+		return -1;
+	}
+	close(lock);
+	if (r->opt.json) {
+		printf("{\"status\":0,\"result\":\"dropped\",\"queue_id\":");
+		json_str(stdout, r->opt.queue_id);
+		printf("}\n");
+		r->json_done = 1;
+	}
+	return 0;
+}
+
+/*
+ * The lines a flush leaves: failures always (stderr and syslog, for a
+ * message given up must not go unnoticed), deferrals unless quiet,
+ * deliveries with -v.
+ */
+static void
+flush_print(const struct flush_report *rep, int quiet)
+{
+	char vis[FAILURE_TEXT_MAX * 4], next[32];
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct flush_event *ev = &rep->v[i];
+
+		if (ev->text != NULL)
+			log_vis(vis, sizeof(vis), ev->text, strlen(ev->text));
+		switch (ev->kind) {
+		case FLUSH_SENT:
+			log_info("queue %s: sent", ev->id);
+			break;
+		case FLUSH_DEFERRED:
+			if (quiet)
+				break;
+			age_fmt(next, sizeof(next),
+			    (long long)(ev->next - time(NULL)));
+			fprintf(stderr, "outbox: queue %s: deferred: %s; next "
+			    "attempt in %s\n", ev->id, vis, next);
+			break;
+		case FLUSH_FAILED:
+			fprintf(stderr, "outbox: queue %s: undeliverable, moved "
+			    "to the failed area: %s\n", ev->id, vis);
+			openlog("outbox", LOG_PID, LOG_MAIL);
+			syslog(LOG_WARNING, "queue %s: undeliverable: %s",
+			    ev->id, vis);
+			closelog();
+			break;
+		}
+	}
+}
+
+static void
+flush_json(const struct flush_report *rep, int status)
+{
+	static const char *const names[] = { "sent", "deferred", "failed" };
+	size_t i, k;
+	int first;
+
+	printf("{\"status\":%d,\"result\":\"flushed\",\"busy\":%s", status,
+	    rep->busy ? "true" : "false");
+	for (k = 0; k < 3; k++) {
+		printf(",\"%s\":[", names[k]);
+		for (i = 0, first = 1; i < rep->n; i++) {
+			if (rep->v[i].kind != (enum flush_kind)k)
+				continue;
+			printf("%s{\"id\":", first ? "" : ",");
+			json_str(stdout, rep->v[i].id);
+			if (k == FLUSH_DEFERRED)
+				printf(",\"next_attempt\":%lld",
+				    (long long)rep->v[i].next);
+			printf(",\"reply\":");
+			json_str(stdout, rep->v[i].text);
+			printf("}");
+			first = 0;
+		}
+		printf("]");
+	}
+	printf("}\n");
+}
+
+/* --flush: -A limits it to one account; --now ignores the back-off. */
+static int
+queue_flush_mode(struct run *r, struct failure *f)
+{
+	struct flush_report rep;
+	char dir[PATH_MAX];
+	int rc;
+
+	if (queue_dir_of(r, dir, sizeof(dir), f) == -1)
+		return -1;
+	rc = deliver_flush(&r->cfg, r->opt.account ? &r->set : NULL, dir,
+	    r->opt.now, &rep, f);
+	if (rep.busy)
+		log_warnx("another flush of %s is running; nothing done", dir);
+	flush_print(&rep, 0);
+	if (rc == 0 && rep.count[FLUSH_FAILED] > 0)
+		rc = failure_set(f, F_PERM, "flush: %zu message%s "
+		    "undeliverable, kept in %s/failed", rep.count[FLUSH_FAILED],
+		    rep.count[FLUSH_FAILED] == 1 ? "" : "s", dir);
+	if (rc == 0)
+		log_info("flush: %zu sent, %zu deferred",
+		    rep.count[FLUSH_SENT], rep.count[FLUSH_DEFERRED]);
+	if (r->opt.json) {
+		flush_json(&rep, rc == 0 ? 0 : failure_exitcode(f->kind));
+		r->json_done = 1;
+	}
+	flush_report_free(&rep);
+	return rc;
+}
+
+static int
+queue_mode(struct run *r, struct failure *f)
+{
+	switch (r->opt.mode) {
+	case CLI_FLUSH:
+		return queue_flush_mode(r, f);
+	case CLI_QUEUE_LIST:
+		return queue_list_mode(r, f);
+	case CLI_QUEUE_DROP:
+		return queue_drop_mode(r, f);
+	default:
+		break;
+	}
+	return failure_set(f, F_INTERNAL, "%s: mode %d", __func__,
+	    r->opt.mode);
+}
+
 static int
 run_phases(struct run *r, int argc, char **argv, struct failure *f)
 {
-	if (cli_parse(argc, argv, &r->opt, f) == -1)
+	if (sendmail_personality(argc, argv)) {
+		if (sendmail_parse(argc, argv, &r->opt, f) == -1)
+			return -1;
+	} else if (cli_parse(argc, argv, &r->opt, f) == -1)
 		return -1;
 	if (r->opt.mode == CLI_HELP) {
 		cli_usage(stdout);
@@ -422,9 +927,13 @@ run_phases(struct run *r, int argc, char **argv, struct failure *f)
 	if (config_load(&r->cfg, r->opt.config_file, r->opt.no_system_rc,
 	    f) == -1)
 		return -1;
+	if (r->opt.sendmail && r->opt.mode == CLI_SEND)
+		return sendmail_run(r, f);
 	if (settings_resolve(r, f) == -1)
 		return -1;
 	config_log_settings(&r->set);
+	if (r->opt.mode != CLI_SEND)
+		return queue_mode(r, f);
 	if (sender_resolve(r, r->opt.from ? r->opt.from : r->set.from,
 	    f) == -1)
 		return -1;
@@ -451,10 +960,17 @@ main(int argc, char *argv[])
 	umask(077);
 	/* A peer that goes away is an error to report, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit, write(2) fails (EFBIG): report it. */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&r, 0, sizeof(r));
 	failure_clear(&f);
 
 	if (run_phases(&r, argc, argv, &f) == 0) {
+		flush_print(&r.flushed, 1);
+		/* Safe in the queue: exit 0, and say so (DESIGN). */
+		if (r.queue_id[0] != '\0')
+			fprintf(stderr, "outbox: queued %s: %s; will retry\n",
+			    r.queue_id, f.text);
 		if (r.opt.json && !r.opt.dry_run && r.opt.mode == CLI_SEND)
 			report_json(&r, &f, 0, NULL);
 		run_free(&r);
@@ -467,14 +983,17 @@ main(int argc, char *argv[])
 		return status;
 	}
 	report_refusals(&r);
-	if (!r.opt.dry_run)
+	if (r.queue_id[0] != '\0')
+		fprintf(stderr, "outbox: queued %s for the recipients that "
+		    "may still get it; will retry\n", r.queue_id);
+	else if (!r.opt.dry_run)
 		saved = dead_letter(&r);
 	if (saved != NULL)
 		fprintf(stderr, "outbox: %s; message saved in %s\n", f.text,
 		    saved);
 	else
 		fprintf(stderr, "outbox: %s\n", f.text);
-	if (r.opt.json)
+	if (r.opt.json && !r.json_done)
 		report_json(&r, &f, status, saved);
 	free(saved);
 	run_free(&r);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "encode.h"
+#include "html.h"
+#include "idn.h"
 #include "message.h"
 #include "mime.h"
 #include "spool.h"
@@ -27,6 +29,8 @@
 #define MESSAGE_FOLD_COL 78
 /* Random bytes in a Message-ID left part: 128 bits, unique enough. */
 #define MESSAGE_ID_RANDOM 16
+/* The longest Content-ID kept (RFC 5322 msg-id, well under a line). */
+#define MESSAGE_CID_MAX 256
 
 static const struct {
 	const char *name;	/* lower case; "content-" is a prefix */
@@ -112,6 +116,10 @@ message_check_addrs(const char *field, const struct address *v, size_t n,
 		    strpbrk(v[i].addr, " \t<>\"") != NULL)
 			return failure_set(f, F_DATA, "%s: bad address: %s",
 			    field, v[i].addr);
+		/* A domain that has no A-label form cannot be sent. */
+		free(idn_addr_ascii(v[i].addr, f));
+		if (f->kind != F_NONE)
+			return -1;
 	}
 	return 0;
 }
@@ -129,28 +137,147 @@ message_check_charset(const char *cs)
 	return 0;
 }
 
+/* what: "attachment", "--html", "--inline", for the message. */
 static int
-message_check_file(const char *path, struct failure *f)
+message_check_file(const char *what, const char *path, struct failure *f)
 {
 	struct stat st;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return failure_set(f, F_NOINPUT, "attachment %s: %s", path,
+		return failure_set(f, F_NOINPUT, "%s %s: %s", what, path,
 		    strerror(errno));
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return failure_set(f, F_NOINPUT,
-		    "attachment %s: not a regular file", path);
+		    "%s %s: not a regular file", what, path);
 	}
 	close(fd);
+	return 0;
+}
+
+/* RFC 5322 section 3.2.3 atext, and "." and "@" of a msg-id. */
+static int
+message_cid_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("!#$%&'*+-/=?^_`{|}~.@", c) != NULL);
+}
+
+static int
+message_is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Splits an --inline argument "FILE" or "FILE:ID" into a newly allocated
+ * path and Content-ID.  A whole argument naming a file is a FILE (file
+ * names may hold ":").  The ID from the base name has bytes a msg-id
+ * cannot hold replaced by "_"; a given ID must be valid: F_DATA.
+ */
+static int
+message_inline_split(const char *arg, char **path, char **id,
+    struct failure *f)
+{
+	const char *colon = strrchr(arg, ':'), *base, *e;
+	size_t i;
+
+	*path = *id = NULL;
+	if (!message_is_file(arg) && colon != NULL && colon != arg &&
+	    colon[1] != '\0' && strchr(colon, '/') == NULL) {
+		*path = xstrndup(arg, (size_t)(colon - arg));
+		*id = xstrdup(colon + 1);
+		for (i = 0; (*id)[i] != '\0'; i++)
+			if (!message_cid_char((unsigned char)(*id)[i]))
+				break;
+		if ((*id)[i] != '\0' || i >= MESSAGE_CID_MAX) {
+			failure_set(f, F_DATA, "--inline %s: \"%s\" is not a "
+			    "Content-ID (letters, digits, !#$%%&'*+-/=?^_`{|}~"
+			    ".@)", arg, *id);
+			free(*path);
+			free(*id);
+			*path = *id = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	*path = xstrdup(arg);
+	e = arg + strlen(arg);
+	while (e > arg && e[-1] == '/')
+		e--;
+	for (base = e; base > arg && base[-1] != '/'; base--)
+		;
+	if (base == e || (size_t)(e - base) >= MESSAGE_CID_MAX)
+		*id = xstrdup("inline");
+	else
+		*id = xstrndup(base, (size_t)(e - base));
+	for (i = 0; (*id)[i] != '\0'; i++)
+		if (!message_cid_char((unsigned char)(*id)[i]))
+			(*id)[i] = '_';
+	return 0;
+}
+
+static int
+message_check_inlines(const struct message_spec *spec, struct failure *f)
+{
+	char *path, *id;
+	size_t i;
+	int r;
+
+	if (spec->ninlines > 0 && spec->html == NULL && !spec->html_stdin)
+		return failure_set(f, F_USAGE, "--inline goes with --html");
+	if (spec->html != NULL && spec->html_stdin)
+		return failure_set(f, F_USAGE, "--html given twice");
+	if (spec->html != NULL &&
+	    message_check_file("--html", spec->html, f) == -1)
+		return -1;
+	for (i = 0; i < spec->ninlines; i++) {
+		if (message_inline_split(spec->inlines[i], &path, &id,
+		    f) == -1)
+			return -1;
+		r = message_check_file("--inline", path, f);
+		free(path);
+		free(id);
+		if (r == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The Reply-To list, parsed and checked like the recipients. */
+static int
+message_reply_to(const struct message_spec *spec, struct address_list *l,
+    struct failure *f)
+{
+	memset(l, 0, sizeof(*l));
+	if (spec->reply_to == NULL)
+		return 0;
+	if (message_has_eol(spec->reply_to))
+		return failure_set(f, F_DATA,
+		    "--reply-to: contains a line break: refused");
+	if (address_parse_list(spec->reply_to, l, f) == -1)
+		return -1;
+	if (l->n == 0) {
+		address_list_free(l);
+		return failure_set(f, F_DATA, "--reply-to: no address");
+	}
+	if (message_check_addrs("Reply-To", l->v, l->n, f) == -1) {
+		address_list_free(l);
+		return -1;
+	}
 	return 0;
 }
 
 int
 message_check(const struct message_spec *spec, struct failure *f)
 {
-	size_t i;
+	struct address_list rt;
+	size_t i, n = 0;
+	const char *value;
 
 	if (spec->from == NULL || spec->from->addr == NULL)
 		return failure_set(f, F_CONFIG,
@@ -166,9 +293,18 @@ message_check(const struct message_spec *spec, struct failure *f)
 	if (message_has_eol(spec->subject))
 		return failure_set(f, F_DATA,
 		    "Subject: contains a line break: refused");
-	for (i = 0; i < spec->nheaders; i++)
+	for (i = 0; i < spec->nheaders; i++) {
 		if (message_check_header(spec->headers[i], f) == -1)
 			return -1;
+		message_split_header(spec->headers[i], &n, &value);
+		if (spec->reply_to != NULL && n == strlen("reply-to") &&
+		    strncasecmp(spec->headers[i], "reply-to", n) == 0)
+			return failure_set(f, F_USAGE, "Reply-To given twice "
+			    "(--reply-to and -H)");
+	}
+	if (message_reply_to(spec, &rt, f) == -1)
+		return -1;
+	address_list_free(&rt);
 	if (spec->charset != NULL && message_check_charset(spec->charset))
 		return failure_set(f, F_USAGE, "--charset %s: not a charset "
 		    "name", spec->charset);
@@ -180,9 +316,10 @@ message_check(const struct message_spec *spec, struct failure *f)
 		return failure_set(f, F_DATA, "Message-ID %s: not <...>",
 		    spec->message_id);
 	for (i = 0; i < spec->nattachments; i++)
-		if (message_check_file(spec->attachments[i], f) == -1)
+		if (message_check_file("attachment", spec->attachments[i],
+		    f) == -1)
 			return -1;
-	return 0;
+	return message_check_inlines(spec, f);
 }
 
 /*
@@ -264,24 +401,42 @@ message_lastline(const char *s)
 	return strlen(nl ? nl + 1 : s);
 }
 
+/*
+ * The addr-spec as written in a header: a non-ASCII domain with an ASCII
+ * local part as A-labels (any reader takes them, and the message stays
+ * 7-bit); a non-ASCII local part as it is (RFC 6532; see message.h).
+ */
+static char *
+message_hdr_addr(const char *addr)
+{
+	struct failure f;
+	char *a;
+
+	if ((a = idn_addr_ascii(addr, &f)) != NULL)
+		return a;
+	return xstrdup(addr);
+}
+
 /* "phrase <addr>" or "addr", starting at column col. */
 static char *
 message_addr(const struct address *a, size_t col)
 {
-	char *ph, *r;
+	char *ph, *r, *addr;
 
 	if (a->name == NULL || *a->name == '\0')
-		return xstrdup(a->addr);
+		return message_hdr_addr(a->addr);
 	ph = message_phrase(a->name, col);
 	if (strchr(ph, '\n') == NULL)
 		col += strlen(ph);
 	else
 		col = message_lastline(ph);
-	if (col + 3 + strlen(a->addr) > MESSAGE_FOLD_COL)
-		r = xasprintf("%s\n <%s>", ph, a->addr);
+	addr = message_hdr_addr(a->addr);
+	if (col + 3 + strlen(addr) > MESSAGE_FOLD_COL)
+		r = xasprintf("%s\n <%s>", ph, addr);
 	else
-		r = xasprintf("%s <%s>", ph, a->addr);
+		r = xasprintf("%s <%s>", ph, addr);
 	free(ph);
+	free(addr);
 	return r;
 }
 
@@ -319,7 +474,7 @@ static void
 message_id(const struct message_spec *spec, char *buf, size_t sz)
 {
 	unsigned char rnd[MESSAGE_ID_RANDOM];
-	char hex[2 * MESSAGE_ID_RANDOM + 1], host[256];
+	char hex[2 * MESSAGE_ID_RANDOM + 1], host[256], *from;
 	const char *dom;
 	size_t i;
 
@@ -333,25 +488,33 @@ message_id(const struct message_spec *spec, char *buf, size_t sz)
 		hex[2 * i + 1] = "0123456789abcdef"[rnd[i] & 0xf];
 	}
 	hex[2 * i] = '\0';
-	dom = address_domain(spec->from->addr);
-	if (dom == NULL || *dom == '\0' || strpbrk(dom, "<>\"") != NULL) {
+	/* The A-label form keeps the Message-ID ASCII. */
+	from = message_hdr_addr(spec->from->addr);
+	dom = address_domain(from);
+	if (dom == NULL || *dom == '\0' || strpbrk(dom, "<>\"") != NULL ||
+	    address_is_8bit(dom)) {
 		if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
 			strlcpy(host, "localhost", sizeof(host));
 		host[sizeof(host) - 1] = '\0';
 		dom = host;
 	}
 	snprintf(buf, sz, "<%s@%.200s>", hex, dom);
+	free(from);
 }
 
 static int
 message_addrs_8bit(const struct address *v, size_t n)
 {
+	char *a;
 	size_t i;
+	int r = 0;
 
-	for (i = 0; i < n; i++)
-		if (address_is_8bit(v[i].addr))
-			return 1;
-	return 0;
+	for (i = 0; i < n && !r; i++) {
+		a = message_hdr_addr(v[i].addr);
+		r = address_is_8bit(a);
+		free(a);
+	}
+	return r;
 }
 
 static int
@@ -392,6 +555,19 @@ message_write_headers(const struct message_spec *spec, FILE *out,
 		if (r == -1)
 			return -1;
 	}
+	if (spec->reply_to != NULL) {
+		struct address_list rt;
+
+		if (message_reply_to(spec, &rt, f) == -1)
+			return -1;
+		v = message_addr_list("Reply-To", rt.v, rt.n);
+		r = message_header(out, "Reply-To", v, f);
+		free(v);
+		info->eightbit |= message_addrs_8bit(rt.v, rt.n);
+		address_list_free(&rt);
+		if (r == -1)
+			return -1;
+	}
 	if (spec->subject != NULL) {
 		v = encode_header_text(spec->subject, strlen("Subject: "), 0);
 		r = message_header(out, "Subject", v, f);
@@ -415,7 +591,7 @@ message_write_headers(const struct message_spec *spec, FILE *out,
 		if (r == -1)
 			return -1;
 	}
-	info->eightbit = address_is_8bit(spec->from->addr) ||
+	info->eightbit |= message_addrs_8bit(spec->from, 1) ||
 	    (spec->to && message_addrs_8bit(spec->to->v, spec->to->n)) ||
 	    (spec->cc && message_addrs_8bit(spec->cc->v, spec->cc->n));
 	return message_header(out, "MIME-Version", "1.0", f);
@@ -456,40 +632,292 @@ message_spool_body(FILE *in, struct mime_scan *s, struct failure *f)
 	return sp;
 }
 
+/*
+ * Reads all of in (at most MESSAGE_HTML_MAX bytes) into *buf, newly
+ * allocated, NUL-terminated.  A short read ends it (see above).
+ */
+static int
+message_read_html(FILE *in, const char *what, char **buf, size_t *len,
+    struct failure *f)
+{
+	size_t cap = MIME_BUFSZ, n;
+
+	*buf = xmalloc(cap + 1);
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			if (cap >= MESSAGE_HTML_MAX) {
+				free(*buf);
+				*buf = NULL;
+				return failure_set(f, F_DATA, "%s: HTML over "
+				    "%d MiB", what, MESSAGE_HTML_MAX >> 20);
+			}
+			cap *= 2;
+			*buf = xreallocarray(*buf, cap + 1, 1);
+		}
+		n = fread(*buf + *len, 1, cap - *len, in);
+		*len += n;
+		if (*len < cap)
+			break;
+	}
+	if (ferror(in)) {
+		free(*buf);
+		*buf = NULL;
+		return failure_set(f, F_IO, "%s: %s", what, strerror(errno));
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Writes len bytes to a new spool file, scanning them. */
+static FILE *
+message_spool_buf(const char *buf, size_t len, struct mime_scan *s,
+    struct failure *f)
+{
+	FILE *sp;
+
+	mime_scan_init(s);
+	mime_scan_update(s, buf, len);
+	mime_scan_final(s);
+	if ((sp = spool_temp(f)) == NULL)
+		return NULL;
+	if (fwrite(buf, 1, len, sp) != len || fflush(sp) == EOF) {
+		failure_set(f, F_CANTCREAT, "spooling the body: %s",
+		    strerror(errno));
+		fclose(sp);
+		return NULL;
+	}
+	return sp;
+}
+
+static int
+message_is_utf8_name(const char *cs)
+{
+	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
+}
+
+/* The text/plain alternative made from the HTML, spooled and scanned. */
+static FILE *
+message_html_text(const struct message_spec *spec, const char *html,
+    size_t len, const struct mime_scan *hs, struct mime_scan *s,
+    struct failure *f)
+{
+	unsigned char *buf;
+	FILE *sp;
+	size_t n;
+	/* Entities become UTF-8 only where the HTML itself is UTF-8. */
+	int utf8 = mime_scan_utf8(hs) && (spec->charset == NULL ||
+	    message_is_utf8_name(spec->charset));
+
+	mime_scan_init(s);
+	if ((sp = spool_temp(f)) == NULL)
+		return NULL;
+	if (html_to_text(html, len, utf8, sp) == -1 || fflush(sp) == EOF ||
+	    fseeko(sp, 0, SEEK_SET) == -1) {
+		failure_set(f, F_CANTCREAT, "spooling the text: %s",
+		    strerror(errno));
+		fclose(sp);
+		return NULL;
+	}
+	buf = xmalloc(MIME_BUFSZ);
+	while ((n = fread(buf, 1, MIME_BUFSZ, sp)) > 0)
+		mime_scan_update(s, buf, n);
+	free(buf);
+	mime_scan_final(s);
+	if (ferror(sp)) {
+		failure_set(f, F_IO, "reading the spooled text: %s",
+		    strerror(errno));
+		fclose(sp);
+		return NULL;
+	}
+	return sp;
+}
+
+/*
+ * The cid: check: every reference has its --inline (else F_DATA naming
+ * it); an --inline nobody refers to goes to info->warning.
+ */
+static int
+message_check_cids(const struct message_spec *spec, const char *html,
+    size_t len, char *const *ids, struct message_info *info,
+    struct failure *f)
+{
+	struct html_cids c = { 0 };
+	size_t i, k;
+	char w[256];
+
+	html_cids(html, len, &c);
+	for (i = 0; i < c.n; i++) {
+		for (k = 0; k < spec->ninlines && strcmp(ids[k], c.v[i]); k++)
+			;
+		if (k == spec->ninlines) {
+			failure_set(f, F_DATA, "the HTML shows cid:%s, but no "
+			    "--inline provides it", c.v[i]);
+			html_cids_free(&c);
+			return -1;
+		}
+	}
+	for (k = 0; k < spec->ninlines; k++) {
+		for (i = 0; i < c.n && strcmp(ids[k], c.v[i]); i++)
+			;
+		if (i < c.n)
+			continue;
+		snprintf(w, sizeof(w), "%s--inline %s: the HTML never refers "
+		    "to cid:%s", info->warning[0] ? "; " : "",
+		    spec->inlines[k], ids[k]);
+		strlcat(info->warning, w, sizeof(info->warning));
+	}
+	html_cids_free(&c);
+	return 0;
+}
+
+/* The spooled parts of the body, and the inline files. */
+struct message_body {
+	FILE *text, *html;	/* spools, owned */
+	struct mime_scan ts, hs;
+	char **paths, **ids;	/* per --inline, owned */
+};
+
+static void
+message_body_free(struct message_body *b, size_t ninlines)
+{
+	size_t i;
+
+	if (b->text != NULL)
+		fclose(b->text);
+	if (b->html != NULL)
+		fclose(b->html);
+	for (i = 0; b->paths != NULL && i < ninlines; i++) {
+		free(b->paths[i]);
+		free(b->ids[i]);
+	}
+	free(b->paths);
+	free(b->ids);
+}
+
+/* Spools the text and HTML bodies; the cid: check. */
+static int
+message_prepare(const struct message_spec *spec, struct message_body *b,
+    struct message_info *info, struct failure *f)
+{
+	char *html = NULL;
+	size_t len = 0, i;
+	int r = -1;
+	FILE *in;
+
+	memset(b, 0, sizeof(*b));
+	mime_scan_init(&b->ts);
+	mime_scan_init(&b->hs);
+	b->paths = xcalloc(spec->ninlines + 1, sizeof(*b->paths));
+	b->ids = xcalloc(spec->ninlines + 1, sizeof(*b->ids));
+	for (i = 0; i < spec->ninlines; i++)
+		if (message_inline_split(spec->inlines[i], &b->paths[i],
+		    &b->ids[i], f) == -1)
+			return -1;
+	if (!spec->html_stdin && spec->body != NULL &&
+	    (b->text = message_spool_body(spec->body, &b->ts, f)) == NULL)
+		return -1;
+	if (spec->html == NULL && !spec->html_stdin)
+		return 0;
+	if (spec->html_stdin) {
+		if (spec->body != NULL && message_read_html(spec->body,
+		    "--html (standard input)", &html, &len, f) == -1)
+			return -1;
+	} else {
+		if ((in = fopen(spec->html, "rb")) == NULL)
+			return failure_set(f, F_NOINPUT, "--html %s: %s",
+			    spec->html, strerror(errno));
+		r = message_read_html(in, spec->html, &html, &len, f);
+		fclose(in);
+		if (r == -1)
+			return -1;
+		r = -1;
+	}
+	if (html == NULL)
+		html = xstrdup("");
+	if (message_check_cids(spec, html, len, b->ids, info, f) == -1)
+		goto out;
+	if ((b->html = message_spool_buf(html, len, &b->hs, f)) == NULL)
+		goto out;
+	/* No plain text given: make it from the HTML. */
+	if (b->ts.total == 0) {
+		if (b->text != NULL)
+			fclose(b->text);
+		if ((b->text = message_html_text(spec, html, len, &b->hs,
+		    &b->ts, f)) == NULL)
+			goto out;
+	}
+	r = 0;
+out:
+	free(html);
+	return r;
+}
+
+/*
+ * The part tree: mixed( related( alternative(plain, html), inline... ),
+ * attachment... ), each container only when needed.
+ */
+static int
+message_tree(const struct message_spec *spec, struct message_body *b,
+    struct filetype *ft, struct mime_part *root, struct failure *f)
+{
+	struct mime_part *body = root, *rel = NULL, *h;
+	char boundary[MIME_BOUNDARY_MAX];
+	const char *locale = nl_langinfo(CODESET);
+	unsigned int nb = 1;
+	size_t i;
+
+	if (spec->nattachments > 0) {
+		mime_boundary(boundary, spec->boundary_seed, nb++);
+		mime_part_multipart(body, "mixed", boundary);
+		body = mime_part_add(body);
+	}
+	if (spec->ninlines > 0) {
+		mime_boundary(boundary, spec->boundary_seed, nb++);
+		mime_part_multipart(body, "related", boundary);
+		rel = body;
+		body = mime_part_add(body);
+	}
+	if (b->html != NULL) {
+		mime_boundary(boundary, spec->boundary_seed, nb++);
+		mime_part_multipart(body, "alternative", boundary);
+		mime_part_body(mime_part_add(body), b->text, &b->ts,
+		    mime_text_charset(&b->ts, spec->charset, locale));
+		h = mime_part_add(body);
+		mime_part_body(h, b->html, &b->hs,
+		    mime_text_charset(&b->hs, spec->charset, locale));
+		strlcpy(h->type, "text/html", sizeof(h->type));
+	} else
+		mime_part_body(body, b->text, &b->ts,
+		    mime_text_charset(&b->ts, spec->charset, locale));
+	for (i = 0; i < spec->ninlines; i++)
+		if (mime_part_inline(mime_part_add(rel), b->paths[i],
+		    b->ids[i], ft, f) == -1)
+			return -1;
+	for (i = 0; i < spec->nattachments; i++)
+		if (mime_part_attachment(mime_part_add(root),
+		    spec->attachments[i], ft, f) == -1)
+			return -1;
+	return 0;
+}
+
 int
 message_compose(const struct message_spec *spec, struct filetype *ft,
     FILE *out, struct message_info *info, struct failure *f)
 {
-	struct mime_part root, *body;
-	struct mime_scan scan;
-	char boundary[MIME_BOUNDARY_MAX];
-	const char *charset;
-	FILE *sp = NULL;
-	size_t i;
+	struct mime_part root;
+	struct message_body b;
 	int r = -1;
 
 	memset(info, 0, sizeof(*info));
 	memset(&root, 0, sizeof(root));
+	memset(&b, 0, sizeof(b));
 	if (message_check(spec, f) == -1)
 		return -1;
-	if (spec->body != NULL &&
-	    (sp = message_spool_body(spec->body, &scan, f)) == NULL)
-		return -1;
-	if (spec->body == NULL)
-		mime_scan_init(&scan);
-	charset = mime_text_charset(&scan, spec->charset,
-	    nl_langinfo(CODESET));
-	body = &root;
-	if (spec->nattachments > 0) {
-		mime_boundary(boundary, spec->boundary_seed, 1);
-		mime_part_multipart(&root, boundary);
-		body = mime_part_add(&root);
-	}
-	mime_part_body(body, sp, &scan, charset);
-	for (i = 0; i < spec->nattachments; i++)
-		if (mime_part_attachment(mime_part_add(&root),
-		    spec->attachments[i], ft, f) == -1)
-			goto out;
+	if (message_prepare(spec, &b, info, f) == -1)
+		goto out;
+	if (message_tree(spec, &b, ft, &root, f) == -1)
+		goto out;
 	if (message_write_headers(spec, out, info, f) == -1)
 		goto out;
 	if (mime_write(&root, out, f) == -1)
@@ -501,7 +929,6 @@ message_compose(const struct message_spec *spec, struct filetype *ft,
 	r = 0;
 out:
 	mime_part_free(&root);
-	if (sp != NULL)
-		fclose(sp);
+	message_body_free(&b, spec->ninlines);
 	return r;
 }

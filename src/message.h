@@ -4,7 +4,17 @@
  * mime.c.  A Bcc header is never written.
  *
  * Output lines end in LF (encode_wire() makes them CRLF); every line is
- * at most 998 octets and the result is 7-bit, so any server takes it.
+ * at most 998 octets and the result is 7-bit, so any server takes it,
+ * with one exception: an address whose local part is not ASCII cannot be
+ * encoded (RFC 2047 section 5 forbids encoded words in an addr-spec), so
+ * it is written as raw UTF-8 (RFC 6532) and info.eightbit is set; such a
+ * message needs a server with SMTPUTF8 anyway, for its envelope.  A
+ * non-ASCII domain with an ASCII local part is written as IDNA A-labels
+ * (RFC 5891), which every reader and server takes.
+ *
+ * The body structure (each container only when needed, RFC 2046 and
+ * RFC 2387):
+ *   mixed( related( alternative(plain, html), inline... ), attachment... )
  */
 #ifndef OUTBOX_MESSAGE_H
 #define OUTBOX_MESSAGE_H
@@ -29,6 +39,14 @@ struct message_spec {
 					   ASCII (--charset, else locale's) */
 	const char *const *attachments;	/* paths (-a) */
 	size_t nattachments;
+	const char *html;		/* --html=FILE: the text/html
+					   alternative of body (an empty
+					   body: text made from the HTML) */
+	int html_stdin;			/* --html: body is HTML; the
+					   text/plain alternative is made */
+	const char *const *inlines;	/* --inline "FILE" or "FILE:ID" */
+	size_t ninlines;
+	const char *reply_to;		/* --reply-to address list or NULL */
 	/*
 	 * Pinned by main.c from test-only environment variables so output
 	 * is reproducible; 0/NULL means "now" and random values.
@@ -38,16 +56,23 @@ struct message_spec {
 	const char *boundary_seed;	/* boundaries derived from it */
 };
 
+/* The largest HTML body read (it is held in memory for the cid check). */
+#define MESSAGE_HTML_MAX (16 * 1024 * 1024)
+
 struct message_info {
 	char message_id[256];		/* "<...>" as written */
 	int eightbit;			/* 1 when any byte >= 0x80 was written */
+	char warning[512];		/* for main.c to print, or "" */
 };
 
 /*
  * Validates the spec (header values from the command line may not hold
  * CR or LF: F_DATA; attachments must be readable: F_NOINPUT, naming the
  * file) and writes the whole message to out.  Attachments and the body
- * are streamed; none is held whole in memory.  F_IO when out fails.
+ * are streamed; none is held whole in memory, except an HTML body (at
+ * most MESSAGE_HTML_MAX, else F_DATA), scanned for its cid: references:
+ * one no --inline provides is F_DATA naming it; an --inline never
+ * referred to is a warning in info->warning.  F_IO when out fails.
  */
 int message_compose(const struct message_spec *spec, struct filetype *ft,
     FILE *out, struct message_info *info, struct failure *f);

@@ -406,11 +406,22 @@ mime_part_attachment(struct mime_part *p, const char *path,
 	return 0;
 }
 
+int
+mime_part_inline(struct mime_part *p, const char *path, const char *id,
+    struct filetype *ft, struct failure *f)
+{
+	if (mime_part_attachment(p, path, ft, f) == -1)
+		return -1;
+	p->content_id = xstrdup(id);
+	return 0;
+}
+
 void
-mime_part_multipart(struct mime_part *p, const char *boundary)
+mime_part_multipart(struct mime_part *p, const char *subtype,
+    const char *boundary)
 {
 	memset(p, 0, sizeof(*p));
-	strlcpy(p->type, "multipart/mixed", sizeof(p->type));
+	snprintf(p->type, sizeof(p->type), "multipart/%s", subtype);
 	strlcpy(p->boundary, boundary, sizeof(p->boundary));
 	p->cte = MIME_7BIT;
 }
@@ -462,6 +473,11 @@ mime_part_headers(const struct mime_part *p)
 
 	ct = xasprintf("Content-Type: %s", p->type);
 	if (p->nparts > 0 || p->boundary[0] != '\0') {
+		/* RFC 2387 section 3.1: the type of the root part. */
+		if (strcmp(p->type, "multipart/related") == 0 &&
+		    p->nparts > 0)
+			mime_add_param(&ct, xasprintf("; type=\"%s\"",
+			    p->parts[0].type));
 		mime_add_param(&ct, xasprintf("; boundary=\"%s\"",
 		    p->boundary));
 		all = xasprintf("%s\n", ct);
@@ -473,11 +489,14 @@ mime_part_headers(const struct mime_part *p)
 	if (p->filename != NULL) {
 		/* RFC 2231 for readers that know it, 2047 beside it. */
 		mime_add_param(&ct, encode_param("name", p->filename, 1));
-		cd = xstrdup("Content-Disposition: attachment");
+		cd = xasprintf("Content-Disposition: %s",
+		    p->content_id ? "inline" : "attachment");
 		mime_add_param(&cd, encode_param("filename", p->filename, 0));
 	}
-	all = xasprintf("%s\nContent-Transfer-Encoding: %s\n%s%s", ct,
-	    mime_cte_names[p->cte], cd ? cd : "", cd ? "\n" : "");
+	all = xasprintf("%s\nContent-Transfer-Encoding: %s\n%s%s%s%s%s", ct,
+	    mime_cte_names[p->cte], p->content_id ? "Content-ID: <" : "",
+	    p->content_id ? p->content_id : "", p->content_id ? ">\n" : "",
+	    cd ? cd : "", cd ? "\n" : "");
 	free(ct);
 	free(cd);
 	return all;
@@ -644,6 +663,7 @@ mime_part_free(struct mime_part *p)
 		mime_part_free(&p->parts[i]);
 	free(p->parts);
 	free(p->filename);
+	free(p->content_id);
 	free(p->path);
 	memset(p, 0, sizeof(*p));
 }

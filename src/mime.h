@@ -111,6 +111,8 @@ struct mime_part {
 	enum mime_cte cte;
 	int text;		/* line ends are the reader's (the body) */
 	char *filename;		/* attachment's base name (UTF-8), owned */
+	char *content_id;	/* RFC 2392 id without "<>", owned; an
+				   inline part shown by the HTML */
 	char *path;		/* content from this file, owned; or */
 	FILE *fp;		/* from this seekable stream (not owned) */
 	struct mime_scan scan;
@@ -136,8 +138,22 @@ void mime_part_body(struct mime_part *p, FILE *fp, const struct mime_scan *s,
 int mime_part_attachment(struct mime_part *p, const char *path,
     struct filetype *ft, struct failure *f);
 
-/* A multipart/mixed part with the given boundary; add children after. */
-void mime_part_multipart(struct mime_part *p, const char *boundary);
+/*
+ * An inline part (RFC 2387 related content, RFC 2183 disposition
+ * inline) for the file at path, with Content-ID <id>: as
+ * mime_part_attachment() otherwise.
+ */
+int mime_part_inline(struct mime_part *p, const char *path, const char *id,
+    struct filetype *ft, struct failure *f);
+
+/*
+ * A multipart part of the given subtype ("mixed", "related",
+ * "alternative") with the given boundary; add children after.  A
+ * multipart/related gets RFC 2387's type= parameter from its first
+ * child.
+ */
+void mime_part_multipart(struct mime_part *p, const char *subtype,
+    const char *boundary);
 /* Appends a zeroed child to p and returns it (valid until the next add). */
 struct mime_part *mime_part_add(struct mime_part *p);
 

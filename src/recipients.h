@@ -14,14 +14,26 @@
 #define RECIPIENTS_ALIAS_DEPTH_MAX 8
 
 /*
- * Parses text (an address list) and appends each address to out, with
- * aliases of cfg expanded and bare names qualified with s->default_domain.
- * Fails with F_DATA (unparsable or invalid address, naming it), F_CONFIG
- * (alias loop) or F_NOUSER (a bare name nothing resolves; the text says
- * how to add an alias).
+ * Parses text (an address list) and appends each address to out.  A bare
+ * name resolves through cfg's alias lines, then s->aliases_file, then
+ * s->default_domain.  Fails with F_DATA (unparsable or invalid address,
+ * naming it), F_CONFIG (alias loop, shown as "a -> b -> a"; chains deeper
+ * than RECIPIENTS_ALIAS_DEPTH_MAX; an unreadable aliases-file; an alias
+ * to a file or program) or F_NOUSER (a bare name nothing resolves; the
+ * text says how to add an alias).
  */
 int recipients_expand(const struct config *cfg, const struct settings *s,
     const char *text, struct address_list *out, struct failure *f);
+
+/*
+ * Looks name up (case-insensitively) in path, in aliases(5) format:
+ * "name: addr, addr", "#" comments, continuation lines starting with
+ * white space.  Returns 1 with *out the list (caller frees), 0 when name
+ * is not there, -1 with F_CONFIG when path cannot be read or the entry
+ * is a file, a program or an :include:.
+ */
+int recipients_alias_file(const char *path, const char *name, char **out,
+    struct failure *f);
 
 /* Appends addr to rcpts unless it is there already (case-insensitive). */
 void recipients_add_unique(struct address_list *rcpts, const char *addr);

@@ -49,6 +49,8 @@ enum smtp_state {
 	SMTP_S_DATA,
 	SMTP_S_BODY,
 	SMTP_S_QUIT,
+	SMTP_S_RSET,
+	SMTP_S_READY,
 	SMTP_S_DONE,
 	SMTP_S_ABORT,
 	SMTP_S_MAX
@@ -66,6 +68,8 @@ static const char *const smtp_state_names[SMTP_S_MAX] = {
 	[SMTP_S_DATA] = "DATA",
 	[SMTP_S_BODY] = "BODY",
 	[SMTP_S_QUIT] = "QUIT",
+	[SMTP_S_RSET] = "RSET",
+	[SMTP_S_READY] = "READY",
 	[SMTP_S_DONE] = "DONE",
 	[SMTP_S_ABORT] = "ABORT",
 };
@@ -83,6 +87,8 @@ static const char *const smtp_step_names[SMTP_S_MAX] = {
 	[SMTP_S_DATA] = "DATA",
 	[SMTP_S_BODY] = "end of data",
 	[SMTP_S_QUIT] = "QUIT",
+	[SMTP_S_RSET] = "RSET",
+	[SMTP_S_READY] = "ready",
 	[SMTP_S_DONE] = "done",
 	[SMTP_S_ABORT] = "abort",
 };
@@ -118,6 +124,15 @@ struct smtp_session {
 	int helo;			/* HELO fallback: no extensions */
 	enum config_auth mech;
 	int auth_steps;
+	/*
+	 * Session mode (smtp_open): the connection outlives a message.
+	 * A transaction ends in READY instead of QUIT; the next message
+	 * begins with RSET.  dead: the connection can carry no more.
+	 */
+	int keep;
+	int dead;
+	unsigned long nmsgs;
+	struct smtp_result scratch;	/* s->r before the first message */
 };
 
 static void
@@ -523,7 +538,14 @@ smtp_envelope_options(struct smtp_session *s, struct failure *f)
 
 	for (i = 0; i < e->nrcpts; i++)
 		utf8 |= smtp_is_8bit(e->rcpts[i]);
-	s->r->smtputf8 = utf8 && (s->ext.flags & SMTP_EXT_SMTPUTF8);
+	/*
+	 * RFC 6532 3.7: a header with UTF-8 (an address with a UTF-8 local
+	 * part) is declared too.  Without SMTPUTF8 offered such a message
+	 * still goes as 8-bit data, as other senders do, when only the
+	 * header needs it.
+	 */
+	s->r->smtputf8 = (utf8 || e->utf8_headers) &&
+	    (s->ext.flags & SMTP_EXT_SMTPUTF8);
 	if (smtp_addr_form(s, e->from, e->from_ascii, "MAIL FROM", f) == NULL)
 		return -1;
 	for (i = 0; i < e->nrcpts; i++)
@@ -694,7 +716,8 @@ smtp_send_body(struct smtp_session *s, struct failure *f)
 	 * waits for another transaction it rides with the dot and saves a
 	 * round trip.  Its reply is read after the dot's.
 	 */
-	if ((s->ext.flags & SMTP_EXT_PIPELINING) && !smtp_rcpts_left(s)) {
+	if ((s->ext.flags & SMTP_EXT_PIPELINING) && !smtp_rcpts_left(s) &&
+	    !s->keep) {
 		log_transcript('C', "QUIT", 4, 0);
 		memcpy(out + w, "QUIT\r\n", 6);
 		w += 6;
@@ -711,7 +734,7 @@ out:
 }
 
 static int
-smtp_send(struct smtp_session *s, struct failure *f)
+smtp_send_state(struct smtp_session *s, struct failure *f)
 {
 	switch (s->state) {
 	case SMTP_S_GREETING:
@@ -750,6 +773,10 @@ smtp_send(struct smtp_session *s, struct failure *f)
 		return conn_flush(s->c, f);
 	case SMTP_S_BODY:
 		return smtp_send_body(s, f);
+	case SMTP_S_RSET:
+		if (smtp_cmd(s, "RSET", f) == -1)
+			return -1;
+		return conn_flush(s->c, f);
 	case SMTP_S_QUIT:
 		if (s->quit_sent)
 			return 0;
@@ -766,6 +793,37 @@ smtp_send(struct smtp_session *s, struct failure *f)
  * Judging replies
  */
 
+/*
+ * What a message needs from the server, checked before MAIL: the
+ * address forms, DSN, 8BITMIME, SIZE.
+ */
+static int
+smtp_check_envelope(struct smtp_session *s, struct failure *f)
+{
+	if (smtp_envelope_options(s, f) == -1)
+		return -1;
+	/* RFC 6152 3: 8-bit data only to a server that takes it. */
+	if (s->env->eightbit && !(s->ext.flags & SMTP_EXT_8BITMIME)) {
+		s->r->lacks_8bitmime = 1;
+		return failure_set(f, F_PERM, "MAIL FROM: server lacks "
+		    "8BITMIME");
+	}
+	/* RFC 1870 6: no point sending what the server will refuse. */
+	if ((s->ext.flags & SMTP_EXT_SIZE) && s->ext.size > 0 &&
+	    s->env->size > s->ext.size)
+		return failure_set(f, F_PERM, "MAIL FROM: message too large "
+		    "(%lld octets, the server takes %lld)",
+		    (long long)s->env->size, s->ext.size);
+	return 0;
+}
+
+/* Ready for a transaction: MAIL now, or READY in session mode. */
+static enum smtp_state
+smtp_ready(const struct smtp_session *s)
+{
+	return s->keep ? SMTP_S_READY : SMTP_S_MAIL;
+}
+
 /* After EHLO/HELO on the final channel: checks, then AUTH or MAIL. */
 static enum smtp_state
 smtp_after_hello(struct smtp_session *s, struct failure *f)
@@ -779,23 +837,11 @@ smtp_after_hello(struct smtp_session *s, struct failure *f)
 		    "STARTTLS");
 		return smtp_quit_failed(s);
 	}
-	if (smtp_envelope_options(s, f) == -1)
+	/* Session mode checks each message as it comes (smtp_send). */
+	if (s->env != NULL && smtp_check_envelope(s, f) == -1)
 		return smtp_quit_failed(s);
-	/* RFC 6152 3: 8-bit data only to a server that takes it. */
-	if (s->env->eightbit && !(s->ext.flags & SMTP_EXT_8BITMIME)) {
-		failure_set(f, F_PERM, "MAIL FROM: server lacks 8BITMIME");
-		return smtp_quit_failed(s);
-	}
-	/* RFC 1870 6: no point sending what the server will refuse. */
-	if ((s->ext.flags & SMTP_EXT_SIZE) && s->ext.size > 0 &&
-	    s->env->size > s->ext.size) {
-		failure_set(f, F_PERM, "MAIL FROM: message too large (%lld "
-		    "octets, the server takes %lld)", (long long)s->env->size,
-		    s->ext.size);
-		return smtp_quit_failed(s);
-	}
 	if (p->user == NULL || p->auth == AUTH_NONE)
-		return SMTP_S_MAIL;
+		return smtp_ready(s);
 	if (!conn_is_tls(s->c)) {
 		failure_set(f, F_PERM, "AUTH: refusing to send credentials "
 		    "without TLS");
@@ -894,7 +940,7 @@ static enum smtp_state
 smtp_on_auth(struct smtp_session *s, struct failure *f)
 {
 	if (s->reply.code == 235)
-		return SMTP_S_MAIL;
+		return smtp_ready(s);
 	if (s->reply.code == 334 && s->mech != AUTH_PLAIN &&
 	    ++s->auth_steps <= SMTP_AUTH_STEPS_MAX)
 		return SMTP_S_AUTH_STEP;
@@ -1028,6 +1074,10 @@ smtp_on_reply(struct smtp_session *s, struct failure *f)
 		return smtp_on_data(s, f);
 	case SMTP_S_BODY:
 		return smtp_on_body(s, f);
+	case SMTP_S_RSET:
+		if (s->reply.code == 250)
+			return SMTP_S_MAIL;
+		return smtp_fail_code(s, f);
 	case SMTP_S_QUIT:
 		return SMTP_S_DONE;
 	default:
@@ -1064,11 +1114,12 @@ smtp_run(struct smtp_session *s, struct failure *f)
 	int longwait;
 
 	failure_clear(&qf);
-	while (s->state != SMTP_S_DONE && s->state != SMTP_S_ABORT) {
+	while (s->state != SMTP_S_DONE && s->state != SMTP_S_ABORT &&
+	    s->state != SMTP_S_READY) {
 		/* After a failure only QUIT is left: ignore its errors. */
 		struct failure *cf = s->state == SMTP_S_QUIT ? &qf : f;
 
-		if (smtp_send(s, cf) == -1) {
+		if (smtp_send_state(s, cf) == -1) {
 			if (s->state != SMTP_S_QUIT) {
 				smtp_prefix(f, s->state == SMTP_S_BODY ?
 				    "DATA" : smtp_step_names[s->state]);
@@ -1095,6 +1146,15 @@ smtp_run(struct smtp_session *s, struct failure *f)
 		if (longwait)
 			conn_set_timeout(s->c, s->p->timeout);
 		next = smtp_on_reply(s, f);
+		/*
+		 * Session mode: a transaction that ends, well or not, leaves
+		 * the connection for the next message -- unless a refused
+		 * pipelined MAIL leaves RCPT and DATA replies unread.
+		 */
+		if (s->keep && next == SMTP_S_QUIT && ((s->state ==
+		    SMTP_S_MAIL && !s->pipelined) || s->state == SMTP_S_RCPT ||
+		    s->state == SMTP_S_DATA || s->state == SMTP_S_BODY))
+			next = SMTP_S_READY;
 		smtp_reply_free(&s->reply);
 		smtp_set_state(s, next);
 	}
@@ -1186,6 +1246,125 @@ out:
 	free(s.rst);
 	free(s.txn);
 	return rc;
+}
+
+/* Connects and, for implicit TLS, starts TLS.  -1 with f set. */
+static int
+smtp_connect(struct smtp_session *s, struct failure *f)
+{
+	const struct smtp_params *p = s->p;
+	struct conn_tls_params tp;
+
+	if ((s->c = conn_open(p->host, p->port, p->timeout, f)) == NULL)
+		return smtp_prefix(f, "connect");
+	if (p->security == SEC_TLS) {
+		/* RFC 8314 3.3: TLS from the first byte. */
+		memset(&tp, 0, sizeof(tp));
+		tp.servername = p->host;
+		tp.ca_file = p->ca_file;
+		tp.fingerprint = p->fingerprint;
+		if (conn_starttls(s->c, &tp, f) == -1)
+			return smtp_prefix(f, "TLS");
+	}
+	return 0;
+}
+
+static void
+smtp_session_free(struct smtp_session *s)
+{
+	conn_close(s->c);
+	smtp_reply_free(&s->reply);
+	free(s->rst);
+	free(s->txn);
+	free(s);
+}
+
+struct smtp_session *
+smtp_open(const struct smtp_params *p, struct failure *f)
+{
+	struct smtp_session *s;
+
+	failure_clear(f);
+	if (p->security == SEC_NONE && p->user != NULL && p->auth != AUTH_NONE)
+		return failure_set(f, F_PERM, "AUTH: refusing to send "
+		    "credentials without TLS"), NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->state = SMTP_S_GREETING;
+	s->p = p;
+	s->keep = 1;
+	s->r = &s->scratch;
+	if (smtp_connect(s, f) == -1) {
+		smtp_session_free(s);
+		return NULL;
+	}
+	smtp_run(s, f);
+	if (s->failed || s->state != SMTP_S_READY) {
+		if (f->kind == F_NONE)
+			failure_set(f, F_PROTO, "the session ended early");
+		smtp_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+smtp_usable(const struct smtp_session *s)
+{
+	return s != NULL && !s->dead && s->state == SMTP_S_READY;
+}
+
+int
+smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
+    FILE *msg, struct smtp_result *r, struct failure *f)
+{
+	size_t i;
+
+	failure_clear(f);
+	memset(r, 0, sizeof(*r));
+	r->nrcpts = env->nrcpts;
+	r->rcpts = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof(*r->rcpts));
+	for (i = 0; i < env->nrcpts; i++)
+		r->rcpts[i].addr = xstrdup(env->rcpts[i]);
+	if (env->nrcpts == 0)
+		return failure_set(f, F_USAGE, "no recipients");
+	if (!smtp_usable(s))
+		return failure_set(f, F_TEMP, "connect: the connection to "
+		    "the server was lost");
+	free(s->rst);
+	free(s->txn);
+	s->env = env;
+	s->msg = msg;
+	s->r = r;
+	s->failed = 0;
+	s->quit_sent = 0;
+	s->pipelined = 0;
+	s->rst = xcalloc(env->nrcpts, sizeof(*s->rst));
+	s->txn = xcalloc(env->nrcpts, sizeof(*s->txn));
+	if (smtp_check_envelope(s, f) == -1)
+		return -1;
+	/* RFC 5321 4.1.1.5: a clean slate between messages. */
+	smtp_set_state(s, s->nmsgs++ > 0 ? SMTP_S_RSET : SMTP_S_MAIL);
+	smtp_run(s, f);
+	if (s->state != SMTP_S_READY)
+		s->dead = 1;
+	if (s->failed)
+		return -1;
+	return smtp_verdict(s, f);
+}
+
+void
+smtp_close(struct smtp_session *s)
+{
+	struct failure ignore;
+
+	if (s == NULL)
+		return;
+	if (smtp_usable(s)) {
+		failure_clear(&ignore);
+		smtp_set_state(s, SMTP_S_QUIT);
+		smtp_run(s, &ignore);
+	}
+	smtp_session_free(s);
 }
 
 void

@@ -43,6 +43,8 @@ struct smtp_envelope {
 	 */
 	const char *from_ascii;
 	const char *const *rcpts_ascii;
+	int utf8_headers;		/* RFC 6532: UTF-8 in the header,
+					   SMTPUTF8 declared when offered */
 	/*
 	 * Delivery status notifications (RFC 3461), used when the server
 	 * offers DSN: NOTIFY= on every RCPT ("NEVER" or a comma list of
@@ -72,6 +74,7 @@ struct smtp_result {
 	size_t naccepted;
 	char *final_reply;		/* reply to the final dot, or NULL */
 	int uncertain;			/* lost after the dot, before reply */
+	int lacks_8bitmime;		/* refused: 8-bit data, no 8BITMIME */
 };
 
 /*
@@ -87,6 +90,28 @@ int smtp_submit(const struct smtp_params *p, const struct smtp_envelope *env,
     FILE *msg, struct smtp_result *r, struct failure *f);
 
 void smtp_result_free(struct smtp_result *r);
+
+/*
+ * A session that carries many messages over one connection (the queue
+ * flush): smtp_open() connects, secures and authenticates; each
+ * smtp_send() is one transaction (RSET before all but the first, RFC
+ * 5321 4.1.1.5); smtp_close() says QUIT when the connection still
+ * stands and frees the session.  p must outlive the session.
+ *
+ * smtp_open() returns NULL with f set as smtp_submit() sets it.
+ * smtp_send() fills r and fails as smtp_submit() does; after any
+ * failure smtp_usable() tells whether the connection can take the next
+ * message (a refused recipient or message leaves it usable; an I/O or
+ * protocol failure, or a message lost after the dot, does not).
+ */
+struct smtp_session;
+
+struct smtp_session *smtp_open(const struct smtp_params *p,
+    struct failure *f);
+int smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
+    FILE *msg, struct smtp_result *r, struct failure *f);
+int smtp_usable(const struct smtp_session *s);
+void smtp_close(struct smtp_session *s);
 
 struct conn;
 

@@ -303,3 +303,38 @@ for l in d.split(b"\r\n")[:-1]:
 	"$OUTBOX" -C "$RC" --dry-run -s same -a "$T/a.txt" bob@example.org <"$T/body" >"$T/4"
 	! cmp -s "$T/3" "$T/4"
 }
+
+@test "--html with --inline and -a: mixed(related(alternative(plain, html), image), attachment)" {
+	printf '<p>Hi <img src="cid:pic" alt="pic"></p>\n' >"$T/body"
+	printf 'GIF89a\001\000\001\000\000\000\000;' >"$T/p.gif"
+	printf 'notes\n' >"$T/notes.txt"
+	compose -s rich --html --inline "$T/p.gif:pic" -a "$T/notes.txt" \
+	    bob@example.org
+	no_defects
+	assert_equal "$(j 'd["structure"]')" \
+	    'multipart/mixed(multipart/related(multipart/alternative(text/plain,text/html),image/gif),text/plain)'
+	assert_equal "$(j 'd["body"]["text"]')" 'Hi [pic]'
+	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<pic>'
+	assert_equal "$(j 'd["parts"][2]["sha256"]')" "$(sha "$T/p.gif")"
+	assert_equal "$(j 'd["attachments"][0]["filename"]')" notes.txt
+	# Pinned boundaries stay distinct per container.
+	OUTBOX_TEST_BOUNDARY=pin compose --html --inline "$T/p.gif:pic" \
+	    -a "$T/notes.txt" bob@example.org
+	run grep -c $'^--=_pin_[123]\r$' "$T/out.eml"
+	assert_output 6
+	run grep -c $'^--=_pin_[123]--\r$' "$T/out.eml"
+	assert_output 3
+}
+
+@test "--reply-to: Reply-To header, encoded name; injection refused with 65" {
+	compose --reply-to 'Équipe Ops <ops@example.org>' bob@example.org
+	no_defects
+	run "$PY" -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.strict)
+a = m["reply-to"].addresses[0]; print(a.display_name, a.addr_spec)' "$T/out.eml"
+	assert_output 'Équipe Ops ops@example.org'
+	run "$OUTBOX" -C "$RC" --dry-run --reply-to $'a@example.org\nX: y' \
+	    bob@example.org <"$T/body"
+	assert_failure 65
+	assert_output --partial 'line break'
+}

@@ -109,8 +109,13 @@ write_rc() {
 		[smtp]="localhost:$PORT"
 		[tls-ca-file]="$CERTS/ca.pem"
 		[timeout]=3
+		# Failures are reported (75), not queued, unless a test asks;
+		# a queue, when used, stays in the test's own directory.
+		[queue-on-failure]=no
+		[queue-dir]="$BATS_TEST_TMPDIR/queue"
 	)
-	local order=(from smtp smtp-security smtp-auth tls-ca-file timeout)
+	local order=(from smtp smtp-security smtp-auth tls-ca-file timeout
+	    queue-on-failure queue-dir)
 	local a k
 	for a in "$@"; do
 		case $a in

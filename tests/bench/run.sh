@@ -24,4 +24,8 @@ fi
 echo
 echo "== SMTP (tests/bench/smtp.sh)"
 sh tests/bench/smtp.sh || echo "smtp.sh: exit status $? (ignored)"
+
+echo
+echo "== Queue flush (tests/bench/queue.sh)"
+sh tests/bench/queue.sh || echo "queue.sh: exit status $? (ignored)"
 exit 0

@@ -21,6 +21,14 @@ and prints a JSON summary on stdout:
   attachments  per attachment: filename (decoded), name (Content-Type),
                content_type, charset, cte, size and sha256 of the bytes
   max_line     longest line, CRLF excluded
+  structure    the part tree as text: "multipart/mixed(multipart/related(
+               multipart/alternative(text/plain,text/html),image/png),
+               application/pdf)"
+  related_type the type= parameter of the first multipart/related, or null
+  parts        every leaf part in order: content_type, disposition,
+               content_id, filename, charset, cte, size, sha256, text
+               (text/* decoded with its charset, else null)
+  html         the first text/html part: charset, cte, text
 
 The decoded bytes of a 7bit, 8bit or quoted-printable text part are given
 in the local form, line ends LF (a reader's choice: RFC 2045 2.10 lines
@@ -92,6 +100,31 @@ def as_text(data, charset):
         return None
 
 
+def structure(part):
+    if not part.is_multipart():
+        return part.get_content_type()
+    return "%s(%s)" % (part.get_content_type(),
+                       ",".join(structure(p) for p in part.get_payload()))
+
+
+def leaf(part):
+    data, cte = decoded(part)
+    cs = part.get_content_charset()
+    cid = part["content-id"]
+    return {
+        "content_type": part.get_content_type(),
+        "disposition": part.get_content_disposition(),
+        "content_id": None if cid is None else str(cid),
+        "filename": part.get_filename(),
+        "charset": cs,
+        "cte": cte,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "text": as_text(data, cs or "us-ascii")
+        if part.get_content_maintype() == "text" else None,
+    }
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: mimecheck.py FILE")
@@ -146,6 +179,14 @@ def main():
                     "text": as_text(data, cs),
                 }
         defects += ["part: %s" % d for p in msg.walk() for d in p.defects]
+        leaves = [leaf(p) for p in msg.walk() if not p.is_multipart()]
+        html = next(({"charset": x["charset"], "cte": x["cte"],
+                      "text": x["text"]} for x in leaves
+                     if x["content_type"] == "text/html"), None)
+        related = next((p.get_param("type") for p in msg.walk()
+                        if p.get_content_type() == "multipart/related"),
+                       None)
+        tree = structure(msg)
     except Exception as e:  # the strict policy raises on any defect
         fail("parse: %s: %s" % (type(e).__name__, e))
     print(json.dumps({
@@ -156,6 +197,10 @@ def main():
         "body": body,
         "attachments": atts,
         "max_line": longest,
+        "structure": tree,
+        "related_type": related,
+        "parts": leaves,
+        "html": html,
     }, ensure_ascii=False, indent=1))
 
 

@@ -5,7 +5,7 @@ Run with /usr/bin/python3 (Debian's python3-aiosmtpd):
 
   smtpd.py --port-file F --out DIR [--mode plain|starttls|tls]
            [--cert C --key K] [--auth USER:PASS] [--require-auth]
-           [--smtputf8]
+           [--smtputf8] [--data-limit BYTES]
 
 Listens on 127.0.0.1, port chosen by the kernel; the port is written to F
 (through a temporary name and a rename) once the server accepts
@@ -112,6 +112,8 @@ def main():
     p.add_argument("--auth", help="USER:PASS")
     p.add_argument("--require-auth", action="store_true")
     p.add_argument("--smtputf8", action="store_true")
+    p.add_argument("--data-limit", type=int, default=None,
+                   help="largest DATA accepted (aiosmtpd: 32 MiB)")
     args = p.parse_args()
     if args.mode != "plain" and not (args.cert and args.key):
         p.error("--mode %s needs --cert and --key" % args.mode)
@@ -129,6 +131,8 @@ def main():
             handler,
             hostname="smtpd.test",
             enable_SMTPUTF8=args.smtputf8,
+            **({"data_size_limit": args.data_limit}
+               if args.data_limit is not None else {}),
             decode_data=False,
             tls_context=ctx if args.mode == "starttls" else None,
             require_starttls=args.mode == "starttls",

@@ -209,7 +209,7 @@ write_body(const char *text, size_t len, const char *charset)
 static void
 test_write(void)
 {
-	struct mime_part p;
+	struct mime_part p, *c;
 	char *h, *w;
 
 	memset(&p, 0, sizeof(p));
@@ -219,7 +219,7 @@ test_write(void)
 	is_str(h, "Content-Type: text/plain; charset=us-ascii\n"
 	    "Content-Transfer-Encoding: 7bit\n", "text part headers");
 	free(h);
-	mime_part_multipart(&p, "=_b_1");
+	mime_part_multipart(&p, "mixed", "=_b_1");
 	h = mime_part_headers(&p);
 	is_str(h, "Content-Type: multipart/mixed; boundary=\"=_b_1\"\n",
 	    "multipart headers");
@@ -233,6 +233,33 @@ test_write(void)
 	    "attachment encoding");
 	ok(strstr(h, "Content-Disposition: attachment; filename=") != NULL,
 	    "attachment disposition");
+	free(h);
+	mime_part_free(&p);
+
+	/* RFC 2387: related carries the root's type; inline parts an id. */
+	mime_part_multipart(&p, "related", "=_b_2");
+	c = mime_part_add(&p);
+	mime_part_multipart(c, "alternative", "=_b_3");
+	c = mime_part_add(&p);
+	strlcpy(c->type, "image/png", sizeof(c->type));
+	c->cte = MIME_BASE64;
+	c->filename = strdup("chart.png");
+	c->content_id = strdup("chart.png");
+	h = mime_part_headers(&p);
+	is_str(h, "Content-Type: multipart/related; "
+	    "type=\"multipart/alternative\";\n boundary=\"=_b_2\"\n",
+	    "related: type= of its first part");
+	free(h);
+	h = mime_part_headers(&p.parts[0]);
+	is_str(h, "Content-Type: multipart/alternative; boundary=\"=_b_3\"\n",
+	    "alternative headers");
+	free(h);
+	h = mime_part_headers(&p.parts[1]);
+	is_str(h, "Content-Type: image/png; name=chart.png\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "Content-ID: <chart.png>\n"
+	    "Content-Disposition: inline; filename=chart.png\n",
+	    "inline part: Content-ID and disposition inline");
 	free(h);
 	mime_part_free(&p);
 

@@ -1,0 +1,785 @@
+/*
+ * queue.c — the durable local queue (see queue.h for the layout and the
+ * entry format).
+ *
+ * Crash safety: every file is created under DIR/tmp with O_EXCL, written,
+ * fsynced, renamed into place, and the directory fsynced; the .msg goes
+ * first, the .env (which makes it an entry) last.  Removal unlinks the
+ * .env first.  So at any instant an entry is absent or whole.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "queue.h"
+#include "xmalloc.h"
+
+#define QUEUE_FORMAT "outbox-queue 1"
+/* Copy block for the message. */
+#define QUEUE_BLOCK 65536
+/* Debris older than this is from a crash, not a write in progress. */
+#define QUEUE_DEBRIS_AGE 3600
+/* A state file is a few lines per recipient; this bounds a bad one. */
+#define QUEUE_ENV_MAX (4 * 1024 * 1024)
+
+int
+queue_dir_resolve(const char *configured, char *buf, size_t bufsz,
+    struct failure *f)
+{
+	const char *home = getenv("HOME"), *state = getenv("XDG_STATE_HOME");
+	int n;
+
+	if (configured != NULL && *configured != '\0') {
+		if (strncmp(configured, "~/", 2) == 0) {
+			if (home == NULL || *home == '\0')
+				return failure_set(f, F_CONFIG, "queue-dir: "
+				    "HOME is not set");
+			n = snprintf(buf, bufsz, "%s/%s", home, configured + 2);
+		} else
+			n = snprintf(buf, bufsz, "%s", configured);
+	} else if (geteuid() == 0)
+		n = snprintf(buf, bufsz, "/var/spool/outbox");
+	else if (state != NULL && *state == '/')
+		n = snprintf(buf, bufsz, "%s/outbox/queue", state);
+	else if (home != NULL && *home != '\0')
+		n = snprintf(buf, bufsz, "%s/.local/state/outbox/queue", home);
+	else
+		return failure_set(f, F_CONFIG, "no queue directory: set "
+		    "queue-dir or HOME");
+	if (n < 0 || (size_t)n >= bufsz)
+		return failure_set(f, F_CONFIG, "queue directory path too long");
+	return 0;
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int
+queue_mkdirs(const char *path, struct failure *f)
+{
+	char tmp[PATH_MAX], *p;
+
+	if (strlcpy(tmp, path, sizeof(tmp)) >= sizeof(tmp))
+		return failure_set(f, F_CANTCREAT, "%s: path too long", path);
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+			return failure_set(f, F_CANTCREAT, "%s: %s", tmp,
+			    strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		return failure_set(f, F_CANTCREAT, "%s: %s", tmp,
+		    strerror(errno));
+	return 0;
+}
+
+static int
+queue_path(char *buf, size_t sz, const char *dir, const char *sub,
+    const char *id, const char *ext, struct failure *f)
+{
+	int n;
+
+	n = snprintf(buf, sz, "%s%s%s/%s%s", dir, sub ? "/" : "",
+	    sub ? sub : "", id, ext);
+	if (n < 0 || (size_t)n >= sz)
+		return failure_set(f, F_CANTCREAT, "%s: path too long", dir);
+	return 0;
+}
+
+static int
+queue_fsync_dir(const char *dir, struct failure *f)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return failure_set(f, F_IO, "%s: %s", dir, strerror(errno));
+	if (fsync(fd) == -1)
+		rc = failure_set(f, F_IO, "%s: fsync: %s", dir,
+		    strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* Creates the queue directory and its tmp/ and failed/. */
+static int
+queue_prepare(const char *dir, struct failure *f)
+{
+	char p[PATH_MAX];
+
+	if (queue_mkdirs(dir, f) == -1)
+		return -1;
+	if (queue_path(p, sizeof(p), dir, NULL, "tmp", "", f) == -1 ||
+	    (mkdir(p, 0700) == -1 && errno != EEXIST))
+		return failure_set(f, F_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	if (queue_path(p, sizeof(p), dir, NULL, "failed", "", f) == -1 ||
+	    (mkdir(p, 0700) == -1 && errno != EEXIST))
+		return failure_set(f, F_CANTCREAT, "%s: %s", p,
+		    strerror(errno));
+	return 0;
+}
+
+/*
+ * A temporary file under DIR/tmp named after id and ext, opened for
+ * writing with O_EXCL; its path is left in tmp.
+ */
+static FILE *
+queue_tmp_open(const char *dir, const char *id, const char *ext,
+    char *tmp, size_t tmpsz, struct failure *f)
+{
+	char name[QUEUE_ID_MAX + 32];
+	unsigned int salt = arc4random();
+	FILE *fp;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s%s.%08x", id, ext, salt);
+	if (queue_path(tmp, tmpsz, dir, "tmp", name, "", f) == -1)
+		return NULL;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return failure_set(f, F_CANTCREAT, "%s: %s", tmp,
+		    strerror(errno)), NULL;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		failure_set(f, F_CANTCREAT, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+	}
+	return fp;
+}
+
+/*
+ * Flushes, fsyncs and closes fp (written to tmp), then renames tmp to
+ * dst and fsyncs dst's directory (ddir).  Removes tmp on failure.
+ */
+static int
+queue_commit(FILE *fp, const char *tmp, const char *dst, const char *ddir,
+    struct failure *f)
+{
+	int err = 0;
+
+	if (fflush(fp) == EOF || ferror(fp))
+		err = errno ? errno : EIO;
+	else if (fsync(fileno(fp)) == -1)
+		err = errno;
+	if (fclose(fp) == EOF && err == 0)
+		err = errno;
+	if (err != 0) {
+		unlink(tmp);
+		return failure_set(f, F_IO, "writing the queue entry: %s",
+		    strerror(err));
+	}
+	if (rename(tmp, dst) == -1) {
+		err = errno;
+		unlink(tmp);
+		return failure_set(f, F_IO, "%s: %s", dst, strerror(err));
+	}
+	return queue_fsync_dir(ddir, f);
+}
+
+/* One "key value" line, control characters made "?". */
+static void
+queue_put(FILE *fp, const char *key, const char *value)
+{
+	const char *p;
+
+	if (value == NULL)
+		return;
+	fputs(key, fp);
+	fputc(' ', fp);
+	for (p = value; *p != '\0'; p++)
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
+	fputc('\n', fp);
+}
+
+static void
+queue_write_env(FILE *fp, const struct queue_entry *e)
+{
+	size_t i;
+
+	fprintf(fp, "%s\ncreated %lld\n", QUEUE_FORMAT,
+	    (long long)e->created);
+	queue_put(fp, "account", e->account);
+	queue_put(fp, "from", e->from);
+	queue_put(fp, "from-ascii", e->from_ascii);
+	fprintf(fp, "eightbit %d\n", e->eightbit ? 1 : 0);
+	queue_put(fp, "dsn-notify", e->dsn_notify);
+	queue_put(fp, "dsn-ret", e->dsn_ret);
+	queue_put(fp, "dsn-envid", e->dsn_envid);
+	if (e->dsn_required)
+		fputs("dsn-required 1\n", fp);
+	fprintf(fp, "attempts %d\nnext %lld\n", e->attempts,
+	    (long long)e->next);
+	queue_put(fp, "last-reply", e->last_reply);
+	for (i = 0; i < e->nrcpts; i++) {
+		queue_put(fp, "rcpt", e->rcpts[i]);
+		if (e->rcpts_ascii != NULL)
+			queue_put(fp, "rcpt-ascii", e->rcpts_ascii[i]);
+	}
+	fputs("end\n", fp);
+}
+
+/* Writes e's .env into dir (or dir/failed) atomically. */
+static int
+queue_env_commit(const char *dir, const char *sub,
+    const struct queue_entry *e, struct failure *f)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX], ddir[PATH_MAX];
+	FILE *fp;
+
+	if (queue_path(dst, sizeof(dst), dir, sub, e->id, ".env", f) == -1)
+		return -1;
+	if (sub != NULL)
+		snprintf(ddir, sizeof(ddir), "%s/%s", dir, sub);
+	else
+		strlcpy(ddir, dir, sizeof(ddir));
+	if ((fp = queue_tmp_open(dir, e->id, ".env", tmp, sizeof(tmp),
+	    f)) == NULL)
+		return -1;
+	queue_write_env(fp, e);
+	return queue_commit(fp, tmp, dst, ddir, f);
+}
+
+/* Copies msg from its start into fp. */
+static int
+queue_copy(FILE *msg, FILE *fp, struct failure *f)
+{
+	char *buf;
+	size_t n;
+	int rc = 0;
+
+	if (fseeko(msg, 0, SEEK_SET) == -1)
+		return failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+	buf = xmalloc(QUEUE_BLOCK);
+	while ((n = fread(buf, 1, QUEUE_BLOCK, msg)) > 0)
+		if (fwrite(buf, 1, n, fp) != n) {
+			rc = failure_set(f, F_IO, "writing the queue entry: %s",
+			    strerror(errno));
+			break;
+		}
+	if (rc == 0 && ferror(msg))
+		rc = failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+	free(buf);
+	rewind(msg);
+	return rc;
+}
+
+static void
+queue_new_id(char *id, size_t sz, time_t now)
+{
+	struct tm tm;
+	char stamp[32];
+
+	char rnd[16];
+
+	gmtime_r(&now, &tm);
+	if (strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm) == 0)
+		stamp[0] = '\0';
+	snprintf(rnd, sizeof(rnd), "-%08x", arc4random());
+	strlcpy(id, stamp, sz);
+	strlcat(id, rnd, sz);
+}
+
+int
+queue_add(const char *dir, struct queue_entry *e, FILE *msg,
+    struct failure *f)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX], env[PATH_MAX];
+	FILE *fp;
+	int i;
+
+	if (queue_prepare(dir, f) == -1)
+		return -1;
+	e->created = e->next = time(NULL);
+	e->attempts = 0;
+	e->failed = 0;
+	/* A fresh id; O_EXCL on the .msg name catches the unlikely clash. */
+	for (i = 0;; i++) {
+		queue_new_id(e->id, sizeof(e->id), e->created);
+		if (queue_path(dst, sizeof(dst), dir, NULL, e->id, ".msg",
+		    f) == -1 || queue_path(env, sizeof(env), dir, NULL, e->id,
+		    ".env", f) == -1)
+			return -1;
+		if (access(dst, F_OK) == -1 && access(env, F_OK) == -1)
+			break;
+		if (i > 8)
+			return failure_set(f, F_CANTCREAT, "%s: no free "
+			    "queue id", dir);
+	}
+	if ((fp = queue_tmp_open(dir, e->id, ".msg", tmp, sizeof(tmp),
+	    f)) == NULL)
+		return -1;
+	if (queue_copy(msg, fp, f) == -1) {
+		fclose(fp);
+		unlink(tmp);
+		return -1;
+	}
+	if (queue_commit(fp, tmp, dst, dir, f) == -1)
+		return -1;
+	if (queue_env_commit(dir, NULL, e, f) == -1) {
+		unlink(dst);
+		return -1;
+	}
+	return 0;
+}
+
+int
+queue_lock(const char *dir, int wait, struct failure *f)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (queue_prepare(dir, f) == -1 ||
+	    queue_path(path, sizeof(path), dir, NULL, "lock", "", f) == -1)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return failure_set(f, F_CANTCREAT, "%s: %s", path,
+		    strerror(errno));
+	/* flock: released by the kernel however the holder dies. */
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK) {
+			close(fd);
+			return -2;
+		}
+		failure_set(f, F_CANTCREAT, "%s: flock: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* 1 when s can be an id: letters, digits, "-", no dots or slashes. */
+static int
+queue_id_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return n > 0 && n < QUEUE_ID_MAX;
+}
+
+void
+queue_entry_free(struct queue_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nrcpts; i++) {
+		free(e->rcpts[i]);
+		if (e->rcpts_ascii != NULL)
+			free(e->rcpts_ascii[i]);
+	}
+	free(e->rcpts);
+	free(e->rcpts_ascii);
+	free(e->account);
+	free(e->from);
+	free(e->from_ascii);
+	free(e->dsn_notify);
+	free(e->dsn_ret);
+	free(e->dsn_envid);
+	free(e->last_reply);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+queue_entries_free(struct queue_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		queue_entry_free(&v[i]);
+	free(v);
+}
+
+static long long
+queue_num(const char *s)
+{
+	const char *errstr;
+	long long v = strtonum(s, 0, LLONG_MAX, &errstr);
+
+	return errstr != NULL ? -1 : v;
+}
+
+/* Parses one .env file into e.  -1 when it is not a whole entry. */
+static int
+queue_read_env(FILE *fp, struct queue_entry *e)
+{
+	char *line = NULL, *val;
+	size_t cap = 0, len;
+	ssize_t n;
+	int first = 1, end = 0, bad = 0;
+	long long num;
+
+	while (!end && !bad && (n = getline(&line, &cap, fp)) > 0) {
+		len = (size_t)n;
+		if (line[len - 1] != '\n') {
+			bad = 1;
+			break;
+		}
+		line[--len] = '\0';
+		if (first) {
+			bad = strcmp(line, QUEUE_FORMAT) != 0;
+			first = 0;
+			continue;
+		}
+		if (strcmp(line, "end") == 0) {
+			end = 1;
+			break;
+		}
+		if ((val = strchr(line, ' ')) == NULL) {
+			bad = 1;
+			break;
+		}
+		*val++ = '\0';
+		if (strcmp(line, "created") == 0 || strcmp(line, "next") == 0 ||
+		    strcmp(line, "attempts") == 0 ||
+		    strcmp(line, "eightbit") == 0 ||
+		    strcmp(line, "dsn-required") == 0) {
+			if ((num = queue_num(val)) < 0) {
+				bad = 1;
+				break;
+			}
+			if (line[0] == 'c')
+				e->created = (time_t)num;
+			else if (line[0] == 'n')
+				e->next = (time_t)num;
+			else if (line[0] == 'a')
+				e->attempts = num > INT_MAX ? INT_MAX : (int)num;
+			else if (line[0] == 'e')
+				e->eightbit = num != 0;
+			else
+				e->dsn_required = num != 0;
+		} else if (strcmp(line, "account") == 0)
+			e->account = xstrdup(val);
+		else if (strcmp(line, "from") == 0)
+			e->from = xstrdup(val);
+		else if (strcmp(line, "from-ascii") == 0)
+			e->from_ascii = xstrdup(val);
+		else if (strcmp(line, "dsn-notify") == 0)
+			e->dsn_notify = xstrdup(val);
+		else if (strcmp(line, "dsn-ret") == 0)
+			e->dsn_ret = xstrdup(val);
+		else if (strcmp(line, "dsn-envid") == 0)
+			e->dsn_envid = xstrdup(val);
+		else if (strcmp(line, "last-reply") == 0)
+			e->last_reply = xstrdup(val);
+		else if (strcmp(line, "rcpt") == 0) {
+			e->rcpts = xreallocarray(e->rcpts, e->nrcpts + 1,
+			    sizeof(*e->rcpts));
+			e->rcpts_ascii = xreallocarray(e->rcpts_ascii,
+			    e->nrcpts + 1, sizeof(*e->rcpts_ascii));
+			e->rcpts[e->nrcpts] = xstrdup(val);
+			e->rcpts_ascii[e->nrcpts++] = NULL;
+		} else if (strcmp(line, "rcpt-ascii") == 0 && e->nrcpts > 0 &&
+		    e->rcpts_ascii[e->nrcpts - 1] == NULL)
+			e->rcpts_ascii[e->nrcpts - 1] = xstrdup(val);
+		/* Unknown keys: from a newer outbox; ignored. */
+	}
+	free(line);
+	if (!end || bad || e->from == NULL || ferror(fp))
+		return -1;
+	return 0;
+}
+
+/* Loads the entry id from dir (or dir/failed). */
+static int
+queue_load(const char *dir, const char *sub, const char *id,
+    struct queue_entry *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	FILE *fp;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (queue_path(path, sizeof(path), dir, sub, id, ".env", NULL) == -1)
+		return -1;
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	if (fstat(fileno(fp), &st) == -1 || st.st_size > QUEUE_ENV_MAX) {
+		fclose(fp);
+		return -1;
+	}
+	rc = queue_read_env(fp, e);
+	fclose(fp);
+	strlcpy(e->id, id, sizeof(e->id));
+	e->failed = sub != NULL;
+	if (rc == 0 && queue_path(path, sizeof(path), dir, sub, id, ".msg",
+	    NULL) == 0 && stat(path, &st) == 0)
+		e->size = st.st_size;
+	else
+		rc = -1;
+	if (rc == -1)
+		queue_entry_free(e);
+	return rc;
+}
+
+static int
+queue_cmp(const void *a, const void *b)
+{
+	const struct queue_entry *x = a, *y = b;
+
+	if (x->failed != y->failed)
+		return x->failed - y->failed;
+	return strcmp(x->id, y->id);
+}
+
+/* Adds the entries of dir (or dir/failed) to *vp. */
+static int
+queue_scan(const char *dir, const char *sub, struct queue_entry **vp,
+    size_t *np, struct failure *f)
+{
+	char path[PATH_MAX], id[QUEUE_ID_MAX];
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+
+	if (sub != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	else
+		strlcpy(path, dir, sizeof(path));
+	if ((d = opendir(path)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 5 || len - 4 >= sizeof(id) ||
+		    strcmp(de->d_name + len - 4, ".env") != 0)
+			continue;
+		memcpy(id, de->d_name, len - 4);
+		id[len - 4] = '\0';
+		if (!queue_id_ok(id))
+			continue;
+		*vp = xreallocarray(*vp, *np + 1, sizeof(**vp));
+		if (queue_load(dir, sub, id, &(*vp)[*np]) == 0)
+			(*np)++;
+	}
+	if (errno != 0) {
+		failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+		closedir(d);
+		return -1;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+queue_list(const char *dir, int failed, struct queue_entry **vp,
+    size_t *np, struct failure *f)
+{
+	*vp = NULL;
+	*np = 0;
+	if (queue_scan(dir, NULL, vp, np, f) == -1 ||
+	    (failed && queue_scan(dir, "failed", vp, np, f) == -1)) {
+		queue_entries_free(*vp, *np);
+		*vp = NULL;
+		*np = 0;
+		return -1;
+	}
+	if (*np > 1)
+		qsort(*vp, *np, sizeof(**vp), queue_cmp);
+	return 0;
+}
+
+int
+queue_pending(const char *dir)
+{
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+	int any = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!any && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		any = len > 4 && strcmp(de->d_name + len - 4, ".env") == 0;
+	}
+	closedir(d);
+	return any;
+}
+
+FILE *
+queue_open_msg(const char *dir, const struct queue_entry *e,
+    struct failure *f)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	if (queue_path(path, sizeof(path), dir, e->failed ? "failed" : NULL,
+	    e->id, ".msg", f) == -1)
+		return NULL;
+	if ((fp = fopen(path, "re")) == NULL)
+		failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+	return fp;
+}
+
+int
+queue_update(const char *dir, const struct queue_entry *e,
+    struct failure *f)
+{
+	return queue_env_commit(dir, e->failed ? "failed" : NULL, e, f);
+}
+
+int
+queue_fail(const char *dir, const struct queue_entry *e, int keep,
+    struct failure *f)
+{
+	char src[PATH_MAX], dst[PATH_MAX], fdir[PATH_MAX];
+
+	if (queue_prepare(dir, f) == -1 ||
+	    queue_path(src, sizeof(src), dir, NULL, e->id, ".msg", f) == -1 ||
+	    queue_path(dst, sizeof(dst), dir, "failed", e->id, ".msg",
+	    f) == -1)
+		return -1;
+	snprintf(fdir, sizeof(fdir), "%s/failed", dir);
+	/* A hard link: the message is never absent from both places. */
+	if (link(src, dst) == -1 && errno != EEXIST)
+		return failure_set(f, F_IO, "%s: %s", dst, strerror(errno));
+	if (queue_fsync_dir(fdir, f) == -1 ||
+	    queue_env_commit(dir, "failed", e, f) == -1)
+		return -1;
+	if (keep)
+		return 0;
+	return queue_remove(dir, e, f);
+}
+
+int
+queue_remove(const char *dir, const struct queue_entry *e,
+    struct failure *f)
+{
+	char path[PATH_MAX], ddir[PATH_MAX];
+	const char *sub = e->failed ? "failed" : NULL;
+
+	if (sub != NULL)
+		snprintf(ddir, sizeof(ddir), "%s/%s", dir, sub);
+	else
+		strlcpy(ddir, dir, sizeof(ddir));
+	if (queue_path(path, sizeof(path), dir, sub, e->id, ".env", f) == -1)
+		return -1;
+	if (unlink(path) == -1 && errno != ENOENT)
+		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+	if (queue_fsync_dir(ddir, f) == -1)
+		return -1;
+	if (queue_path(path, sizeof(path), dir, sub, e->id, ".msg", f) == -1)
+		return -1;
+	if (unlink(path) == -1 && errno != ENOENT)
+		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+int
+queue_drop(const char *dir, const char *id, struct failure *f)
+{
+	struct queue_entry e;
+	char path[PATH_MAX];
+	int i;
+
+	if (!queue_id_ok(id))
+		return failure_set(f, F_DATA, "\"%s\" is not a queue id", id);
+	for (i = 0; i < 2; i++) {
+		memset(&e, 0, sizeof(e));
+		strlcpy(e.id, id, sizeof(e.id));
+		e.failed = i;
+		if (queue_path(path, sizeof(path), dir, i ? "failed" : NULL,
+		    id, ".env", f) == -1)
+			return -1;
+		if (access(path, F_OK) == 0)
+			return queue_remove(dir, &e, f);
+	}
+	return failure_set(f, F_NOINPUT, "no queue entry %s in %s", id, dir);
+}
+
+/* dir + "/" + the first n bytes of name + ext, checked for room. */
+static int
+queue_join(char *buf, size_t sz, const char *dir, const char *name,
+    size_t n, const char *ext)
+{
+	size_t d = strlen(dir), e = strlen(ext);
+
+	if (d + 1 + n + e + 1 > sz)
+		return -1;
+	memcpy(buf, dir, d);
+	buf[d] = '/';
+	memcpy(buf + d + 1, name, n);
+	memcpy(buf + d + 1 + n, ext, e + 1);
+	return 0;
+}
+
+/* Removes old files in d matching: every file (tmp) or orphaned .msg. */
+static void
+queue_clean_dir(const char *dir, const char *sub, int orphans, time_t now)
+{
+	char path[PATH_MAX], env[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	size_t len;
+	DIR *d;
+
+	if (sub != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	else
+		strlcpy(path, dir, sizeof(path));
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		len = strlen(de->d_name);
+		if (orphans) {
+			if (len < 5 || strcmp(de->d_name + len - 4, ".msg"))
+				continue;
+			if (queue_join(env, sizeof(env), path, de->d_name,
+			    len - 4, ".env") == -1 || access(env, F_OK) == 0)
+				continue;
+		}
+		if (queue_join(env, sizeof(env), path, de->d_name, len,
+		    "") == -1)
+			continue;
+		if (stat(env, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > QUEUE_DEBRIS_AGE)
+			unlink(env);
+	}
+	closedir(d);
+}
+
+void
+queue_clean(const char *dir)
+{
+	time_t now = time(NULL);
+
+	queue_clean_dir(dir, "tmp", 0, now);
+	queue_clean_dir(dir, NULL, 1, now);
+	queue_clean_dir(dir, "failed", 1, now);
+}
+
+time_t
+queue_backoff(int n)
+{
+	static const time_t steps[] = { 60, 5 * 60, 15 * 60, 60 * 60 };
+	size_t nsteps = sizeof(steps) / sizeof(steps[0]);
+
+	if (n < 1)
+		return 0;
+	return (size_t)n <= nsteps ? steps[n - 1] : steps[nsteps - 1];
+}

@@ -1,0 +1,121 @@
+/*
+ * test_queue.c — the durable queue: add, list, update, fail, remove,
+ * drop, the back-off schedule, the lock, the entry format's round trip.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "queue.h"
+#include "tap.h"
+
+static char dir[256];
+
+static void
+rmrf(const char *d)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == 0) {
+		execl("/bin/rm", "rm", "-rf", d, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (wait(NULL) != pid)
+			;
+}
+
+int
+main(void)
+{
+	struct queue_entry e, *v;
+	struct failure f;
+	char *rcpts[3] = { "a@example.org", "b@example.org",
+	    "c\x01@example.org" };
+	char *ascii[3] = { NULL, "b@xn--example", NULL };
+	char path[512], buf[64];
+	struct stat st;
+	size_t n;
+	FILE *msg, *back;
+	int lock, lock2;
+
+	is_int((int)queue_backoff(1), 60, "back-off 1: 1 minute");
+	is_int((int)queue_backoff(2), 300, "back-off 2: 5 minutes");
+	is_int((int)queue_backoff(3), 900, "back-off 3: 15 minutes");
+	is_int((int)queue_backoff(4), 3600, "back-off 4: an hour");
+	is_int((int)queue_backoff(9), 3600, "back-off 9: hourly");
+
+	snprintf(dir, sizeof(dir), "/tmp/test_queue.%ld/q", (long)getpid());
+	msg = tmpfile();
+	fputs("Subject: x\n\nbody\n", msg);
+	fflush(msg);
+
+	memset(&e, 0, sizeof(e));
+	e.from = "s@example.org";
+	e.account = "work";
+	e.rcpts = rcpts;
+	e.rcpts_ascii = ascii;
+	e.nrcpts = 3;
+	e.eightbit = 1;
+	e.last_reply = "421 busy\nnow";
+	failure_clear(&f);
+	is_int(queue_add(dir, &e, msg, &f), 0, "queue_add");
+	ok(strlen(e.id) == 24, "id: YYYYMMDDTHHMMSS-xxxxxxxx");
+	ok(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700, "dir 0700");
+	snprintf(path, sizeof(path), "%s/%s.msg", dir, e.id);
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "msg 0600");
+
+	is_int(queue_list(dir, 1, &v, &n, &f), 0, "queue_list");
+	is_int((int)n, 1, "one entry");
+	if (n == 1) {
+		is_str(v[0].account, "work", "account");
+		is_str(v[0].from, "s@example.org", "from");
+		is_int((int)v[0].nrcpts, 3, "three recipients");
+		is_str(v[0].rcpts[2], "c?@example.org", "controls made ?");
+		is_str(v[0].rcpts_ascii[1], "b@xn--example", "rcpt-ascii");
+		ok(v[0].rcpts_ascii[0] == NULL, "no ascii form");
+		is_str(v[0].last_reply, "421 busy?now", "reply on one line");
+		is_int(v[0].eightbit, 1, "eightbit");
+		is_int((int)v[0].size, 17, "size");
+		back = queue_open_msg(dir, &v[0], &f);
+		ok(back != NULL && fgets(buf, sizeof(buf), back) != NULL &&
+		    strcmp(buf, "Subject: x\n") == 0, "message kept");
+		if (back != NULL)
+			fclose(back);
+		v[0].attempts = 2;
+		is_int(queue_update(dir, &v[0], &f), 0, "queue_update");
+		is_int(queue_fail(dir, &v[0], 1, &f), 0, "queue_fail, kept");
+	}
+	queue_entries_free(v, n);
+	is_int(queue_list(dir, 1, &v, &n, &f), 0, "queue_list again");
+	is_int((int)n, 2, "queued and failed");
+	if (n == 2) {
+		is_int(v[0].attempts, 2, "attempts updated");
+		is_int(v[1].failed, 1, "failed listed last");
+	}
+	queue_entries_free(v, n);
+
+	lock = queue_lock(dir, 0, &f);
+	ok(lock >= 0, "lock taken");
+	/* flock locks belong to the open file: a second open conflicts. */
+	lock2 = queue_lock(dir, 0, &f);
+	is_int(lock2, -2, "second lock: busy");
+	close(lock);
+
+	is_int(queue_drop(dir, e.id, &f), 0, "drop the queued one");
+	is_int(queue_drop(dir, e.id, &f), 0, "drop the failed one");
+	is_int(queue_drop(dir, e.id, &f), -1, "nothing left");
+	is_int(f.kind, F_NOINPUT, "F_NOINPUT");
+	is_int(queue_drop(dir, "../x", &f), -1, "bad id");
+	is_int(f.kind, F_DATA, "F_DATA");
+	ok(!queue_pending(dir), "empty");
+
+	fclose(msg);
+	snprintf(path, sizeof(path), "/tmp/test_queue.%ld", (long)getpid());
+	rmrf(path);
+	return done_testing();
+}
