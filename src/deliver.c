@@ -57,6 +57,41 @@ deliver_password(const struct settings *set, char **password,
 	return 0;
 }
 
+/*
+ * *dst = *src with only the recipients i for which take[i] is set (all
+ * when take is NULL); dst's recipient arrays are malloc'd (free them),
+ * its strings are src's.
+ */
+static void
+deliver_subset(const struct smtp_envelope *src, const int *take,
+    struct smtp_envelope *dst)
+{
+	const char **rcpts, **ascii;
+	size_t i, n = src->nrcpts ? src->nrcpts : 1;
+
+	*dst = *src;
+	rcpts = xcalloc(n, sizeof(*rcpts));
+	ascii = xcalloc(n, sizeof(*ascii));
+	dst->nrcpts = 0;
+	for (i = 0; i < src->nrcpts; i++) {
+		if (take != NULL && !take[i])
+			continue;
+		rcpts[dst->nrcpts] = src->rcpts[i];
+		ascii[dst->nrcpts++] = src->rcpts_ascii ? src->rcpts_ascii[i] :
+		    NULL;
+	}
+	dst->rcpts = rcpts;
+	dst->rcpts_ascii = ascii;
+}
+
+/* Frees the recipient arrays deliver_subset() made. */
+static void
+deliver_subset_free(struct smtp_envelope *env)
+{
+	free((void *)(uintptr_t)env->rcpts);
+	free((void *)(uintptr_t)env->rcpts_ascii);
+}
+
 /* Queues job's recipients for which take[i] is set. */
 static int
 deliver_enqueue(const struct job *job, const int *take, const char *reason,
@@ -64,37 +99,18 @@ deliver_enqueue(const struct job *job, const int *take, const char *reason,
 {
 	struct queue_entry e;
 	char dir[PATH_MAX];
-	size_t i;
 	int rc;
 
 	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1)
 		return -1;
 	memset(&e, 0, sizeof(e));
 	e.account = (char *)(uintptr_t)job->set->account;
-	e.from = (char *)(uintptr_t)job->from;
-	e.from_ascii = (char *)(uintptr_t)job->from_ascii;
-	e.eightbit = job->eightbit;
-	e.dsn_notify = (char *)(uintptr_t)job->dsn_notify;
-	e.dsn_ret = (char *)(uintptr_t)job->dsn_ret;
-	e.dsn_envid = (char *)(uintptr_t)job->dsn_envid;
-	e.dsn_required = job->dsn_required;
 	e.last_reply = (char *)(uintptr_t)reason;
-	e.rcpts = xcalloc(job->rcpts->n ? job->rcpts->n : 1,
-	    sizeof(*e.rcpts));
-	e.rcpts_ascii = xcalloc(job->rcpts->n ? job->rcpts->n : 1,
-	    sizeof(*e.rcpts_ascii));
-	for (i = 0; i < job->rcpts->n; i++) {
-		if (take != NULL && !take[i])
-			continue;
-		e.rcpts[e.nrcpts] = job->rcpts->v[i].addr;
-		e.rcpts_ascii[e.nrcpts++] = job->rcpts_ascii ?
-		    (char *)(uintptr_t)job->rcpts_ascii[i] : NULL;
-	}
+	deliver_subset(&job->env, take, &e.env);
 	rc = queue_add(dir, &e, job->msg, f);
 	if (rc == 0 && job->queue_id != NULL)
 		strlcpy(job->queue_id, e.id, QUEUE_ID_MAX);
-	free(e.rcpts);
-	free(e.rcpts_ascii);
+	deliver_subset_free(&e.env);
 	return rc;
 }
 
@@ -127,8 +143,8 @@ deliver_queue_failure(const struct job *job, const struct smtp_result *r,
 	if (!job->set->queue_on_failure || job->queue_id == NULL ||
 	    (f->kind != F_TEMP && f->kind != F_NOUSER))
 		return 0;
-	take = xcalloc(job->rcpts->n ? job->rcpts->n : 1, sizeof(*take));
-	for (i = 0; i < job->rcpts->n; i++) {
+	take = xcalloc(job->env.nrcpts ? job->env.nrcpts : 1, sizeof(*take));
+	for (i = 0; i < job->env.nrcpts; i++) {
 		const struct smtp_rcpt *x = i < r->nrcpts ? &r->rcpts[i] :
 		    NULL;
 
@@ -148,7 +164,7 @@ deliver_queue_failure(const struct job *job, const struct smtp_result *r,
 	}
 	/* The reason kept with the entry: the first such recipient's reply. */
 	strlcpy(why, f->text, sizeof(why));
-	for (i = 0; f->kind == F_NOUSER && i < job->rcpts->n; i++)
+	for (i = 0; f->kind == F_NOUSER && i < job->env.nrcpts; i++)
 		if (i < r->nrcpts && take[i] && r->rcpts[i].reply != NULL) {
 			snprintf(why, sizeof(why), "RCPT TO <%s>: %s",
 			    r->rcpts[i].addr, r->rcpts[i].reply);
@@ -175,10 +191,8 @@ deliver(const struct job *job, struct smtp_result *r, struct failure *f)
 	const struct settings *set = job->set;
 	struct smtp_params p;
 	struct smtp_envelope env;
-	const char **rcpts;
 	char *password = NULL, dir[PATH_MAX];
-	size_t i;
-	int rc, q;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	if (job->queue_id != NULL)
@@ -193,27 +207,12 @@ deliver(const struct job *job, struct smtp_result *r, struct failure *f)
 		return -1;
 	deliver_params(set, password, &p);
 
-	rcpts = xreallocarray(NULL, job->rcpts->n, sizeof(*rcpts));
-	for (i = 0; i < job->rcpts->n; i++)
-		rcpts[i] = job->rcpts->v[i].addr;
-	memset(&env, 0, sizeof(env));
-	env.from = job->from;
-	env.rcpts = rcpts;
-	env.nrcpts = job->rcpts->n;
-	env.eightbit = job->eightbit;
-	env.from_ascii = job->from_ascii;
-	env.rcpts_ascii = job->rcpts_ascii;
-	env.dsn_notify = job->dsn_notify;
-	env.dsn_ret = job->dsn_ret;
-	env.dsn_envid = job->dsn_envid;
-	env.dsn_required = job->dsn_required;
+	env = job->env;
 	if (spool_wire(job->msg, NULL, 1, &env.size, f) == -1) {
 		credentials_free(password);
-		free(rcpts);
 		return -1;
 	}
 	rc = smtp_submit(&p, &env, job->msg, r, f);
-	free(rcpts);
 	credentials_free(password);
 	if (rc == 0) {
 		struct flush_report scratch;
@@ -229,7 +228,7 @@ deliver(const struct job *job, struct smtp_result *r, struct failure *f)
 		flush_report_free(&scratch);
 		return 0;
 	}
-	if ((q = deliver_queue_failure(job, r, f)) <= 0)
+	if (deliver_queue_failure(job, r, f) <= 0)
 		return -1;
 	/* Queued; refusals for good still make it a failure (67). */
 	return f->kind == F_NOUSER ? -1 : 0;
@@ -307,29 +306,20 @@ flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
     const int *perm, const char *why, struct failure *f)
 {
 	struct queue_entry part;
-	size_t i, nkeep = 0, nperm = 0, o;
-	char **nr, **na;
+	size_t i, nkeep = 0, nperm = 0;
+	int rc;
 
-	for (i = 0; i < e->nrcpts; i++) {
+	for (i = 0; i < e->env.nrcpts; i++) {
 		nkeep += keep[i] != 0;
 		nperm += perm[i] != 0;
 	}
 	if (nperm > 0) {
 		part = *e;
-		part.rcpts = xcalloc(nperm, sizeof(*part.rcpts));
-		part.rcpts_ascii = xcalloc(nperm, sizeof(*part.rcpts_ascii));
-		part.nrcpts = 0;
-		for (i = 0; i < e->nrcpts; i++)
-			if (perm[i]) {
-				part.rcpts[part.nrcpts] = e->rcpts[i];
-				part.rcpts_ascii[part.nrcpts++] =
-				    e->rcpts_ascii ? e->rcpts_ascii[i] : NULL;
-			}
+		deliver_subset(&e->env, perm, &part.env);
 		part.last_reply = (char *)(uintptr_t)why;
-		i = (size_t)queue_fail(g->dir, &part, nkeep > 0, f);
-		free(part.rcpts);
-		free(part.rcpts_ascii);
-		if ((int)i == -1)
+		rc = queue_fail(g->dir, &part, nkeep > 0, f);
+		deliver_subset_free(&part.env);
+		if (rc == -1)
 			return -1;
 		flush_event(g->rep, e->id, FLUSH_FAILED, why, 0);
 	}
@@ -341,23 +331,7 @@ flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
 		}
 		return 0;
 	}
-	nr = xcalloc(nkeep, sizeof(*nr));
-	na = xcalloc(nkeep, sizeof(*na));
-	for (i = 0, o = 0; i < e->nrcpts; i++) {
-		if (keep[i]) {
-			nr[o] = e->rcpts[i];
-			na[o++] = e->rcpts_ascii ? e->rcpts_ascii[i] : NULL;
-		} else {
-			free(e->rcpts[i]);
-			if (e->rcpts_ascii != NULL)
-				free(e->rcpts_ascii[i]);
-		}
-	}
-	free(e->rcpts);
-	free(e->rcpts_ascii);
-	e->rcpts = nr;
-	e->rcpts_ascii = na;
-	e->nrcpts = nkeep;
+	queue_entry_keep(e, keep);
 	e->attempts++;
 	e->next = g->now + queue_backoff(e->attempts);
 	free(e->last_reply);
@@ -410,17 +384,7 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 		return -1;
 	memset(&r, 0, sizeof(r));
 	failure_clear(&sf);
-	memset(&env, 0, sizeof(env));
-	env.from = e->from;
-	env.rcpts = (const char *const *)e->rcpts;
-	env.nrcpts = e->nrcpts;
-	env.rcpts_ascii = (const char *const *)e->rcpts_ascii;
-	env.from_ascii = e->from_ascii;
-	env.eightbit = e->eightbit;
-	env.dsn_notify = e->dsn_notify;
-	env.dsn_ret = e->dsn_ret;
-	env.dsn_envid = e->dsn_envid;
-	env.dsn_required = e->dsn_required;
+	env = e->env;
 	if (g->down.kind == F_NONE && !smtp_usable(g->sess)) {
 		smtp_close(g->sess);
 		if ((g->sess = smtp_open(&g->p, &g->down)) != NULL)
@@ -431,9 +395,9 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 	else if (spool_wire(msg, NULL, 1, &env.size, &sf) == 0)
 		smtp_send(g->sess, &env, msg, &r, &sf);
 	fclose(msg);
-	keep = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof(*keep));
-	perm = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof(*perm));
-	for (i = 0; i < e->nrcpts; i++) {
+	keep = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*keep));
+	perm = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*perm));
+	for (i = 0; i < e->env.nrcpts; i++) {
 		const struct smtp_rcpt *x = i < r.nrcpts ? &r.rcpts[i] : NULL;
 
 		if (x != NULL && x->accepted)

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "address.h"
 #include "config.h"
 #include "failure.h"
 #include "queue.h"
@@ -18,17 +17,9 @@
 /* One message to deliver: its envelope and its bytes. */
 struct job {
 	const struct settings *set;
-	const char *from;		/* reverse-path; "" for <> */
-	const struct address_list *rcpts;	/* envelope, unique */
+	struct smtp_envelope env;	/* rcpts unique; size is computed
+					   by deliver() */
 	FILE *msg;			/* the message, LF or CRLF lines */
-	int eightbit;			/* the message has 8-bit bytes */
-	/* As in struct smtp_envelope: A-label forms and DSN parameters. */
-	const char *from_ascii;
-	const char *const *rcpts_ascii;	/* parallel to rcpts, or NULL */
-	const char *dsn_notify;
-	const char *dsn_ret;
-	const char *dsn_envid;
-	int dsn_required;
 	int queue_only;			/* --queue: enqueue, do not connect */
 	char *queue_id;			/* out, QUEUE_ID_MAX bytes or NULL:
 					   the id when the message (or some

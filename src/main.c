@@ -50,6 +50,7 @@ struct run {
 	struct address from;		/* header From */
 	struct address_list to, cc, bcc;
 	struct address_list rcpts;	/* envelope, unique */
+	const char **rcpt_addrs;	/* rcpts' addresses, for the job */
 	FILE *spool;
 	struct message_info info;
 	struct smtp_result result;
@@ -244,25 +245,34 @@ static int
 submit(struct run *r, struct failure *f)
 {
 	struct job job;
+	size_t i;
 
 	if (idn_resolve(r, f) == -1)
 		return -1;
+	if (r->rcpt_addrs == NULL) {
+		r->rcpt_addrs = xcalloc(r->rcpts.n ? r->rcpts.n : 1,
+		    sizeof(*r->rcpt_addrs));
+		for (i = 0; i < r->rcpts.n; i++)
+			r->rcpt_addrs[i] = r->rcpts.v[i].addr;
+	}
 	memset(&job, 0, sizeof(job));
 	job.set = &r->set;
-	job.from = r->from.addr;
-	job.rcpts = &r->rcpts;
+	job.env.from = r->from.addr;
+	job.env.rcpts = r->rcpt_addrs;
+	job.env.nrcpts = r->rcpts.n;
 	job.msg = r->spool;
-	job.eightbit = r->info.eightbit;
-	job.from_ascii = r->from_ascii;
-	job.rcpts_ascii = (const char *const *)r->rcpts_ascii;
-	job.dsn_notify = r->dsn_notify;
-	job.dsn_ret = r->dsn_ret;
+	job.env.eightbit = r->info.eightbit;
+	job.env.utf8_headers = r->info.utf8_headers;
+	job.env.from_ascii = r->from_ascii;
+	job.env.rcpts_ascii = (const char *const *)r->rcpts_ascii;
+	job.env.dsn_notify = r->dsn_notify;
+	job.env.dsn_ret = r->dsn_ret;
 	/* RFC 3461 4.4: the Message-ID identifies the message in notices. */
-	job.dsn_envid = r->dsn_notify || r->dsn_ret ? r->info.message_id :
-	    NULL;
+	job.env.dsn_envid = r->dsn_notify || r->dsn_ret ?
+	    r->info.message_id : NULL;
 	if (r->opt.dsn_envid != NULL)		/* sendmail -V */
-		job.dsn_envid = r->opt.dsn_envid;
-	job.dsn_required = r->opt.dsn_required;
+		job.env.dsn_envid = r->opt.dsn_envid;
+	job.env.dsn_required = r->opt.dsn_required;
 	job.queue_only = r->opt.queue;
 	job.queue_id = r->queue_id;
 	flush_report_free(&r->flushed);
@@ -413,6 +423,7 @@ run_free(struct run *r)
 		free(r->rcpts_ascii[i]);
 	free(r->rcpts_ascii);
 	free(r->from_ascii);
+	free(r->rcpt_addrs);
 	free(r->dsn_notify);
 	if (r->have_result)
 		smtp_result_free(&r->result);
@@ -587,6 +598,7 @@ sendmail_spool(struct run *r, struct failure *f)
 	strlcpy(r->info.message_id, r->sm.message_id,
 	    sizeof(r->info.message_id));
 	r->info.eightbit = r->sm.eightbit_header || r->sm.eightbit_body;
+	r->info.utf8_headers = r->sm.eightbit_header;
 	return rc;
 }
 
@@ -694,11 +706,11 @@ queue_list_json(const char *dir, const struct queue_entry *v, size_t n,
 		    (long long)v[i].next);
 		json_str(stdout, v[i].account);
 		printf(",\"from\":");
-		json_str(stdout, v[i].from);
+		json_str(stdout, v[i].env.from);
 		printf(",\"recipients\":[");
-		for (j = 0; j < v[i].nrcpts; j++) {
+		for (j = 0; j < v[i].env.nrcpts; j++) {
 			printf("%s", j ? "," : "");
-			json_str(stdout, v[i].rcpts[j]);
+			json_str(stdout, v[i].env.rcpts[j]);
 		}
 		printf("],\"last_reply\":");
 		json_str(stdout, v[i].last_reply);
@@ -735,9 +747,9 @@ queue_list_text(const char *dir, const struct queue_entry *v, size_t n,
 		printf("%-26s %7s %9lld %5d  %s\n", v[i].id, age,
 		    (long long)v[i].size, v[i].attempts, next);
 		printf("    to:");
-		for (j = 0; j < v[i].nrcpts; j++)
+		for (j = 0; j < v[i].env.nrcpts; j++)
 			printf("%s %s", j ? "," : "", log_vis(vis, sizeof(vis),
-			    v[i].rcpts[j], strlen(v[i].rcpts[j])));
+			    v[i].env.rcpts[j], strlen(v[i].env.rcpts[j])));
 		printf("\n");
 		if (v[i].last_reply != NULL)
 			printf("    last reply: %s\n", log_vis(vis, sizeof(vis),

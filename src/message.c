@@ -563,7 +563,8 @@ message_write_headers(const struct message_spec *spec, FILE *out,
 		v = message_addr_list("Reply-To", rt.v, rt.n);
 		r = message_header(out, "Reply-To", v, f);
 		free(v);
-		info->eightbit |= message_addrs_8bit(rt.v, rt.n);
+		if (message_addrs_8bit(rt.v, rt.n))
+			info->eightbit = info->utf8_headers = 1;
 		address_list_free(&rt);
 		if (r == -1)
 			return -1;
@@ -591,9 +592,10 @@ message_write_headers(const struct message_spec *spec, FILE *out,
 		if (r == -1)
 			return -1;
 	}
-	info->eightbit |= message_addrs_8bit(spec->from, 1) ||
+	if (message_addrs_8bit(spec->from, 1) ||
 	    (spec->to && message_addrs_8bit(spec->to->v, spec->to->n)) ||
-	    (spec->cc && message_addrs_8bit(spec->cc->v, spec->cc->n));
+	    (spec->cc && message_addrs_8bit(spec->cc->v, spec->cc->n)))
+		info->eightbit = info->utf8_headers = 1;
 	return message_header(out, "MIME-Version", "1.0", f);
 }
 

@@ -62,6 +62,8 @@ struct message_spec {
 struct message_info {
 	char message_id[256];		/* "<...>" as written */
 	int eightbit;			/* 1 when any byte >= 0x80 was written */
+	int utf8_headers;		/* 1 when a header address is UTF-8
+					   (RFC 6532) */
 	char warning[512];		/* for main.c to print, or "" */
 };
 

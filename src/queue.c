@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,26 +207,29 @@ queue_put(FILE *fp, const char *key, const char *value)
 static void
 queue_write_env(FILE *fp, const struct queue_entry *e)
 {
+	const struct smtp_envelope *env = &e->env;
 	size_t i;
 
 	fprintf(fp, "%s\ncreated %lld\n", QUEUE_FORMAT,
 	    (long long)e->created);
 	queue_put(fp, "account", e->account);
-	queue_put(fp, "from", e->from);
-	queue_put(fp, "from-ascii", e->from_ascii);
-	fprintf(fp, "eightbit %d\n", e->eightbit ? 1 : 0);
-	queue_put(fp, "dsn-notify", e->dsn_notify);
-	queue_put(fp, "dsn-ret", e->dsn_ret);
-	queue_put(fp, "dsn-envid", e->dsn_envid);
-	if (e->dsn_required)
+	queue_put(fp, "from", env->from);
+	queue_put(fp, "from-ascii", env->from_ascii);
+	fprintf(fp, "eightbit %d\n", env->eightbit ? 1 : 0);
+	if (env->utf8_headers)
+		fputs("utf8-headers 1\n", fp);
+	queue_put(fp, "dsn-notify", env->dsn_notify);
+	queue_put(fp, "dsn-ret", env->dsn_ret);
+	queue_put(fp, "dsn-envid", env->dsn_envid);
+	if (env->dsn_required)
 		fputs("dsn-required 1\n", fp);
 	fprintf(fp, "attempts %d\nnext %lld\n", e->attempts,
 	    (long long)e->next);
 	queue_put(fp, "last-reply", e->last_reply);
-	for (i = 0; i < e->nrcpts; i++) {
-		queue_put(fp, "rcpt", e->rcpts[i]);
-		if (e->rcpts_ascii != NULL)
-			queue_put(fp, "rcpt-ascii", e->rcpts_ascii[i]);
+	for (i = 0; i < env->nrcpts; i++) {
+		queue_put(fp, "rcpt", env->rcpts[i]);
+		if (env->rcpts_ascii != NULL)
+			queue_put(fp, "rcpt-ascii", env->rcpts_ascii[i]);
 	}
 	fputs("end\n", fp);
 }
@@ -377,26 +381,60 @@ queue_id_ok(const char *s)
 	return n > 0 && n < QUEUE_ID_MAX;
 }
 
+/* Frees what a loaded entry's envelope points to (const there). */
+static void
+queue_free_const(const void *p)
+{
+	free((void *)(uintptr_t)p);
+}
+
 void
 queue_entry_free(struct queue_entry *e)
 {
+	struct smtp_envelope *env = &e->env;
 	size_t i;
 
-	for (i = 0; i < e->nrcpts; i++) {
-		free(e->rcpts[i]);
-		if (e->rcpts_ascii != NULL)
-			free(e->rcpts_ascii[i]);
+	for (i = 0; i < env->nrcpts; i++) {
+		queue_free_const(env->rcpts[i]);
+		if (env->rcpts_ascii != NULL)
+			queue_free_const(env->rcpts_ascii[i]);
 	}
-	free(e->rcpts);
-	free(e->rcpts_ascii);
+	queue_free_const(env->rcpts);
+	queue_free_const(env->rcpts_ascii);
+	queue_free_const(env->from);
+	queue_free_const(env->from_ascii);
+	queue_free_const(env->dsn_notify);
+	queue_free_const(env->dsn_ret);
+	queue_free_const(env->dsn_envid);
 	free(e->account);
-	free(e->from);
-	free(e->from_ascii);
-	free(e->dsn_notify);
-	free(e->dsn_ret);
-	free(e->dsn_envid);
 	free(e->last_reply);
 	memset(e, 0, sizeof(*e));
+}
+
+void
+queue_entry_keep(struct queue_entry *e, const int *keep)
+{
+	struct smtp_envelope *env = &e->env;
+	const char **nr, **na;
+	size_t i, o;
+
+	nr = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof(*nr));
+	na = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof(*na));
+	for (i = 0, o = 0; i < env->nrcpts; i++) {
+		if (keep[i]) {
+			nr[o] = env->rcpts[i];
+			na[o++] = env->rcpts_ascii ? env->rcpts_ascii[i] : NULL;
+		} else {
+			queue_free_const(env->rcpts[i]);
+			if (env->rcpts_ascii != NULL)
+				queue_free_const(env->rcpts_ascii[i]);
+		}
+	}
+	queue_free_const(env->rcpts);
+	queue_free_const(env->rcpts_ascii);
+	env->rcpts = nr;
+	env->rcpts_ascii = na;
+	env->nrcpts = o;
 }
 
 void
@@ -422,8 +460,10 @@ queue_num(const char *s)
 static int
 queue_read_env(FILE *fp, struct queue_entry *e)
 {
+	struct smtp_envelope *env = &e->env;
+	const char **rv = NULL, **av = NULL;
 	char *line = NULL, *val;
-	size_t cap = 0, len;
+	size_t cap = 0, len, nr = 0;
 	ssize_t n;
 	int first = 1, end = 0, bad = 0;
 	long long num;
@@ -452,6 +492,7 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 		if (strcmp(line, "created") == 0 || strcmp(line, "next") == 0 ||
 		    strcmp(line, "attempts") == 0 ||
 		    strcmp(line, "eightbit") == 0 ||
+		    strcmp(line, "utf8-headers") == 0 ||
 		    strcmp(line, "dsn-required") == 0) {
 			if ((num = queue_num(val)) < 0) {
 				bad = 1;
@@ -464,37 +505,40 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			else if (line[0] == 'a')
 				e->attempts = num > INT_MAX ? INT_MAX : (int)num;
 			else if (line[0] == 'e')
-				e->eightbit = num != 0;
+				env->eightbit = num != 0;
+			else if (line[0] == 'u')
+				env->utf8_headers = num != 0;
 			else
-				e->dsn_required = num != 0;
+				env->dsn_required = num != 0;
 		} else if (strcmp(line, "account") == 0)
 			e->account = xstrdup(val);
 		else if (strcmp(line, "from") == 0)
-			e->from = xstrdup(val);
+			env->from = xstrdup(val);
 		else if (strcmp(line, "from-ascii") == 0)
-			e->from_ascii = xstrdup(val);
+			env->from_ascii = xstrdup(val);
 		else if (strcmp(line, "dsn-notify") == 0)
-			e->dsn_notify = xstrdup(val);
+			env->dsn_notify = xstrdup(val);
 		else if (strcmp(line, "dsn-ret") == 0)
-			e->dsn_ret = xstrdup(val);
+			env->dsn_ret = xstrdup(val);
 		else if (strcmp(line, "dsn-envid") == 0)
-			e->dsn_envid = xstrdup(val);
+			env->dsn_envid = xstrdup(val);
 		else if (strcmp(line, "last-reply") == 0)
 			e->last_reply = xstrdup(val);
 		else if (strcmp(line, "rcpt") == 0) {
-			e->rcpts = xreallocarray(e->rcpts, e->nrcpts + 1,
-			    sizeof(*e->rcpts));
-			e->rcpts_ascii = xreallocarray(e->rcpts_ascii,
-			    e->nrcpts + 1, sizeof(*e->rcpts_ascii));
-			e->rcpts[e->nrcpts] = xstrdup(val);
-			e->rcpts_ascii[e->nrcpts++] = NULL;
-		} else if (strcmp(line, "rcpt-ascii") == 0 && e->nrcpts > 0 &&
-		    e->rcpts_ascii[e->nrcpts - 1] == NULL)
-			e->rcpts_ascii[e->nrcpts - 1] = xstrdup(val);
+			rv = xreallocarray(rv, nr + 1, sizeof(*rv));
+			av = xreallocarray(av, nr + 1, sizeof(*av));
+			rv[nr] = xstrdup(val);
+			av[nr++] = NULL;
+		} else if (strcmp(line, "rcpt-ascii") == 0 && nr > 0 &&
+		    av[nr - 1] == NULL)
+			av[nr - 1] = xstrdup(val);
 		/* Unknown keys: from a newer outbox; ignored. */
 	}
 	free(line);
-	if (!end || bad || e->from == NULL || ferror(fp))
+	env->rcpts = rv;
+	env->rcpts_ascii = av;
+	env->nrcpts = nr;
+	if (!end || bad || env->from == NULL || ferror(fp))
 		return -1;
 	return 0;
 }

@@ -29,6 +29,8 @@
  *	from ADDR		reverse-path ("" for <>)
  *	from-ascii ADDR		optional A-label form
  *	eightbit 0|1
+ *	utf8-headers 1		optional: UTF-8 in the header (RFC 6532);
+ *				absent: 0
  *	dsn-notify, dsn-ret, dsn-envid VALUE, dsn-required 1   optional
  *	attempts N
  *	next T			earliest next attempt
@@ -46,9 +48,17 @@
 #include <time.h>
 
 #include "failure.h"
+#include "smtp.h"
 
 #define QUEUE_ID_MAX 32
 
+/*
+ * An entry: its state and its envelope.  env.rcpts are the recipients
+ * still pending, env.rcpts_ascii parallel to them (elements may be
+ * NULL); env.size is not used (see size).  An entry read by queue_list
+ * owns the strings and arrays env points to (queue_entry_free() frees
+ * them); one built to be written points wherever its builder likes.
+ */
 struct queue_entry {
 	char id[QUEUE_ID_MAX];
 	int failed;		/* in the failed area */
@@ -56,15 +66,8 @@ struct queue_entry {
 	time_t next;		/* next attempt */
 	int attempts;
 	char *account;		/* NULL: top level */
-	char *from;
-	char *from_ascii;	/* or NULL */
-	int eightbit;
-	char *dsn_notify, *dsn_ret, *dsn_envid;	/* or NULL */
-	int dsn_required;
 	char *last_reply;	/* or NULL */
-	char **rcpts;		/* pending recipients */
-	char **rcpts_ascii;	/* parallel; elements may be NULL */
-	size_t nrcpts;
+	struct smtp_envelope env;
 	off_t size;		/* octets in ID.msg (from queue_list) */
 };
 
@@ -104,6 +107,12 @@ int queue_list(const char *dir, int failed, struct queue_entry **vp,
     size_t *np, struct failure *f);
 void queue_entries_free(struct queue_entry *v, size_t n);
 void queue_entry_free(struct queue_entry *e);
+
+/*
+ * Narrows e (read by queue_list) to the recipients i with keep[i] set,
+ * freeing the others.
+ */
+void queue_entry_keep(struct queue_entry *e, const int *keep);
 
 /* 1 when dir holds a queued entry (a cheap look, no lock). */
 int queue_pending(const char *dir);

@@ -27,6 +27,11 @@ struct smtp_params {
 	int timeout;			/* seconds for each reply */
 };
 
+/*
+ * The envelope of one message: the one description of it, embedded in
+ * struct job (deliver.h) and struct queue_entry (queue.h), so a new
+ * field travels from submission through the queue to the flush.
+ */
 struct smtp_envelope {
 	const char *from;		/* reverse-path, "" for <> */
 	const char *const *rcpts;	/* forward-paths, unique */

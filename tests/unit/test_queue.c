@@ -34,9 +34,9 @@ main(void)
 {
 	struct queue_entry e, *v;
 	struct failure f;
-	char *rcpts[3] = { "a@example.org", "b@example.org",
+	const char *rcpts[3] = { "a@example.org", "b@example.org",
 	    "c\x01@example.org" };
-	char *ascii[3] = { NULL, "b@xn--example", NULL };
+	const char *ascii[3] = { NULL, "b@xn--example", NULL };
 	char path[512], buf[64];
 	struct stat st;
 	size_t n;
@@ -55,12 +55,13 @@ main(void)
 	fflush(msg);
 
 	memset(&e, 0, sizeof(e));
-	e.from = "s@example.org";
+	e.env.from = "s@example.org";
 	e.account = "work";
-	e.rcpts = rcpts;
-	e.rcpts_ascii = ascii;
-	e.nrcpts = 3;
-	e.eightbit = 1;
+	e.env.rcpts = rcpts;
+	e.env.rcpts_ascii = ascii;
+	e.env.nrcpts = 3;
+	e.env.eightbit = 1;
+	e.env.utf8_headers = 1;
 	e.last_reply = "421 busy\nnow";
 	failure_clear(&f);
 	is_int(queue_add(dir, &e, msg, &f), 0, "queue_add");
@@ -73,13 +74,14 @@ main(void)
 	is_int((int)n, 1, "one entry");
 	if (n == 1) {
 		is_str(v[0].account, "work", "account");
-		is_str(v[0].from, "s@example.org", "from");
-		is_int((int)v[0].nrcpts, 3, "three recipients");
-		is_str(v[0].rcpts[2], "c?@example.org", "controls made ?");
-		is_str(v[0].rcpts_ascii[1], "b@xn--example", "rcpt-ascii");
-		ok(v[0].rcpts_ascii[0] == NULL, "no ascii form");
+		is_str(v[0].env.from, "s@example.org", "from");
+		is_int((int)v[0].env.nrcpts, 3, "three recipients");
+		is_str(v[0].env.rcpts[2], "c?@example.org", "controls made ?");
+		is_str(v[0].env.rcpts_ascii[1], "b@xn--example", "rcpt-ascii");
+		ok(v[0].env.rcpts_ascii[0] == NULL, "no ascii form");
 		is_str(v[0].last_reply, "421 busy?now", "reply on one line");
-		is_int(v[0].eightbit, 1, "eightbit");
+		is_int(v[0].env.eightbit, 1, "eightbit");
+		is_int(v[0].env.utf8_headers, 1, "utf8-headers");
 		is_int((int)v[0].size, 17, "size");
 		back = queue_open_msg(dir, &v[0], &f);
 		ok(back != NULL && fgets(buf, sizeof(buf), back) != NULL &&
