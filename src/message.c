@@ -469,17 +469,15 @@ message_addr_list(const char *field, const struct address *v, size_t n)
 	return list;
 }
 
-/* "<128 random bits in hex@domain>": RFC 5322 section 3.6.4. */
-static void
-message_id(const struct message_spec *spec, char *buf, size_t sz)
+void
+message_make_id(const char *domain, const char *pinned, char *buf, size_t sz)
 {
 	unsigned char rnd[MESSAGE_ID_RANDOM];
-	char hex[2 * MESSAGE_ID_RANDOM + 1], host[256], *from;
-	const char *dom;
+	char hex[2 * MESSAGE_ID_RANDOM + 1], host[256];
 	size_t i;
 
-	if (spec->message_id != NULL) {
-		strlcpy(buf, spec->message_id, sz);
+	if (pinned != NULL) {
+		strlcpy(buf, pinned, sz);
 		return;
 	}
 	arc4random_buf(rnd, sizeof(rnd));
@@ -488,17 +486,23 @@ message_id(const struct message_spec *spec, char *buf, size_t sz)
 		hex[2 * i + 1] = "0123456789abcdef"[rnd[i] & 0xf];
 	}
 	hex[2 * i] = '\0';
-	/* The A-label form keeps the Message-ID ASCII. */
-	from = message_hdr_addr(spec->from->addr);
-	dom = address_domain(from);
-	if (dom == NULL || *dom == '\0' || strpbrk(dom, "<>\"") != NULL ||
-	    address_is_8bit(dom)) {
+	if (domain == NULL || *domain == '\0' ||
+	    strpbrk(domain, "<>\" \t") != NULL || address_is_8bit(domain)) {
 		if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
 			strlcpy(host, "localhost", sizeof(host));
 		host[sizeof(host) - 1] = '\0';
-		dom = host;
+		domain = host;
 	}
-	snprintf(buf, sz, "<%s@%.200s>", hex, dom);
+	snprintf(buf, sz, "<%s@%.200s>", hex, domain);
+}
+
+/* The Message-ID of a composed message: the sender's domain, as A-labels. */
+static void
+message_id(const struct message_spec *spec, char *buf, size_t sz)
+{
+	char *from = message_hdr_addr(spec->from->addr);
+
+	message_make_id(address_domain(from), spec->message_id, buf, sz);
 	free(from);
 }
 

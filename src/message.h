@@ -68,6 +68,15 @@ struct message_info {
 };
 
 /*
+ * A new Message-ID (RFC 5322 3.6.4), "<128 random bits in hex@domain>",
+ * into buf; pinned (a whole "<...>", from a test-only variable) is used
+ * as is when not NULL.  A missing or unusable domain (not ASCII, or
+ * holding "<>\" " or white space) gives way to this machine's name.
+ */
+void message_make_id(const char *domain, const char *pinned, char *buf,
+    size_t sz);
+
+/*
  * Validates the spec (header values from the command line may not hold
  * CR or LF: F_DATA; attachments must be readable: F_NOINPUT, naming the
  * file) and writes the whole message to out.  Attachments and the body

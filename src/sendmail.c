@@ -19,11 +19,10 @@
 #include <strings.h>
 
 #include "encode.h"
+#include "message.h"
 #include "sendmail.h"
 #include "xmalloc.h"
 
-/* Random bytes in a Message-ID we make: 128 bits (RFC 5322 3.6.4). */
-#define SENDMAIL_ID_RANDOM 16
 /* Copying block for the 7-bit conversion. */
 #define SENDMAIL_BLOCK 65536
 
@@ -426,27 +425,6 @@ sendmail_has(const struct sendmail_msg *m, const char *name)
 	return 0;
 }
 
-static void
-sendmail_make_id(const struct sendmail_add *add, char *buf, size_t sz)
-{
-	unsigned char rnd[SENDMAIL_ID_RANDOM];
-	char hex[2 * SENDMAIL_ID_RANDOM + 1];
-	size_t i;
-
-	if (add->message_id != NULL) {
-		strlcpy(buf, add->message_id, sz);
-		return;
-	}
-	arc4random_buf(rnd, sizeof(rnd));
-	for (i = 0; i < sizeof(rnd); i++) {
-		hex[2 * i] = "0123456789abcdef"[rnd[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[rnd[i] & 0xf];
-	}
-	hex[2 * i] = '\0';
-	snprintf(buf, sz, "<%s@%.200s>", hex, add->id_domain ?
-	    add->id_domain : "localhost");
-}
-
 /* The header fields that are missing, as sendmail adds them. */
 static int
 sendmail_write_added(struct sendmail_msg *m, const struct sendmail_add *add,
@@ -464,7 +442,8 @@ sendmail_write_added(struct sendmail_msg *m, const struct sendmail_add *add,
 		strlcpy(m->message_id, v, sizeof(m->message_id));
 		free(v);
 	} else {
-		sendmail_make_id(add, m->message_id, sizeof(m->message_id));
+		message_make_id(add->id_domain, add->message_id,
+		    m->message_id, sizeof(m->message_id));
 		if (fprintf(out, "Message-ID: %s\n", m->message_id) < 0)
 			return -1;
 	}
