@@ -11,6 +11,7 @@
  * get it twice; the entry's last reply says so.  A flush killed between
  * the 250 and the removal of the entry (microseconds) does the same.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -363,9 +364,27 @@ flush_reason(char *buf, size_t sz, const struct smtp_result *r,
 }
 
 /* One entry over the group's session. */
+/* The entry an attempt is about to hand over, for the dot hook. */
+struct flush_mark {
+	const char *dir;
+	const char *id;
+};
+
+/* Just before the final dot: from now on the server may hold it. */
+static void
+flush_mark_sending(void *arg)
+{
+	const struct flush_mark *m = arg;
+
+	if (queue_mark_sending(m->dir, m->id, 1) == -1)
+		log_warnx("queue entry %s: cannot mark it in flight: %s",
+		    m->id, strerror(errno));
+}
+
 static int
 flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 {
+	struct flush_mark mark = { g->dir, e->id };
 	struct smtp_envelope env;
 	struct smtp_result r;
 	struct failure sf;
@@ -390,10 +409,23 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 		if ((g->sess = smtp_open(&g->p, &g->down)) != NULL)
 			failure_clear(&g->down);
 	}
+	/*
+	 * An earlier flush died after its final dot and before it recorded
+	 * the reply (the mark is still there): the server may have the
+	 * message already.  It is sent again, for a duplicate is better
+	 * than a loss, and the user is told.
+	 */
+	if (queue_was_sending(g->dir, e->id))
+		log_warnx("queue entry %s: an earlier attempt was cut off "
+		    "after the message was sent; the server may have it "
+		    "already, so this one may deliver a duplicate", e->id);
 	if (g->down.kind != F_NONE)
 		sf = g->down;
-	else if (spool_wire(msg, NULL, 1, &env.size, &sf) == 0)
+	else if (spool_wire(msg, NULL, 1, &env.size, &sf) == 0) {
+		smtp_set_dot_hook(g->sess, flush_mark_sending, &mark);
 		smtp_send(g->sess, &env, msg, &r, &sf);
+		smtp_set_dot_hook(g->sess, NULL, NULL);
+	}
 	fclose(msg);
 	keep = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*keep));
 	perm = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*perm));
@@ -410,6 +442,8 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 	}
 	flush_reason(why, sizeof(why), &r, &sf);
 	rc = flush_settle(g, e, keep, perm, why, f);
+	/* The outcome is on disk: the attempt is no longer in flight. */
+	(void)queue_mark_sending(g->dir, e->id, 0);
 	free(keep);
 	free(perm);
 	smtp_result_free(&r);

@@ -770,7 +770,35 @@ queue_join(char *buf, size_t sz, const char *dir, const char *name,
 	return 0;
 }
 
-/* Removes old files in d matching: every file (tmp) or orphaned .msg. */
+int
+queue_mark_sending(const char *dir, const char *id, int on)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (queue_path(path, sizeof(path), dir, NULL, id, ".sending",
+	    NULL) == -1)
+		return -1;
+	if (!on)
+		return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return -1;
+	return close(fd);
+}
+
+int
+queue_was_sending(const char *dir, const char *id)
+{
+	char path[PATH_MAX];
+
+	return queue_path(path, sizeof(path), dir, NULL, id, ".sending",
+	    NULL) == 0 && access(path, F_OK) == 0;
+}
+
+/*
+ * Removes old files in d matching: every file (tmp), or a .msg or
+ * .sending whose entry (.env) is gone.
+ */
 static void
 queue_clean_dir(const char *dir, const char *sub, int orphans, time_t now)
 {
@@ -791,10 +819,17 @@ queue_clean_dir(const char *dir, const char *sub, int orphans, time_t now)
 			continue;
 		len = strlen(de->d_name);
 		if (orphans) {
-			if (len < 5 || strcmp(de->d_name + len - 4, ".msg"))
+			size_t stem;
+
+			if (len > 4 && strcmp(de->d_name + len - 4, ".msg") == 0)
+				stem = len - 4;
+			else if (len > 8 &&
+			    strcmp(de->d_name + len - 8, ".sending") == 0)
+				stem = len - 8;
+			else
 				continue;
 			if (queue_join(env, sizeof(env), path, de->d_name,
-			    len - 4, ".env") == -1 || access(env, F_OK) == 0)
+			    stem, ".env") == -1 || access(env, F_OK) == 0)
 				continue;
 		}
 		if (queue_join(env, sizeof(env), path, de->d_name, len,

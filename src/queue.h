@@ -11,6 +11,10 @@
  *	DIR/failed/ID.msg	given up: 5xx, or older than queue-max-age;
  *	DIR/failed/ID.env	the .env holds the last reply
  *	DIR/tmp/		files being written
+ *	DIR/ID.sending		made just before the final dot of an attempt
+ *				and removed once its outcome is recorded: an
+ *				entry found with it was cut off after the
+ *				server may have taken the message
  *
  * Every file is written under tmp/, fsynced, renamed into place and the
  * directory fsynced (the .msg first, the .env last), so a crash at any
@@ -152,5 +156,16 @@ void queue_clean(const char *dir);
  * and 60 minutes, then hourly.
  */
 time_t queue_backoff(int n);
+
+/*
+ * The in-flight mark of entry id: made (on) just before the final dot of
+ * a delivery attempt, removed (off) once the outcome is recorded.  The
+ * mark is a plain file, not synced: it outlives a killed process, not
+ * necessarily a power cut.  Returns 0 or -1 (errno set).
+ */
+int queue_mark_sending(const char *dir, const char *id, int on);
+
+/* 1 when entry id carries the in-flight mark of an interrupted attempt. */
+int queue_was_sending(const char *dir, const char *id);
 
 #endif

@@ -132,6 +132,8 @@ struct smtp_session {
 	int keep;
 	int dead;
 	unsigned long nmsgs;
+	void (*dot_hook)(void *);	/* just before the final dot */
+	void *dot_arg;
 	struct smtp_result scratch;	/* s->r before the first message */
 };
 
@@ -711,6 +713,8 @@ smtp_send_body(struct smtp_session *s, struct failure *f)
 	log_transcript('C', ".", 1, 0);
 	memcpy(out + w, ".\r\n", 3);
 	w += 3;
+	if (s->dot_hook != NULL)
+		s->dot_hook(s->dot_arg);
 	/*
 	 * RFC 2920 3.1: QUIT may end a pipelined group, so when no recipient
 	 * waits for another transaction it rides with the dot and saves a
@@ -1350,6 +1354,15 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
 	if (s->failed)
 		return -1;
 	return smtp_verdict(s, f);
+}
+
+void
+smtp_set_dot_hook(struct smtp_session *s, void (*fn)(void *), void *arg)
+{
+	if (s == NULL)
+		return;
+	s->dot_hook = fn;
+	s->dot_arg = arg;
 }
 
 void

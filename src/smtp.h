@@ -118,6 +118,15 @@ int smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
 int smtp_usable(const struct smtp_session *s);
 void smtp_close(struct smtp_session *s);
 
+/*
+ * Has fn(arg) called just before the final dot of each message leaves:
+ * from then on the server may hold the message whatever happens to the
+ * connection (RFC 5321 4.5.3.2.6 / RFC 1047).  The queue marks the entry
+ * so an interrupted flush can be recognised.  fn NULL: no hook.
+ */
+void smtp_set_dot_hook(struct smtp_session *s, void (*fn)(void *),
+    void *arg);
+
 struct conn;
 
 /* RFC 5321 4.5.3.1 sets no bound on a multi-line reply; ours. */

@@ -230,6 +230,38 @@ reply RCPT 250 ok'
 	[ "$(nentries)" -eq 1 ]
 }
 
+@test "a flush killed after the final dot: the next flush warns of a possible duplicate" {
+	down_port
+	qrc smtp-security=none
+	run_outbox -s inflight a@example.net <<<"$BODY"
+	assert_success
+	id=$(basename "$(ls "$QDIR"/*.env)" .env)
+	# The server takes the dot and then sits on its reply.
+	start_fault 'delay DOT 30'
+	qrc
+	"$OUTBOX" --flush </dev/null >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 150); do
+		[ -s "$FAULT_LOG/data.eml" ] && break
+		sleep 0.1
+	done
+	[ -s "$FAULT_LOG/data.eml" ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	# Cut off after the dot: the entry stays, marked in flight.
+	[ "$(nentries)" -eq 1 ]
+	[ -e "$QDIR/$id.sending" ]
+
+	start_smtpd --mode plain
+	qrc smtp-security=none
+	run_outbox --flush
+	assert_success
+	assert_output --partial "queue entry $id: an earlier attempt was cut off after the message was sent"
+	[ "$(nreceived)" -eq 1 ]
+	[ "$(nentries)" -eq 0 ]
+	[ ! -e "$QDIR/$id.sending" ]
+}
+
 @test "two concurrent flushes deliver each message once" {
 	down_port
 	qrc smtp-security=none
