@@ -48,6 +48,7 @@ SRCS = \
 	src/net.c \
 	src/queue.c \
 	src/recipients.c \
+	src/report.c \
 	src/sasl.c \
 	src/sendmail.c \
 	src/smtp.c \

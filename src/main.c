@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,12 +29,13 @@
 #include "config.h"
 #include "deliver.h"
 #include "failure.h"
-#include "idn.h"
 #include "filetype.h"
+#include "idn.h"
 #include "log.h"
 #include "message.h"
 #include "queue.h"
 #include "recipients.h"
+#include "report.h"
 #include "sendmail.h"
 #include "smtp.h"
 #include "spool.h"
@@ -281,98 +281,21 @@ submit(struct run *r, struct failure *f)
 	return deliver(&job, &r->result, f);
 }
 
-/*
- * Refused by its RCPT reply.  A recipient the server accepted may still
- * be undelivered when the transaction failed later; that is no refusal.
- */
-static int
-rcpt_refused(const struct smtp_rcpt *x)
-{
-	return !x->accepted && x->code >= 400;
-}
-
-/* A JSON string with the escapes RFC 8259 requires. */
-static void
-json_str(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
+/* The outcome of this run as one JSON object (--json). */
 static void
 report_json(const struct run *r, const struct failure *f, int status,
     const char *saved)
 {
-	const struct smtp_result *res = &r->result;
-	size_t i;
-	int first;
+	struct report_send rs;
 
-	printf("{\"status\":%d,\"result\":", status);
-	json_str(stdout, r->queue_id[0] && status == 0 ? "queued" :
-	    failure_name(f->kind));
-	printf(",\"queue_id\":");
-	json_str(stdout, r->queue_id[0] ? r->queue_id : NULL);
-	printf(",\"message_id\":");
-	json_str(stdout, r->info.message_id[0] ? r->info.message_id : NULL);
-	printf(",\"accepted\":[");
-	for (i = 0, first = 1; r->have_result && i < res->nrcpts; i++) {
-		if (!res->rcpts[i].accepted)
-			continue;
-		printf("%s", first ? "" : ",");
-		json_str(stdout, res->rcpts[i].addr);
-		first = 0;
-	}
-	printf("],\"refused\":[");
-	for (i = 0, first = 1; r->have_result && i < res->nrcpts; i++) {
-		if (!rcpt_refused(&res->rcpts[i]))
-			continue;
-		printf("%s{\"address\":", first ? "" : ",");
-		json_str(stdout, res->rcpts[i].addr);
-		printf(",\"code\":%d,\"reply\":", res->rcpts[i].code);
-		json_str(stdout, res->rcpts[i].reply);
-		printf("}");
-		first = 0;
-	}
-	printf("],\"final_reply\":");
-	json_str(stdout, r->have_result ? res->final_reply : NULL);
-	printf(",\"error\":");
-	json_str(stdout, f->kind == F_NONE ? NULL : f->text);
-	printf(",\"dead_letter\":");
-	json_str(stdout, saved);
-	printf("}\n");
-	fflush(stdout);
-}
-
-/* Each refused recipient on its own line, with the server's reply. */
-static void
-report_refusals(const struct run *r)
-{
-	char vis[1100];
-	size_t i;
-
-	for (i = 0; r->have_result && i < r->result.nrcpts; i++) {
-		const struct smtp_rcpt *x = &r->result.rcpts[i];
-
-		if (!rcpt_refused(x))
-			continue;
-		fprintf(stderr, "outbox: RCPT TO <%s>: refused (%s)\n",
-		    x->addr, x->reply ? log_vis(vis, sizeof(vis), x->reply,
-		    strlen(x->reply)) : "no reply");
-	}
+	memset(&rs, 0, sizeof(rs));
+	rs.status = status;
+	rs.failure = f;
+	rs.queue_id = r->queue_id[0] ? r->queue_id : NULL;
+	rs.message_id = r->info.message_id[0] ? r->info.message_id : NULL;
+	rs.result = r->have_result ? &r->result : NULL;
+	rs.dead_letter = saved;
+	report_send_json(&rs);
 }
 
 /*
@@ -664,97 +587,10 @@ sendmail_run(struct run *r, struct failure *f)
  * --queue-drop ID.  Each takes the options and the loaded config.
  */
 
-/* An age for people: "45s", "12m", "3h05m", "2d04h". */
-static void
-age_fmt(char *buf, size_t sz, long long s)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(buf, sz, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, sz, "%lldm", s / 60);
-	else if (s < 86400)
-		snprintf(buf, sz, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, sz, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-}
-
 static int
 queue_dir_of(const struct run *r, char *dir, size_t sz, struct failure *f)
 {
 	return queue_dir_resolve(r->set.queue_dir, dir, sz, f);
-}
-
-static void
-queue_list_json(const char *dir, const struct queue_entry *v, size_t n,
-    time_t now)
-{
-	size_t i, j;
-
-	printf("{\"status\":0,\"result\":\"listed\",\"queue_dir\":");
-	json_str(stdout, dir);
-	printf(",\"entries\":[");
-	for (i = 0; i < n; i++) {
-		printf("%s{\"id\":", i ? "," : "");
-		json_str(stdout, v[i].id);
-		printf(",\"state\":\"%s\",\"created\":%lld,\"age\":%lld,"
-		    "\"size\":%lld,\"attempts\":%d,\"next_attempt\":%lld,"
-		    "\"account\":", v[i].failed ? "failed" : "queued",
-		    (long long)v[i].created, (long long)(now - v[i].created),
-		    (long long)v[i].size, v[i].attempts,
-		    (long long)v[i].next);
-		json_str(stdout, v[i].account);
-		printf(",\"from\":");
-		json_str(stdout, v[i].env.from);
-		printf(",\"recipients\":[");
-		for (j = 0; j < v[i].env.nrcpts; j++) {
-			printf("%s", j ? "," : "");
-			json_str(stdout, v[i].env.rcpts[j]);
-		}
-		printf("],\"last_reply\":");
-		json_str(stdout, v[i].last_reply);
-		printf("}");
-	}
-	printf("]}\n");
-}
-
-/* mailq-like: a line per entry, recipients and last reply below it. */
-static void
-queue_list_text(const char *dir, const struct queue_entry *v, size_t n,
-    time_t now)
-{
-	char age[32], next[32], vis[1100];
-	size_t i, j;
-
-	if (n == 0) {
-		printf("The queue is empty (%s).\n", dir);
-		return;
-	}
-	printf("%-26s %7s %9s %5s  %s\n", "ID", "AGE", "SIZE", "TRIES",
-	    "STATE");
-	for (i = 0; i < n; i++) {
-		age_fmt(age, sizeof(age), (long long)(now - v[i].created));
-		if (v[i].failed)
-			strlcpy(next, "failed", sizeof(next));
-		else if (v[i].next <= now)
-			strlcpy(next, "due now", sizeof(next));
-		else {
-			strlcpy(next, "retry in ", sizeof(next));
-			age_fmt(next + 9, sizeof(next) - 9,
-			    (long long)(v[i].next - now));
-		}
-		printf("%-26s %7s %9lld %5d  %s\n", v[i].id, age,
-		    (long long)v[i].size, v[i].attempts, next);
-		printf("    to:");
-		for (j = 0; j < v[i].env.nrcpts; j++)
-			printf("%s %s", j ? "," : "", log_vis(vis, sizeof(vis),
-			    v[i].env.rcpts[j], strlen(v[i].env.rcpts[j])));
-		printf("\n");
-		if (v[i].last_reply != NULL)
-			printf("    last reply: %s\n", log_vis(vis, sizeof(vis),
-			    v[i].last_reply, strlen(v[i].last_reply)));
-	}
 }
 
 static int
@@ -768,11 +604,8 @@ queue_list_mode(struct run *r, struct failure *f)
 	if (queue_dir_of(r, dir, sizeof(dir), f) == -1 ||
 	    queue_list(dir, 1, &v, &n, f) == -1)
 		return -1;
-	if (r->opt.json) {
-		queue_list_json(dir, v, n, now);
-		r->json_done = 1;
-	} else
-		queue_list_text(dir, v, n, now);
+	report_queue(dir, v, n, now, r->opt.json);
+	r->json_done = r->opt.json;
 	queue_entries_free(v, n);
 	return 0;
 }
@@ -795,80 +628,11 @@ queue_drop_mode(struct run *r, struct failure *f)
 	close(lock);
 	if (r->opt.json) {
 		printf("{\"status\":0,\"result\":\"dropped\",\"queue_id\":");
-		json_str(stdout, r->opt.queue_id);
+		report_json_str(stdout, r->opt.queue_id);
 		printf("}\n");
 		r->json_done = 1;
 	}
 	return 0;
-}
-
-/*
- * The lines a flush leaves: failures always (stderr and syslog, for a
- * message given up must not go unnoticed), deferrals unless quiet,
- * deliveries with -v.
- */
-static void
-flush_print(const struct flush_report *rep, int quiet)
-{
-	char vis[FAILURE_TEXT_MAX * 4], next[32];
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		const struct flush_event *ev = &rep->v[i];
-
-		if (ev->text != NULL)
-			log_vis(vis, sizeof(vis), ev->text, strlen(ev->text));
-		switch (ev->kind) {
-		case FLUSH_SENT:
-			log_info("queue %s: sent", ev->id);
-			break;
-		case FLUSH_DEFERRED:
-			if (quiet)
-				break;
-			age_fmt(next, sizeof(next),
-			    (long long)(ev->next - time(NULL)));
-			fprintf(stderr, "outbox: queue %s: deferred: %s; next "
-			    "attempt in %s\n", ev->id, vis, next);
-			break;
-		case FLUSH_FAILED:
-			fprintf(stderr, "outbox: queue %s: undeliverable, moved "
-			    "to the failed area: %s\n", ev->id, vis);
-			openlog("outbox", LOG_PID, LOG_MAIL);
-			syslog(LOG_WARNING, "queue %s: undeliverable: %s",
-			    ev->id, vis);
-			closelog();
-			break;
-		}
-	}
-}
-
-static void
-flush_json(const struct flush_report *rep, int status)
-{
-	static const char *const names[] = { "sent", "deferred", "failed" };
-	size_t i, k;
-	int first;
-
-	printf("{\"status\":%d,\"result\":\"flushed\",\"busy\":%s", status,
-	    rep->busy ? "true" : "false");
-	for (k = 0; k < 3; k++) {
-		printf(",\"%s\":[", names[k]);
-		for (i = 0, first = 1; i < rep->n; i++) {
-			if (rep->v[i].kind != (enum flush_kind)k)
-				continue;
-			printf("%s{\"id\":", first ? "" : ",");
-			json_str(stdout, rep->v[i].id);
-			if (k == FLUSH_DEFERRED)
-				printf(",\"next_attempt\":%lld",
-				    (long long)rep->v[i].next);
-			printf(",\"reply\":");
-			json_str(stdout, rep->v[i].text);
-			printf("}");
-			first = 0;
-		}
-		printf("]");
-	}
-	printf("}\n");
 }
 
 /* --flush: -A limits it to one account; --now ignores the back-off. */
@@ -885,7 +649,7 @@ queue_flush_mode(struct run *r, struct failure *f)
 	    r->opt.now, &rep, f);
 	if (rep.busy)
 		log_warnx("another flush of %s is running; nothing done", dir);
-	flush_print(&rep, 0);
+	report_flush(&rep, 0);
 	if (rc == 0 && rep.count[FLUSH_FAILED] > 0)
 		rc = failure_set(f, F_PERM, "flush: %zu message%s "
 		    "undeliverable, kept in %s/failed", rep.count[FLUSH_FAILED],
@@ -894,7 +658,8 @@ queue_flush_mode(struct run *r, struct failure *f)
 		log_info("flush: %zu sent, %zu deferred",
 		    rep.count[FLUSH_SENT], rep.count[FLUSH_DEFERRED]);
 	if (r->opt.json) {
-		flush_json(&rep, rc == 0 ? 0 : failure_exitcode(f->kind));
+		report_flush_json(&rep, rc == 0 ? 0 :
+		    failure_exitcode(f->kind));
 		r->json_done = 1;
 	}
 	flush_report_free(&rep);
@@ -978,7 +743,7 @@ main(int argc, char *argv[])
 	failure_clear(&f);
 
 	if (run_phases(&r, argc, argv, &f) == 0) {
-		flush_print(&r.flushed, 1);
+		report_flush(&r.flushed, 1);
 		/* Safe in the queue: exit 0, and say so (DESIGN). */
 		if (r.queue_id[0] != '\0')
 			fprintf(stderr, "outbox: queued %s: %s; will retry\n",
@@ -994,7 +759,7 @@ main(int argc, char *argv[])
 		run_free(&r);
 		return status;
 	}
-	report_refusals(&r);
+	report_refusals(r.have_result ? &r.result : NULL);
 	if (r.queue_id[0] != '\0')
 		fprintf(stderr, "outbox: queued %s for the recipients that "
 		    "may still get it; will retry\n", r.queue_id);
