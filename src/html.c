@@ -22,31 +22,31 @@
 
 /* The named references in common use; the rest stay as written. */
 static const struct {
-	const char *name;
 	unsigned int cp;
+	const char *name;
 } html_entities[] = {
-	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-	{ "apos", '\'' }, { "nbsp", 0xa0 }, { "copy", 0xa9 },
-	{ "reg", 0xae }, { "trade", 0x2122 }, { "hellip", 0x2026 },
-	{ "mdash", 0x2014 }, { "ndash", 0x2013 }, { "lsquo", 0x2018 },
-	{ "rsquo", 0x2019 }, { "sbquo", 0x201a }, { "ldquo", 0x201c },
-	{ "rdquo", 0x201d }, { "bdquo", 0x201e }, { "laquo", 0xab },
-	{ "raquo", 0xbb }, { "euro", 0x20ac }, { "pound", 0xa3 },
-	{ "yen", 0xa5 }, { "cent", 0xa2 }, { "sect", 0xa7 },
-	{ "deg", 0xb0 }, { "plusmn", 0xb1 }, { "times", 0xd7 },
-	{ "divide", 0xf7 }, { "middot", 0xb7 }, { "bull", 0x2022 },
-	{ "para", 0xb6 }, { "frac12", 0xbd }, { "frac14", 0xbc },
-	{ "frac34", 0xbe }, { "shy", 0xad }, { "micro", 0xb5 },
-	{ "larr", 0x2190 }, { "rarr", 0x2192 }, { "uarr", 0x2191 },
-	{ "darr", 0x2193 }, { "le", 0x2264 }, { "ge", 0x2265 },
-	{ "ne", 0x2260 }, { "asymp", 0x2248 }, { "infin", 0x221e },
-	{ "minus", 0x2212 }, { "dagger", 0x2020 }, { "permil", 0x2030 },
-	{ "thinsp", 0x2009 }, { "ensp", 0x2002 }, { "emsp", 0x2003 },
-	{ "zwj", 0x200d }, { "zwnj", 0x200c }, { "check", 0x2713 },
-	{ "auml", 0xe4 }, { "ouml", 0xf6 }, { "uuml", 0xfc },
-	{ "Auml", 0xc4 }, { "Ouml", 0xd6 }, { "Uuml", 0xdc },
-	{ "szlig", 0xdf }, { "eacute", 0xe9 }, { "egrave", 0xe8 },
-	{ "agrave", 0xe0 }, { "ccedil", 0xe7 }, { "Eacute", 0xc9 },
+	{ '&', "amp" }, { '<', "lt" }, { '>', "gt" }, { '"', "quot" },
+	{ '\'', "apos" }, { 0xa0, "nbsp" }, { 0xa9, "copy" },
+	{ 0xae, "reg" }, { 0x2122, "trade" }, { 0x2026, "hellip" },
+	{ 0x2014, "mdash" }, { 0x2013, "ndash" }, { 0x2018, "lsquo" },
+	{ 0x2019, "rsquo" }, { 0x201a, "sbquo" }, { 0x201c, "ldquo" },
+	{ 0x201d, "rdquo" }, { 0x201e, "bdquo" }, { 0xab, "laquo" },
+	{ 0xbb, "raquo" }, { 0x20ac, "euro" }, { 0xa3, "pound" },
+	{ 0xa5, "yen" }, { 0xa2, "cent" }, { 0xa7, "sect" },
+	{ 0xb0, "deg" }, { 0xb1, "plusmn" }, { 0xd7, "times" },
+	{ 0xf7, "divide" }, { 0xb7, "middot" }, { 0x2022, "bull" },
+	{ 0xb6, "para" }, { 0xbd, "frac12" }, { 0xbc, "frac14" },
+	{ 0xbe, "frac34" }, { 0xad, "shy" }, { 0xb5, "micro" },
+	{ 0x2190, "larr" }, { 0x2192, "rarr" }, { 0x2191, "uarr" },
+	{ 0x2193, "darr" }, { 0x2264, "le" }, { 0x2265, "ge" },
+	{ 0x2260, "ne" }, { 0x2248, "asymp" }, { 0x221e, "infin" },
+	{ 0x2212, "minus" }, { 0x2020, "dagger" }, { 0x2030, "permil" },
+	{ 0x2009, "thinsp" }, { 0x2002, "ensp" }, { 0x2003, "emsp" },
+	{ 0x200d, "zwj" }, { 0x200c, "zwnj" }, { 0x2713, "check" },
+	{ 0xe4, "auml" }, { 0xf6, "ouml" }, { 0xfc, "uuml" },
+	{ 0xc4, "Auml" }, { 0xd6, "Ouml" }, { 0xdc, "Uuml" },
+	{ 0xdf, "szlig" }, { 0xe9, "eacute" }, { 0xe8, "egrave" },
+	{ 0xe0, "agrave" }, { 0xe7, "ccedil" }, { 0xc9, "Eacute" },
 };
 
 enum html_kind {
@@ -67,30 +67,30 @@ enum html_kind {
 };
 
 static const struct {
-	const char *name;
 	enum html_kind kind;
+	const char *name;
 } html_tags[] = {
-	{ "p", HTML_K_PARA }, { "h1", HTML_K_PARA }, { "h2", HTML_K_PARA },
-	{ "h3", HTML_K_PARA }, { "h4", HTML_K_PARA }, { "h5", HTML_K_PARA },
-	{ "h6", HTML_K_PARA }, { "blockquote", HTML_K_PARA },
-	{ "table", HTML_K_PARA }, { "pre", HTML_K_PRE },
-	{ "div", HTML_K_LINE }, { "dl", HTML_K_LINE }, { "dt", HTML_K_LINE },
-	{ "dd", HTML_K_LINE }, { "section", HTML_K_LINE },
-	{ "article", HTML_K_LINE }, { "header", HTML_K_LINE },
-	{ "footer", HTML_K_LINE }, { "nav", HTML_K_LINE },
-	{ "aside", HTML_K_LINE }, { "main", HTML_K_LINE },
-	{ "address", HTML_K_LINE }, { "figure", HTML_K_LINE },
-	{ "figcaption", HTML_K_LINE }, { "form", HTML_K_LINE },
-	{ "fieldset", HTML_K_LINE }, { "caption", HTML_K_LINE },
-	{ "thead", HTML_K_LINE }, { "tbody", HTML_K_LINE },
-	{ "tfoot", HTML_K_LINE }, { "body", HTML_K_LINE },
-	{ "html", HTML_K_LINE }, { "center", HTML_K_LINE },
-	{ "script", HTML_K_SKIP }, { "style", HTML_K_SKIP },
-	{ "title", HTML_K_SKIP }, { "template", HTML_K_SKIP },
-	{ "br", HTML_K_BR }, { "hr", HTML_K_HR }, { "li", HTML_K_LI },
-	{ "ul", HTML_K_UL }, { "menu", HTML_K_UL }, { "ol", HTML_K_OL },
-	{ "tr", HTML_K_TR }, { "td", HTML_K_CELL }, { "th", HTML_K_CELL },
-	{ "a", HTML_K_A }, { "img", HTML_K_IMG },
+	{ HTML_K_PARA, "p" }, { HTML_K_PARA, "h1" }, { HTML_K_PARA, "h2" },
+	{ HTML_K_PARA, "h3" }, { HTML_K_PARA, "h4" }, { HTML_K_PARA, "h5" },
+	{ HTML_K_PARA, "h6" }, { HTML_K_PARA, "blockquote" },
+	{ HTML_K_PARA, "table" }, { HTML_K_PRE, "pre" },
+	{ HTML_K_LINE, "div" }, { HTML_K_LINE, "dl" }, { HTML_K_LINE, "dt" },
+	{ HTML_K_LINE, "dd" }, { HTML_K_LINE, "section" },
+	{ HTML_K_LINE, "article" }, { HTML_K_LINE, "header" },
+	{ HTML_K_LINE, "footer" }, { HTML_K_LINE, "nav" },
+	{ HTML_K_LINE, "aside" }, { HTML_K_LINE, "main" },
+	{ HTML_K_LINE, "address" }, { HTML_K_LINE, "figure" },
+	{ HTML_K_LINE, "figcaption" }, { HTML_K_LINE, "form" },
+	{ HTML_K_LINE, "fieldset" }, { HTML_K_LINE, "caption" },
+	{ HTML_K_LINE, "thead" }, { HTML_K_LINE, "tbody" },
+	{ HTML_K_LINE, "tfoot" }, { HTML_K_LINE, "body" },
+	{ HTML_K_LINE, "html" }, { HTML_K_LINE, "center" },
+	{ HTML_K_SKIP, "script" }, { HTML_K_SKIP, "style" },
+	{ HTML_K_SKIP, "title" }, { HTML_K_SKIP, "template" },
+	{ HTML_K_BR, "br" }, { HTML_K_HR, "hr" }, { HTML_K_LI, "li" },
+	{ HTML_K_UL, "ul" }, { HTML_K_UL, "menu" }, { HTML_K_OL, "ol" },
+	{ HTML_K_TR, "tr" }, { HTML_K_CELL, "td" }, { HTML_K_CELL, "th" },
+	{ HTML_K_A, "a" }, { HTML_K_IMG, "img" },
 };
 
 struct html_list {

@@ -244,7 +244,11 @@ report_flush(const struct flush_report *rep, int quiet)
 void
 report_flush_json(const struct flush_report *rep, int status)
 {
-	static const char *const names[] = { "sent", "deferred", "failed" };
+	static const char *const names[] = {
+		[FLUSH_SENT] = "sent",
+		[FLUSH_DEFERRED] = "deferred",
+		[FLUSH_FAILED] = "failed"
+	};
 	size_t i, k;
 	int first;
 
