@@ -19,7 +19,8 @@
 /*
  * Resolves host (AF_UNSPEC) and tries every address in order, each
  * connect bounded by timeout seconds (<= 0: no limit).  Returns a
- * non-blocking descriptor with TCP_NODELAY set, or -1.  Text begins "connect: ".  F_NOHOST (name not found), F_TEMP
+ * non-blocking descriptor with TCP_NODELAY set, or -1.  Text begins
+ * "connect: ".  F_NOHOST (name not found), F_TEMP
  * (temporary DNS failure, refused, unreachable, timed out), F_CONFIG
  * (unknown port), F_OS (socket creation).
  */
