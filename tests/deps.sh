@@ -5,7 +5,7 @@
 set -e
 pkgs="build-essential pkg-config libssl-dev libmagic-dev libmagic-mgc libbsd-dev
 openssl bats bats-support bats-assert python3-aiosmtpd mandoc cppcheck
-msmtp time file strace zsh fish"
+msmtp time file strace zsh fish libidn2-dev s-nail"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
