@@ -60,13 +60,25 @@ RC
 chmod 600 "$work/home/.outboxrc"
 
 printf 'outbox demo attachment\n' >"$work/notes.txt"
-"$PY" -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 16)' \
-    >"$work/data.bin"
+# A small chart as a real PNG (a gradient), made here with zlib.
+"$PY" - "$work/chart.png" <<'PY'
+import struct, sys, zlib
+w, h = 64, 32
+rows = b"".join(b"\0" + bytes(v for x in range(w) for v in (x * 4, y * 8, 160))
+                for y in range(h))
+def chunk(kind, data):
+    c = kind + data
+    return struct.pack(">I", len(data)) + c + struct.pack(">I", zlib.crc32(c))
+png = (b"\x89PNG\r\n\x1a\n" +
+       chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+       chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+open(sys.argv[1], "wb").write(png)
+PY
 
-echo "== sending: outbox -s 'outbox demo' -a notes.txt -a data.bin you@example.net"
+echo "== sending: outbox -s 'outbox demo' -a notes.txt -a chart.png you@example.net"
 printf 'Hello from outbox.\nThis message came through STARTTLS and AUTH.\n' |
     HOME=$work/home OUTBOX_SYSTEM_RC=/nonexistent \
-    "$OUTBOX" -s "outbox demo" -a "$work/notes.txt" -a "$work/data.bin" \
+    "$OUTBOX" -s "outbox demo" -a "$work/notes.txt" -a "$work/chart.png" \
     you@example.net
 echo "   exit status 0"
 
@@ -93,7 +105,7 @@ for part in msg.walk():
         part.get_content_type(), part.get_filename() or "(body)",
         len(data), hashlib.sha256(data).hexdigest()[:16] + "..."))
 PY
-for f in notes.txt data.bin; do
+for f in notes.txt chart.png; do
 	printf '  local %-10s sha256 %.16s...\n' "$f" \
 	    "$(sha256sum <"$work/$f" | cut -d' ' -f1)"
 done
