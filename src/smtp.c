@@ -1,7 +1,9 @@
 /*
  * smtp.c — SMTP submission of one spooled message: RFC 5321 (the
  * dialogue, replies, time-outs), RFC 3207 (STARTTLS), RFC 8314 (implicit
- * TLS), RFC 4954 (AUTH with initial response), RFC 2920 (PIPELINING),
+ * TLS), RFC 4954 (AUTH with initial response; the mechanisms are in
+ * sasl.c, RFC 5802/7677 SCRAM and RFC 7628 OAUTHBEARER driven here),
+ * RFC 2920 (PIPELINING),
  * RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 2034/3463 (enhanced status
  * codes).
  *
@@ -34,7 +36,10 @@
 #define SMTP_DATA_TERM_TIMEOUT 600
 /* A reply quoted in a failure text: enough for one server line. */
 #define SMTP_QUOTE_MAX 200
-/* CRAM-MD5 takes one challenge, LOGIN two: more is a confused server. */
+/*
+ * CRAM-MD5 and the OAuth error take one challenge, LOGIN and SCRAM two:
+ * more is a confused server.
+ */
 #define SMTP_AUTH_STEPS_MAX 3
 
 enum smtp_state {
@@ -124,6 +129,11 @@ struct smtp_session {
 	int helo;			/* HELO fallback: no extensions */
 	enum config_auth mech;
 	int auth_steps;
+	struct sasl_scram scram;	/* SCRAM state; cleared after AUTH */
+	int scram_verified;		/* the server proved its signature */
+	const char *auth_err;		/* our own verdict on the exchange */
+	char *auth_chal;		/* the last 334 text: smtp_run() frees
+					   the reply before the step is sent */
 	/*
 	 * Session mode (smtp_open): the connection outlives a message.
 	 * A transaction ends in READY instead of QUIT; the next message
@@ -614,12 +624,25 @@ smtp_send_auth(struct smtp_session *s, struct failure *f)
 	int rc;
 
 	s->auth_steps = 0;
+	s->auth_err = NULL;
+	s->scram_verified = 0;
 	switch (s->mech) {
 	case AUTH_PLAIN:
 		ir = sasl_plain(p->user, p->password);
 		break;
 	case AUTH_LOGIN:
 		ir = sasl_login(p->user);
+		break;
+	case AUTH_SCRAM_SHA_256:
+		sasl_scram_init(&s->scram);
+		ir = sasl_scram_first(&s->scram, p->user, NULL);
+		break;
+	case AUTH_XOAUTH2:
+		/* The password is the OAuth 2.0 access token. */
+		ir = sasl_xoauth2(p->user, p->password);
+		break;
+	case AUTH_OAUTHBEARER:
+		ir = sasl_oauthbearer(p->user, p->host, p->port, p->password);
 		break;
 	case AUTH_CRAM_MD5:
 		/* The server speaks first (RFC 2195). */
@@ -631,7 +654,7 @@ smtp_send_auth(struct smtp_session *s, struct failure *f)
 	}
 	if (ir == NULL)
 		return failure_set(f, F_CONFIG, "user name or password too "
-		    "long");
+		    "long, or holds a control character");
 	snprintf(head, sizeof(head), "AUTH %s ", sasl_name(s->mech));
 	rc = smtp_cmd_secret(s, head, ir, f);
 	freezero(ir, strlen(ir) + 1);
@@ -640,17 +663,68 @@ smtp_send_auth(struct smtp_session *s, struct failure *f)
 	return conn_flush(s->c, f);
 }
 
+/*
+ * SCRAM's challenges (RFC 5802 5): server-first gets the client-final;
+ * server-final must carry the signature we expect, and gets an empty
+ * response (RFC 4954 4: SMTP has no "additional data with success").
+ * NULL with s->auth_err set when the exchange is to be cancelled.
+ */
+static char *
+smtp_scram_step(struct smtp_session *s)
+{
+	char *resp = NULL;
+
+	if (s->auth_steps == 1) {
+		resp = sasl_scram_final(&s->scram, s->p->password,
+		    s->auth_chal);
+		if (resp == NULL)
+			s->auth_err = "invalid SCRAM challenge (nonce, salt "
+			    "or iteration count)";
+	} else if (s->auth_steps == 2) {
+		if (sasl_scram_verify(&s->scram, s->auth_chal) == 0) {
+			s->scram_verified = 1;
+			resp = xstrdup("");
+		} else if (s->scram.error[0] != '\0')
+			s->auth_err = "the server reported a SCRAM error";
+		else
+			s->auth_err = "the server's SCRAM signature is wrong: "
+			    "it does not know the password";
+	}
+	return resp;
+}
+
 static int
 smtp_send_auth_step(struct smtp_session *s, struct failure *f)
 {
 	char *resp = NULL;
 	int rc;
 
-	if (s->mech == AUTH_LOGIN)
+	switch (s->mech) {
+	case AUTH_LOGIN:
 		resp = sasl_login(s->p->password);
-	else if (s->mech == AUTH_CRAM_MD5)
+		break;
+	case AUTH_CRAM_MD5:
 		resp = sasl_cram_md5(s->p->user, s->p->password,
-		    s->reply.text);
+		    s->auth_chal);
+		break;
+	case AUTH_SCRAM_SHA_256:
+		resp = smtp_scram_step(s);
+		break;
+	case AUTH_XOAUTH2:
+		/* A JSON error in base64: an empty line, then 535. */
+		if (s->auth_steps == 1)
+			resp = xstrdup("");
+		break;
+	case AUTH_OAUTHBEARER:
+		/* RFC 7628 3.2.3: a lone %x01 ends a failed exchange. */
+		if (s->auth_steps == 1)
+			resp = xstrdup("AQ==");
+		break;
+	default:
+		break;
+	}
+	free(s->auth_chal);
+	s->auth_chal = NULL;
 	if (resp == NULL) {
 		/* RFC 4954 4: "*" cancels the exchange. */
 		log_transcript('C', "*", 1, 0);
@@ -862,18 +936,13 @@ smtp_after_hello(struct smtp_session *s, struct failure *f)
 			    "offered (%s)", s->ext.auth);
 			return smtp_quit_failed(s);
 		}
-	} else if (p->auth == AUTH_PLAIN || p->auth == AUTH_LOGIN ||
-	    p->auth == AUTH_CRAM_MD5) {
+	} else {
 		s->mech = p->auth;
 		if (!sasl_offered(s->ext.auth, s->mech)) {
 			failure_set(f, F_PERM, "AUTH: server does not offer %s",
 			    sasl_name(s->mech));
 			return smtp_quit_failed(s);
 		}
-	} else {
-		failure_set(f, F_CONFIG, "AUTH: %s is not supported",
-		    sasl_name(p->auth));
-		return smtp_quit_failed(s);
 	}
 	return SMTP_S_AUTH;
 }
@@ -940,19 +1009,67 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 	return SMTP_S_EHLO;
 }
 
+/*
+ * SCRAM authenticates the server too: a 235 counts only once its
+ * signature was checked (a 334 v=, or v= in the 235 text itself).
+ */
+static const char *
+smtp_scram_accept(struct smtp_session *s)
+{
+	if (s->scram_verified)
+		return NULL;
+	if (s->scram.have_sig &&
+	    sasl_scram_verify(&s->scram, s->reply.text) == 0)
+		return NULL;
+	return "the server accepted without proving it knows the password "
+	    "(no valid SCRAM signature)";
+}
+
+/* Our own verdict on a SCRAM exchange: F_AUTH whatever the reply. */
+static enum smtp_state
+smtp_auth_err(struct smtp_session *s, struct failure *f, const char *what)
+{
+	char e[SASL_SCRAM_ERROR_MAX * 4], buf[FAILURE_TEXT_MAX];
+
+	if (s->scram.error[0] != '\0') {
+		log_vis(e, sizeof(e), s->scram.error, strlen(s->scram.error));
+		snprintf(buf, sizeof(buf), "%s: e=%s", what, e);
+		what = buf;
+	}
+	return smtp_fail_reply(s, f, F_AUTH, what);
+}
+
 static enum smtp_state
 smtp_on_auth(struct smtp_session *s, struct failure *f)
 {
-	if (s->reply.code == 235)
-		return smtp_ready(s);
-	if (s->reply.code == 334 && s->mech != AUTH_PLAIN &&
-	    ++s->auth_steps <= SMTP_AUTH_STEPS_MAX)
+	enum smtp_state next;
+	const char *err = s->auth_err;
+
+	if (err == NULL && s->reply.code == 334 && s->mech != AUTH_PLAIN &&
+	    ++s->auth_steps <= SMTP_AUTH_STEPS_MAX) {
+		free(s->auth_chal);
+		s->auth_chal = xstrdup(s->reply.text != NULL ?
+		    s->reply.text : "");
 		return SMTP_S_AUTH_STEP;
-	if (s->reply.code >= 500)
-		return smtp_fail_reply(s, f, F_AUTH, "authentication refused");
-	if (s->reply.code >= 400)
-		return smtp_fail_reply(s, f, F_TEMP, "temporary failure");
-	return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+	}
+	if (err == NULL && s->reply.code == 235 &&
+	    s->mech == AUTH_SCRAM_SHA_256)
+		err = smtp_scram_accept(s);
+	if (err != NULL)
+		next = smtp_auth_err(s, f, err);
+	else if (s->reply.code == 235)
+		next = smtp_ready(s);
+	else if (s->reply.code >= 500)
+		next = smtp_fail_reply(s, f, F_AUTH, "authentication refused");
+	else if (s->reply.code >= 400)
+		next = smtp_fail_reply(s, f, F_TEMP, "temporary failure");
+	else
+		next = smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+	sasl_scram_clear(&s->scram);
+	s->auth_err = NULL;
+	free(s->auth_chal);
+	s->auth_chal = NULL;
+	return next;
 }
 
 static enum smtp_state
@@ -1245,6 +1362,8 @@ smtp_submit(const struct smtp_params *p, const struct smtp_envelope *env,
 		goto out;
 	rc = smtp_verdict(&s, f);
 out:
+	sasl_scram_clear(&s.scram);
+	free(s.auth_chal);
 	conn_close(s.c);
 	smtp_reply_free(&s.reply);
 	free(s.rst);
@@ -1276,6 +1395,8 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 static void
 smtp_session_free(struct smtp_session *s)
 {
+	sasl_scram_clear(&s->scram);
+	free(s->auth_chal);
 	conn_close(s->c);
 	smtp_reply_free(&s->reply);
 	free(s->rst);

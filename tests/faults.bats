@@ -239,6 +239,173 @@ assert_sent() {
 	refute_secret
 }
 
+# --- SCRAM-SHA-256, XOAUTH2, OAUTHBEARER ---------------------------------
+# The fault server runs SCRAM's server side itself (hashlib, hmac).
+
+SASL_CAPA='capa PIPELINING 8BITMIME STARTTLS AUTH SCRAM-SHA-256 XOAUTH2 OAUTHBEARER PLAIN LOGIN'
+
+# auth_line N: the N-th line the client sent after AUTH (1: the AUTH
+# command itself), CR removed.
+auth_line() {
+	tr -d '\r' <"$FAULT_LOG/transcript.log" |
+	    awk -v n="$1" 'toupper($1) == "AUTH" { a = 1 } a && ++i == n { print; exit }'
+}
+
+@test "SCRAM-SHA-256: the right password, the server's signature checked, delivered" {
+	start_fault "$SASL_CAPA
+scram $PASSWORD"
+	write_rc_auth smtp-auth=scram-sha-256
+	send -v
+	assert_success
+	assert_sent AUTH MAIL DATA
+	[[ $(auth_line 1) == "AUTH SCRAM-SHA-256 "* ]] || fail "$(auth_line 1)"
+	# client-first: gs2 header, user, a 24-character nonce.
+	first=$(auth_line 1 | cut -d' ' -f3 | base64 -d)
+	[[ $first =~ ^n,,n=alice,r=[A-Za-z0-9+/]{24}$ ]] || fail "$first"
+	# the empty answer to server-final, then MAIL.
+	[ "$(auth_line 3)" = "" ] || fail "$(cat -A "$FAULT_LOG/transcript.log")"
+	assert_line --regexp '^C: AUTH SCRAM-SHA-256 <redacted>$'
+	[ "$(grep -c '^C: <redacted>$' <<<"$output")" -eq 2 ] || fail "$output"
+	refute_output --partial "$(auth_line 2)"
+	refute_secret
+	refute_secret "$(cat "$FAULT_LOG/transcript.log")"
+}
+
+@test "SCRAM-SHA-256: smtp-auth=auto prefers it over PLAIN" {
+	start_fault "$SASL_CAPA
+scram $PASSWORD"
+	write_rc_auth smtp-auth=auto
+	send
+	assert_success
+	[[ $(auth_line 1) == "AUTH SCRAM-SHA-256 "* ]] || fail "$(auth_line 1)"
+	refute_secret "$(cat "$FAULT_LOG/transcript.log")"
+}
+
+@test "SCRAM-SHA-256: wrong password, 535: 77, no MAIL" {
+	start_fault "$SASL_CAPA
+scram not-the-password"
+	write_rc_auth smtp-auth=scram-sha-256
+	send
+	assert_failure 77
+	assert_fail_line AUTH '\(535[ -].*credentials invalid\)$'
+	assert_within 10
+	refute_sent MAIL
+	refute_secret
+}
+
+@test "SCRAM-SHA-256: a wrong server signature is refused even after 235: 77, no MAIL" {
+	start_fault "$SASL_CAPA
+scram $PASSWORD bad-signature"
+	write_rc_auth smtp-auth=scram-sha-256
+	send
+	assert_failure 77
+	assert_fail_line AUTH 'signature is wrong.*\(235[ -]'
+	assert_within 10
+	# The exchange was cancelled, not confirmed.
+	[ "$(auth_line 3)" = "*" ] || fail "$(cat -A "$FAULT_LOG/transcript.log")"
+	refute_sent MAIL
+	refute_body_sent
+	refute_secret
+}
+
+@test "SCRAM-SHA-256: 235 without the server's signature: 77, no MAIL" {
+	start_fault "$SASL_CAPA
+scram $PASSWORD no-final"
+	write_rc_auth smtp-auth=scram-sha-256
+	send
+	assert_failure 77
+	assert_fail_line AUTH 'without proving it knows the password'
+	refute_sent MAIL
+	refute_secret
+}
+
+@test "SCRAM-SHA-256: e= from the server: 77" {
+	start_fault "$SASL_CAPA
+scram $PASSWORD error"
+	write_rc_auth smtp-auth=scram-sha-256
+	send
+	assert_failure 77
+	assert_fail_line AUTH 'SCRAM error: e=other-error'
+	refute_sent MAIL
+	refute_secret
+}
+
+@test "SCRAM-SHA-256 chosen but not offered: 69, no AUTH" {
+	start_fault 'capa PIPELINING 8BITMIME STARTTLS AUTH PLAIN LOGIN'
+	write_rc_auth smtp-auth=scram-sha-256
+	send
+	assert_failure 69
+	assert_fail_line AUTH 'does not offer SCRAM-SHA-256'
+	refute_sent AUTH MAIL
+}
+
+@test "CRAM-MD5: the answer is HMAC-MD5 of the server's challenge" {
+	start_fault 'capa PIPELINING 8BITMIME STARTTLS AUTH CRAM-MD5'
+	write_rc_auth smtp-auth=cram-md5
+	send
+	assert_success
+	[ "$(auth_line 1)" = "AUTH CRAM-MD5" ] || fail "$(auth_line 1)"
+	want=$("$PY" -c 'import base64, hmac, sys
+d = hmac.new(sys.argv[1].encode(), b"<1896.697170952@faultserver>", "md5")
+print(base64.b64encode(b"alice " + d.hexdigest().encode()).decode())' "$PASSWORD")
+	[ "$(auth_line 2)" = "$want" ] || fail "$(auth_line 2) != $want"
+	refute_secret
+}
+
+@test "XOAUTH2: the token as initial response, redacted, delivered" {
+	start_fault "$SASL_CAPA
+token $PASSWORD"
+	write_rc_auth smtp-auth=xoauth2
+	send -v
+	assert_success
+	assert_sent MAIL
+	[ "$(auth_line 1 | cut -d' ' -f2)" = XOAUTH2 ] || fail "$(auth_line 1)"
+	[ "$(auth_line 1 | cut -d' ' -f3 | base64 -d | od -An -c | tr -s ' \n' ' ')" = \
+	    "$(printf 'user=alice\1auth=Bearer %s\1\1' "$PASSWORD" | od -An -c | tr -s ' \n' ' ')" ] ||
+	    fail "$(auth_line 1)"
+	assert_line --regexp '^C: AUTH XOAUTH2 <redacted>$'
+	refute_output --partial "$(auth_line 1 | cut -d' ' -f3)"
+	refute_secret
+}
+
+@test "XOAUTH2: a refused token: empty answer to the error, 535: 77" {
+	start_fault "$SASL_CAPA
+token another-token"
+	write_rc_auth smtp-auth=xoauth2
+	send
+	assert_failure 77
+	assert_fail_line AUTH '\(535[ -]'
+	[ "$(auth_line 2)" = "" ] || fail "$(cat -A "$FAULT_LOG/transcript.log")"
+	refute_sent MAIL
+	refute_secret
+}
+
+@test "OAUTHBEARER: RFC 7628 initial response with host and port, delivered" {
+	start_fault "$SASL_CAPA
+token $PASSWORD"
+	write_rc_auth smtp-auth=oauthbearer
+	send -v
+	assert_success
+	assert_sent MAIL
+	[ "$(auth_line 1 | cut -d' ' -f3 | base64 -d | od -An -c | tr -s ' \n' ' ')" = \
+	    "$(printf 'n,a=alice,\1host=localhost\1port=%s\1auth=Bearer %s\1\1' "$PORT" "$PASSWORD" | od -An -c | tr -s ' \n' ' ')" ] ||
+	    fail "$(auth_line 1)"
+	assert_line --regexp '^C: AUTH OAUTHBEARER <redacted>$'
+	refute_secret
+}
+
+@test "OAUTHBEARER: a refused token: %x01 answer to the error, 535: 77" {
+	start_fault "$SASL_CAPA
+token another-token"
+	write_rc_auth smtp-auth=oauthbearer
+	send
+	assert_failure 77
+	assert_fail_line AUTH '\(535[ -]'
+	[ "$(auth_line 2)" = "AQ==" ] || fail "$(cat -A "$FAULT_LOG/transcript.log")"
+	refute_sent MAIL
+	refute_secret
+}
+
 # --- MAIL, RCPT ---------------------------------------------------------
 
 @test "451 to MAIL FROM: 75" {

@@ -50,10 +50,25 @@ the escapes \\r \\n \\t \\\\ and \\xHH:
   inject-after STARTTLS TEXT
                           send the 220 and TEXT (plus CRLF) in one write,
                           then start the handshake
+  scram PASSWORD [MODE]   AUTH SCRAM-SHA-256 (RFC 5802/7677) checks the
+                          client's proof against PASSWORD (any user):
+                          535 when wrong.  MODE: ok (default: v= right,
+                          then the scripted AUTH reply), bad-signature
+                          (a wrong v=, then the scripted reply whatever
+                          the client says), error (e=other-error), no-final
+                          (the scripted reply right after client-final)
+  (AUTH CRAM-MD5 gets the RFC 2195 challenge; the answer is recorded.)
+  token TOKEN             AUTH XOAUTH2 / OAUTHBEARER: the bearer token
+                          expected; any other gets the mechanism's 334
+                          error challenge, then 535 after the client's
+                          answer
 CMD for garbage, longline, endless, delay may also be GREETING.
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import os
 import re
 import signal
@@ -104,6 +119,8 @@ class Script:
         self.endless = set()
         self.tls = None
         self.inject = None
+        self.scram = None
+        self.token = None
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 line = line.strip()
@@ -158,6 +175,13 @@ class Script:
             if words[1].upper() != "STARTTLS":
                 raise ValueError("inject-after STARTTLS only")
             self.inject = unescape(rest(2))
+        elif word == "scram":
+            mode = words[2] if len(words) > 2 else "ok"
+            if mode not in ("ok", "bad-signature", "error", "no-final"):
+                raise ValueError("scram PASSWORD [MODE]")
+            self.scram = (words[1], mode)
+        elif word == "token":
+            self.token = words[1]
         else:
             raise ValueError("unknown directive")
 
@@ -368,9 +392,80 @@ class Session:
                 self.record("transcript.log", self.readline())
             self.send(b"334 UGFzc3dvcmQ6\r\n")
             self.record("transcript.log", self.readline())
+        elif mech == "CRAM-MD5" and len(words) < 2:
+            self.challenge(b"<1896.697170952@faultserver>")
+        elif mech == "SCRAM-SHA-256" and self.s.scram:
+            ir = words[1] if len(words) > 1 else self.challenge(b"")
+            return self.scram(ir)
+        elif mech in ("XOAUTH2", "OAUTHBEARER") and self.s.token:
+            ir = words[1] if len(words) > 1 else self.challenge(b"")
+            return self.oauth(mech, ir)
         else:
             return self.send(b"504 5.5.4 Unrecognized mechanism\r\n")
         self.reply(cmd, *self.scripted(cmd))
+
+    # -- SASL mechanisms that need more than a canned challenge --------
+    def challenge(self, data):
+        """Sends 334 with data in base64; the client's answer (str)."""
+        self.send(b"334 " + base64.b64encode(data) + b"\r\n")
+        line = self.readline()
+        self.record("transcript.log", line)
+        return line.decode("latin-1").strip()
+
+    def scram(self, ir):
+        """RFC 5802 server side, SHA-256, no channel binding."""
+        password, mode = self.s.scram
+        try:
+            cfirst = base64.b64decode(ir, validate=True).decode()
+        except ValueError:
+            return self.send(b"501 5.5.2 Bad base64\r\n")
+        if not cfirst.startswith("n,,"):
+            return self.send(b"535 5.7.8 Bad GS2 header\r\n")
+        bare = cfirst[3:]
+        attrs = dict(a.split("=", 1) for a in bare.split(","))
+        nonce = attrs["r"] + base64.b64encode(os.urandom(12)).decode()
+        salt = os.urandom(16)
+        iters = 4096
+        sfirst = "r=%s,s=%s,i=%d" % (nonce, base64.b64encode(salt).decode(),
+                                     iters)
+        answer = self.challenge(sfirst.encode())
+        if answer == "*":
+            return self.send(b"501 5.7.0 Authentication cancelled\r\n")
+        cfinal = base64.b64decode(answer).decode()
+        without_proof, _, proof = cfinal.rpartition(",p=")
+        if without_proof != "c=biws,r=" + nonce:
+            return self.send(b"535 5.7.8 Bad client-final\r\n")
+        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt,
+                                     iters)
+        authmsg = ",".join((bare, sfirst, without_proof)).encode()
+        ckey = hmac.new(salted, b"Client Key", "sha256").digest()
+        stored = hashlib.sha256(ckey).digest()
+        csig = hmac.new(stored, authmsg, "sha256").digest()
+        got = bytes(a ^ b for a, b in zip(base64.b64decode(proof), csig))
+        if hashlib.sha256(got).digest() != stored:
+            return self.send(b"535 5.7.8 Authentication credentials "
+                             b"invalid\r\n")
+        if mode == "no-final":
+            return self.reply("AUTH", *self.scripted("AUTH"))
+        skey = hmac.new(salted, b"Server Key", "sha256").digest()
+        ssig = hmac.new(skey, authmsg, "sha256").digest()
+        if mode == "bad-signature":
+            ssig = bytes([ssig[0] ^ 1]) + ssig[1:]
+        sfinal = "e=other-error" if mode == "error" else \
+            "v=" + base64.b64encode(ssig).decode()
+        answer = self.challenge(sfinal.encode())
+        if answer == "*" and mode != "bad-signature":
+            return self.send(b"501 5.7.0 Authentication cancelled\r\n")
+        self.reply("AUTH", *self.scripted("AUTH"))
+
+    def oauth(self, mech, ir):
+        """XOAUTH2 and OAUTHBEARER (RFC 7628): the token is checked."""
+        raw = base64.b64decode(ir).decode("latin-1")
+        if ("auth=Bearer %s\x01" % self.s.token) in raw:
+            return self.reply("AUTH", *self.scripted("AUTH"))
+        err = b'{"status":"invalid_token","schemes":"bearer"}'
+        self.challenge(err)
+        self.send(b"535 5.7.8 Authentication credentials invalid\r\n")
 
     def on_DATA(self, cmd, arg):
         # As a real server: no DATA without a sender and a recipient (a
