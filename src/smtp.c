@@ -211,15 +211,28 @@ smtp_fail_reply(struct smtp_session *s, struct failure *f,
 	return kind == F_PROTO ? SMTP_S_ABORT : SMTP_S_QUIT;
 }
 
-/* The usual verdict on a reply that is not the hoped-for one. */
+/*
+ * The verdict on a reply that is not the hoped-for one, by its class:
+ * 5xx is kind5 (what5), 4xx temporary (what4), anything else a protocol
+ * error.
+ */
+static enum smtp_state
+smtp_fail_class(struct smtp_session *s, struct failure *f,
+    enum failure_kind kind5, const char *what5, const char *what4)
+{
+	if (s->reply.code >= 500)
+		return smtp_fail_reply(s, f, kind5, what5);
+	if (s->reply.code >= 400)
+		return smtp_fail_reply(s, f, F_TEMP, what4);
+	return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+}
+
+/* The usual verdict: 5xx permanent, 4xx temporary. */
 static enum smtp_state
 smtp_fail_code(struct smtp_session *s, struct failure *f)
 {
-	if (s->reply.code >= 500)
-		return smtp_fail_reply(s, f, F_PERM, "permanent failure");
-	if (s->reply.code >= 400)
-		return smtp_fail_reply(s, f, F_TEMP, "temporary failure");
-	return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+	return smtp_fail_class(s, f, F_PERM, "permanent failure",
+	    "temporary failure");
 }
 
 /* A failure already set without a reply to quote: QUIT politely. */
@@ -952,11 +965,8 @@ smtp_on_greeting(struct smtp_session *s, struct failure *f)
 {
 	if (s->reply.code == 220)
 		return SMTP_S_EHLO;
-	if (s->reply.code >= 500)
-		return smtp_fail_reply(s, f, F_PERM, "service not available");
-	if (s->reply.code >= 400)
-		return smtp_fail_reply(s, f, F_TEMP, "service not available");
-	return smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+	return smtp_fail_class(s, f, F_PERM, "service not available",
+	    "service not available");
 }
 
 static enum smtp_state
@@ -1059,12 +1069,9 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 		next = smtp_auth_err(s, f, err);
 	else if (s->reply.code == 235)
 		next = smtp_ready(s);
-	else if (s->reply.code >= 500)
-		next = smtp_fail_reply(s, f, F_AUTH, "authentication refused");
-	else if (s->reply.code >= 400)
-		next = smtp_fail_reply(s, f, F_TEMP, "temporary failure");
 	else
-		next = smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+		next = smtp_fail_class(s, f, F_AUTH, "authentication refused",
+		    "temporary failure");
 	sasl_scram_clear(&s->scram);
 	s->auth_err = NULL;
 	free(s->auth_chal);
