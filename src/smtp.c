@@ -626,7 +626,7 @@ smtp_send_mail(struct smtp_session *s, struct failure *f)
 		if (smtp_cmd(s, "DATA", f) == -1)
 			return -1;
 	}
-	return conn_flush(s->c, f);
+	return 0;
 }
 
 static int
@@ -659,9 +659,7 @@ smtp_send_auth(struct smtp_session *s, struct failure *f)
 		break;
 	case AUTH_CRAM_MD5:
 		/* The server speaks first (RFC 2195). */
-		if (smtp_cmd(s, "AUTH CRAM-MD5", f) == -1)
-			return -1;
-		return conn_flush(s->c, f);
+		return smtp_cmd(s, "AUTH CRAM-MD5", f);
 	default:
 		return failure_set(f, F_INTERNAL, "no mechanism");
 	}
@@ -671,9 +669,7 @@ smtp_send_auth(struct smtp_session *s, struct failure *f)
 	snprintf(head, sizeof(head), "AUTH %s ", sasl_name(s->mech));
 	rc = smtp_cmd_secret(s, head, ir, f);
 	freezero(ir, strlen(ir) + 1);
-	if (rc == -1)
-		return -1;
-	return conn_flush(s->c, f);
+	return rc;
 }
 
 /*
@@ -749,7 +745,7 @@ smtp_send_auth_step(struct smtp_session *s, struct failure *f)
 		if (rc == -1)
 			return -1;
 	}
-	return conn_flush(s->c, f);
+	return 0;
 }
 
 /*
@@ -836,14 +832,10 @@ smtp_send_state(struct smtp_session *s, struct failure *f)
 
 		snprintf(line, sizeof(line), "%s %s",
 		    s->state == SMTP_S_EHLO ? "EHLO" : "HELO", s->p->helo_name);
-		if (smtp_cmd(s, line, f) == -1)
-			return -1;
-		return conn_flush(s->c, f);
+		return smtp_cmd(s, line, f);
 	}
 	case SMTP_S_STARTTLS:
-		if (smtp_cmd(s, "STARTTLS", f) == -1)
-			return -1;
-		return conn_flush(s->c, f);
+		return smtp_cmd(s, "STARTTLS", f);
 	case SMTP_S_AUTH:
 		return smtp_send_auth(s, f);
 	case SMTP_S_AUTH_STEP:
@@ -853,27 +845,19 @@ smtp_send_state(struct smtp_session *s, struct failure *f)
 	case SMTP_S_RCPT:
 		if (s->pipelined)
 			return 0;
-		if (smtp_send_rcpt_cmd(s, s->txn[s->next], f) == -1)
-			return -1;
-		return conn_flush(s->c, f);
+		return smtp_send_rcpt_cmd(s, s->txn[s->next], f);
 	case SMTP_S_DATA:
 		if (s->pipelined)
 			return 0;
-		if (smtp_cmd(s, "DATA", f) == -1)
-			return -1;
-		return conn_flush(s->c, f);
+		return smtp_cmd(s, "DATA", f);
 	case SMTP_S_BODY:
 		return smtp_send_body(s, f);
 	case SMTP_S_RSET:
-		if (smtp_cmd(s, "RSET", f) == -1)
-			return -1;
-		return conn_flush(s->c, f);
+		return smtp_cmd(s, "RSET", f);
 	case SMTP_S_QUIT:
 		if (s->quit_sent)
 			return 0;
-		if (smtp_cmd(s, "QUIT", f) == -1)
-			return -1;
-		return conn_flush(s->c, f);
+		return smtp_cmd(s, "QUIT", f);
 	default:
 		break;
 	}
@@ -1247,7 +1231,12 @@ smtp_run(struct smtp_session *s, struct failure *f)
 		/* After a failure only QUIT is left: ignore its errors. */
 		struct failure *cf = s->state == SMTP_S_QUIT ? &qf : f;
 
-		if (smtp_send_state(s, cf) == -1) {
+		/*
+		 * Each state queues its commands; one write sends them, so a
+		 * pipelined group leaves as one segment (RFC 2920 3.1).
+		 */
+		if (smtp_send_state(s, cf) == -1 ||
+		    conn_flush(s->c, cf) == -1) {
 			if (s->state != SMTP_S_QUIT) {
 				smtp_prefix(f, s->state == SMTP_S_BODY ?
 				    "DATA" : smtp_step_names[s->state]);
