@@ -830,7 +830,7 @@ message_prepare(const struct message_spec *spec, struct message_body *b,
 		    "--html (standard input)", &html, &len, f) == -1)
 			return -1;
 	} else {
-		if ((in = fopen(spec->html, "rb")) == NULL)
+		if ((in = fopen(spec->html, "rbe")) == NULL)
 			return failure_set(f, F_NOINPUT, "--html %s: %s",
 			    spec->html, strerror(errno));
 		r = message_read_html(in, spec->html, &html, &len, f);

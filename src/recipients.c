@@ -42,7 +42,7 @@ recipients_alias_file(const char *path, const char *name, char **out,
 	int in_entry = 0, found = 0;
 
 	*out = NULL;
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fp = fopen(path, "re")) == NULL)
 		return failure_set(f, F_CONFIG, "aliases-file %s: %s", path,
 		    strerror(errno));
 	while (getline(&line, &cap, fp) != -1) {

@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# security.bats — local security: what the password command can see and
+# how long it may run, core dumps and ptrace while a password is held,
+# no credentials fetched for a plaintext session, and (as a second user)
+# files that others could have planted or changed.
+
+load test_helper
+
+setup_file() { common_setup_file; }
+setup() {
+	common_setup
+	LEFTOVER_PIDS=()
+	NOBODY_DIR=
+}
+teardown() {
+	local pid
+	for pid in "${LEFTOVER_PIDS[@]}"; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	if [ -n "$NOBODY_DIR" ]; then
+		rm -rf "$NOBODY_DIR"
+	fi
+	common_teardown
+}
+
+# The helper scripts below write what they saw into $HOME; a script file
+# keeps the rc value free of nested quotes.
+helper() {
+	local name=$1
+	shift
+	printf '#!/bin/sh\n%s\n' "$*" >"$HOME/$name"
+	chmod 700 "$HOME/$name"
+}
+
+# remember_pid FILE: the process whose pid FILE holds is killed in
+# teardown (a helper's stray child, should outbox fail to).
+remember_pid() {
+	[ -s "$1" ] && LEFTOVER_PIDS+=("$(cat "$1")")
+	return 0
+}
+
+# refute_alive PID: the process is gone (or a zombie) within 5 s of now.
+refute_alive() {
+	local i
+	for i in $(seq 50); do
+		if [ ! -e "/proc/$1" ] ||
+		    grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "process $1 is still running: $(ps -o pid,stat,args -p "$1")"
+}
+
+# --- smtp-password-cmd: the first line, a deadline, the process group ---
+
+@test "a password command that prints and stays is killed at the timeout; mail sent" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	helper pw "echo \$\$ >$HOME/pid; printf '%s\\n' '$PASSWORD'; exec sleep 1000"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$HOME/pw" timeout=3
+	run_outbox -s stays rcpt@example.net <<<"body"
+	remember_pid "$HOME/pid"
+	assert_success
+	assert_within 30
+	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["auth_user"]')" alice
+	refute_secret
+	# The helper did not outlive outbox.
+	refute_alive "$(cat "$HOME/pid")"
+}
+
+@test "a password command that never prints: 78 after the timeout, killed" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	helper pw "echo \$\$ >$HOME/pid; exec sleep 1000"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$HOME/pw" timeout=3
+	run_outbox -s silent rcpt@example.net <<<"body"
+	remember_pid "$HOME/pid"
+	assert_equal "$status" 78
+	assert_within 30
+	assert_output --partial 'smtp-password-cmd printed no password within 3 seconds'
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "a message was sent"
+	refute_alive "$(cat "$HOME/pid")"
+}
+
+@test "a password command whose child holds stdout: its line is used, no wait" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	# The background sleep keeps the pipe open after the helper exits
+	# (and lets go of bats' stderr and fd 3, which would hold the test).
+	helper pw "sleep 1000 2>/dev/null 3>&- & echo \$! >$HOME/pid; printf '%s' '$PASSWORD'"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$HOME/pw" timeout=40
+	run_outbox -s child rcpt@example.net <<<"body"
+	remember_pid "$HOME/pid"
+	assert_success
+	# Well before the 40 s the helper would be allowed.
+	assert_within 20
+	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["auth_user"]')" alice
+}
+
+@test "a password command's later lines are not read; the first one is used" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	# Like pass(1): the password, then more lines; it may get EPIPE.
+	helper pw "printf '%s\\nuser: alice\\nurl: example.org\\n' '$PASSWORD'; head -c 1000000 /dev/zero"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$HOME/pw" timeout=10
+	run_outbox -s lines rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["auth_user"]')" alice
+}
+
+@test "a password command that fails: 78 naming its exit status" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	helper pw "exit 3"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$HOME/pw"
+	run_outbox -s fails rcpt@example.net <<<"body"
+	assert_equal "$status" 78
+	assert_output --partial 'smtp-password-cmd failed with exit status 3'
+}
+
+@test "smtp-security=none with a user: refused before the password command runs" {
+	start_smtpd
+	helper pw "touch $HOME/ran; printf '%s' '$PASSWORD'"
+	write_rc smtp-security=none smtp-user=alice \
+	    smtp-password-cmd="$HOME/pw"
+	run_outbox -s plain rcpt@example.net <<<"body"
+	assert_equal "$status" 69
+	assert_output --partial 'refusing to send credentials without TLS'
+	[ ! -e "$HOME/ran" ] || fail "the password command ran"
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "a message was sent"
+}
+
+# --- what the password command inherits ---
+
+@test "the password command inherits no spool file, socket or other descriptor" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	export TMPDIR="$BATS_TEST_TMPDIR/tmp"
+	mkdir -p "$TMPDIR"
+	printf 'attached text\n' >"$HOME/note.txt"
+	helper pw "ls -l /proc/self/fd/ >$HOME/fds; printf '%s' '$PASSWORD'"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$HOME/pw"
+	run_outbox -s fds -a "$HOME/note.txt" rcpt@example.net <<<"body"
+	assert_success
+	run cat "$HOME/fds"
+	refute_output --partial "$TMPDIR"
+	refute_output --partial '(deleted)'
+	refute_output --partial 'socket:'
+	refute_output --partial 'note.txt'
+}
+
+# --- run as a second, unprivileged user (tests run as root) ---
+
+# nobody_home: $NOBODY_DIR, a HOME owned by nobody with the CA in it.
+nobody_home() {
+	[ "$(id -u)" = 0 ] || fail "these tests run as root to switch users"
+	NOBODY_DIR=$(mktemp -d /tmp/outbox-nobody.XXXXXX)
+	chmod 755 "$NOBODY_DIR"
+	cp "$CERTS/ca.pem" "$NOBODY_DIR/ca.pem"
+	chown -R nobody:nogroup "$NOBODY_DIR"
+}
+
+# run_as_nobody ARGS...: outbox as nobody with HOME=$NOBODY_DIR.
+run_as_nobody() {
+	local t0=$SECONDS
+	run timeout 60 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    env HOME="$NOBODY_DIR" OUTBOX_SYSTEM_RC=/nonexistent \
+	    "$OUTBOX" "$@"
+	ELAPSED=$((SECONDS - t0))
+}
+
+@test "while a password is held: no core file, not dumpable (ptrace, /proc)" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	nobody_home
+	# The helper runs as nobody too and looks at outbox, the parent of
+	# its "sh -c".
+	printf '#!/bin/sh\np=$(ps -o ppid= -p $PPID | tr -d " ")\nstat -c %%u /proc/$p/status >%s/owner\ngrep "core file" /proc/$p/limits >%s/core\nprintf %%s %s\n' \
+	    "$NOBODY_DIR" "$NOBODY_DIR" "$PASSWORD" >"$NOBODY_DIR/pw"
+	cat >"$NOBODY_DIR/.outboxrc" <<-EOF
+	set from="$SENDER"
+	set smtp="localhost:$PORT"
+	set smtp-security=starttls
+	set tls-ca-file="$NOBODY_DIR/ca.pem"
+	set smtp-user=alice
+	set smtp-password-cmd="$NOBODY_DIR/pw"
+	set queue-on-failure=no
+	EOF
+	chmod 700 "$NOBODY_DIR/pw"
+	chmod 600 "$NOBODY_DIR/.outboxrc"
+	chown nobody:nogroup "$NOBODY_DIR/pw" "$NOBODY_DIR/.outboxrc"
+	# Allow core files, so that it is outbox that turns them off.
+	ulimit -S -c unlimited 2>/dev/null || ulimit -c unlimited ||
+	    fail "cannot raise RLIMIT_CORE for the test"
+	run_as_nobody -s dump rcpt@example.net <<<"body"
+	assert_success
+	# A non-dumpable process's /proc files belong to root (proc(5)).
+	assert_equal "$(cat "$NOBODY_DIR/owner")" 0
+	run cat "$NOBODY_DIR/core"
+	assert_output --regexp '^Max core file size +0 '
+}
