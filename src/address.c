@@ -406,6 +406,8 @@ address_parse_list(const char *text, struct address_list *list,
 		free(list->v[list->n].name);
 		free(list->v[list->n].addr);
 	}
+	if (r == -1 && n0 == 0)
+		address_list_free(list);	/* the array too */
 	return r;
 }
 

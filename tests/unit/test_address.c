@@ -73,6 +73,10 @@ bad_keeps_list(void)
 	is_str(l.n > 0 ? l.v[0].addr : NULL, "first@x.example",
 	    "  what was there stays");
 	address_list_free(&l);
+	/* From empty, nothing at all is left: not even the array. */
+	ok(address_parse_list("a@x.example, <bad", &l, &f) == -1 &&
+	    l.n == 0 && l.v == NULL && l.cap == 0,
+	    "a failed parse into an empty list leaves it empty");
 }
 
 int
