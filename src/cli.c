@@ -60,10 +60,23 @@ static const struct option longopts[] = {
 };
 
 static void
-strlist_add(struct strlist *l, char *s)
+cli_strlist_add(struct strlist *l, char *s)
 {
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->v[l->n++] = s;
+}
+
+int
+cli_is_sendmail(int argc, char **argv)
+{
+	const char *base;
+
+	if (argc > 1 && strcmp(argv[1], "--sendmail") == 0)
+		return 1;
+	if (argc < 1 || argv[0] == NULL)
+		return 0;
+	base = strrchr(argv[0], '/');
+	return strcmp(base != NULL ? base + 1 : argv[0], "sendmail") == 0;
 }
 
 /* "option -s needs a value", naming the option as the user wrote it. */
@@ -123,13 +136,13 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 			o->subject = optarg;
 			break;
 		case 'c':
-			strlist_add(&o->cc, optarg);
+			cli_strlist_add(&o->cc, optarg);
 			break;
 		case 'b':
-			strlist_add(&o->bcc, optarg);
+			cli_strlist_add(&o->bcc, optarg);
 			break;
 		case 'a':
-			strlist_add(&o->attach, optarg);
+			cli_strlist_add(&o->attach, optarg);
 			break;
 		case 'r':
 			o->from = optarg;
@@ -141,7 +154,7 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 			o->config_file = optarg;
 			break;
 		case 'H':
-			strlist_add(&o->headers, optarg);
+			cli_strlist_add(&o->headers, optarg);
 			break;
 		case 'n':
 			o->no_system_rc = 1;
@@ -181,7 +194,7 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 				o->html_stdin = 1;
 			break;
 		case OPT_INLINE:
-			strlist_add(&o->inlines, optarg);
+			cli_strlist_add(&o->inlines, optarg);
 			break;
 		case OPT_REPLY_TO:
 			o->reply_to = optarg;
@@ -212,7 +225,7 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 		}
 	}
 	for (i = optind; i < argc; i++)
-		strlist_add(&o->to, argv[i]);
+		cli_strlist_add(&o->to, argv[i]);
 	return cli_check(o, f);
 }
 
