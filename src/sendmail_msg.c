@@ -161,7 +161,15 @@ sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 				    "header is larger than %d KiB",
 				    SENDMAIL_MSG_HEADER_MAX / 1024);
 			}
-			if (len + 2 > cap) {
+			if (c == '\0') {
+				/* It would cut the field short (and glue the
+				 * next one to it) wherever C strings hold it. */
+				free(line);
+				return failure_set(f, F_DATA, "the message's "
+				    "header holds a NUL byte");
+			}
+			/* Room for c, the LF added at EOF, and the NUL. */
+			if (len + 3 > cap) {
 				cap = cap ? cap * 2 : 256;
 				line = xreallocarray(line, cap, 1);
 			}

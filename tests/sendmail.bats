@@ -406,3 +406,25 @@ EOF
 	run grep -n sendmail <(sed -n '/^install:/,/^$/p' "$TESTS_DIR/../Makefile")
 	assert_failure
 }
+
+@test "a 255-octet header line at the end of the input arrives whole" {
+	start_smtpd
+	rc_plain
+	# 2^8-1 octets without a line end: the reader once wrote past its
+	# buffer here (issue 10 item 1; ASan in make sanitize saw it).
+	printf 'Subject: %s' "$(head -c 246 /dev/zero | tr '\0' a)" >"$MSG"
+	run_sm "$MSG" r@example.net
+	assert_success
+	run eml_header "$SMTPD_OUT/1.eml" Subject
+	assert_output "$(head -c 246 /dev/zero | tr '\0' a)"
+}
+
+@test "a NUL byte in a header line is bad input (65), nothing sent" {
+	start_smtpd
+	rc_plain
+	printf 'Subject: a\0b\nTo: x@example.net\n\nbody\n' >"$MSG"
+	run_sm "$MSG" r@example.net
+	assert_failure 65
+	assert_output --partial 'NUL byte'
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+}

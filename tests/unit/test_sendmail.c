@@ -152,6 +152,60 @@ test_header_cap(void)
 	sendmail_msg_free(&m);
 }
 
+/*
+ * A header line of 2^n-1 octets ending the input without a line end: the
+ * LF and NUL the reader adds once overran the buffer (ASan saw it).
+ */
+static void
+test_header_at_eof(void)
+{
+	static const size_t sizes[] = { 255, 256, 511, 1023, 4095 };
+	struct sendmail_msg m;
+	struct failure f;
+	char *in, *want, name[64];
+	FILE *inf;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = sizes[i];
+		in = malloc(n + 2);
+		memcpy(in, "Subject: ", 9);
+		memset(in + 9, 'a', n - 9);
+		in[n] = '\0';
+		inf = fmemopen(in, n, "r");
+		failure_clear(&f);
+		snprintf(name, sizeof(name), "%zu-octet field at EOF", n);
+		is_int(sendmail_msg_read_header(inf, 0, &m, &f), 0, name);
+		want = malloc(n + 2);
+		memcpy(want, in, n);
+		memcpy(want + n, "\n", 2);
+		ok(m.nfields == 1 && strcmp(m.fields[0].raw, want) == 0,
+		    "  kept whole, LF added");
+		fclose(inf);
+		free(want);
+		free(in);
+		sendmail_msg_free(&m);
+	}
+}
+
+/* A NUL would cut a field short: bad input. */
+static void
+test_header_nul(void)
+{
+	static const char in[] = "Subject: a\0b\nTo: x@y\n\nbody\n";
+	struct sendmail_msg m;
+	struct failure f;
+	FILE *inf;
+
+	inf = fmemopen((void *)(uintptr_t)in, sizeof(in) - 1, "r");
+	failure_clear(&f);
+	is_int(sendmail_msg_read_header(inf, 0, &m, &f), -1,
+	    "NUL in a header line refused");
+	is_int(f.kind, F_DATA, "  F_DATA");
+	fclose(inf);
+	sendmail_msg_free(&m);
+}
+
 static void
 test_7bit(void)
 {
@@ -282,6 +336,8 @@ main(void)
 {
 	test_convert();
 	test_header_cap();
+	test_header_at_eof();
+	test_header_nul();
 	test_7bit();
 	test_parse();
 	test_aliases_file();
