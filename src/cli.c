@@ -27,7 +27,12 @@ enum {
 	OPT_DSN_REQUIRED
 };
 
-static const char shortopts[] = "+:s:c:b:a:r:A:C:H:nvhV";
+/*
+ * No "+": GNU getopt takes options anywhere before "--" (it moves the
+ * operands to the end); with POSIXLY_CORRECT set it stops at the first
+ * operand, as POSIX mailx does.
+ */
+static const char shortopts[] = ":s:c:b:a:r:A:C:H:nvhV";
 
 static const struct option longopts[] = {
 	{ "subject", required_argument, NULL, 's' },
@@ -124,12 +129,8 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 	memset(o, 0, sizeof(*o));
 	o->mode = CLI_SEND;
 	opterr = 0;
-	optind = 1;
-	/*
-	 * "+" stops at the first operand, as POSIX mailx does, so a
-	 * recipient that starts with "-" after one is never read as a flag;
-	 * options may still come in any order before the recipients.
-	 */
+	/* 0, not 1: glibc starts over and reads POSIXLY_CORRECT again. */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -224,8 +225,19 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 			    argv[optind - 1]);
 		}
 	}
-	for (i = optind; i < argc; i++)
+	for (i = optind; i < argc; i++) {
+		/*
+		 * An option the parser did not take (after "--", or after
+		 * the first operand with POSIXLY_CORRECT) is never a
+		 * recipient: "-a@example.org" would be accepted by many
+		 * servers and the attachment silently lost.
+		 */
+		if (argv[i][0] == '-')
+			return failure_set(f, F_USAGE, "\"%s\" is an option "
+			    "after the recipients or \"--\", not a "
+			    "recipient; put options before \"--\"", argv[i]);
 		cli_strlist_add(&o->to, argv[i]);
+	}
 	return cli_check(o, f);
 }
 
@@ -249,6 +261,8 @@ cli_usage(FILE *out)
 "       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "Compose a message from the options and standard input and send it.\n"
+"Options may follow the recipients, up to \"--\" (POSIXLY_CORRECT: up to\n"
+"the first recipient); a word starting with \"-\" is never a recipient.\n"
 "\n"
 "  -s, --subject TEXT        the Subject\n"
 "  -c, --cc ADDRS            Cc recipients (repeatable, comma-separated)\n"

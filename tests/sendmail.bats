@@ -428,3 +428,23 @@ EOF
 	assert_output --partial 'NUL byte'
 	[ ! -e "$SMTPD_OUT/1.eml" ]
 }
+
+@test "mailx personality: every recipient is checked before connecting" {
+	start_smtpd
+	rc_plain
+	printf '%%PDF-1.4 test\n' >"$BATS_TEST_TMPDIR/doc.pdf"
+	# An option after a recipient is an option (issue 10 item 7).
+	run timeout 60 "$OUTBOX" -s x a@example.org -a "$BATS_TEST_TMPDIR/doc.pdf" \
+	    <<<"body"
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["a@example.org"]'
+	run eml_parts "$SMTPD_OUT/1.eml"
+	assert_output --partial 'doc.pdf'
+	# A bad one anywhere means nothing is sent to the good ones.
+	run timeout 60 "$OUTBOX" -s x b@example.org -- -a@example.org <<<"body"
+	assert_failure 64
+	run timeout 60 "$OUTBOX" -s x b@example.org 'c@@example.org' <<<"body"
+	assert_failure 65
+	[ ! -e "$SMTPD_OUT/2.eml" ]
+}
