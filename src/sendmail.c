@@ -82,7 +82,12 @@ sendmail_opt_value(struct options *o, struct sendmail_options *so, int c,
 			o->account = v;
 		return 0;
 	case 'C':
-		o->config_file = v;
+		/*
+		 * Ignored: an address crafted to carry " -C/upload/x.rc"
+		 * (CVE-2016-10033's pattern) would otherwise pick a config
+		 * whose smtp-password-cmd runs as the caller.
+		 */
+		so->ignored_config = v;
 		return 0;
 	case 'N':
 		if (!sendmail_valid_notify(v))
@@ -418,6 +423,9 @@ sendmail_run(const struct options *o, const struct sendmail_options *so,
 	mailx_init(&r.s, o, cfg);
 	r.so = so;
 	r.s.dsn_envid = so->dsn_envid;
+	if (so->ignored_config != NULL)
+		log_info("ignoring -C %s: the sendmail personality reads the "
+		    "usual config files only", so->ignored_config);
 	rc = sendmail_phases(&r, f);
 	sendmail_msg_free(&r.sm);
 	return mailx_finish(&r.s, rc, rep, f);

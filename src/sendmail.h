@@ -18,6 +18,7 @@ struct sendmail_options {
 	const char *fullname;		/* -F: name for an added From */
 	const char *envelope_from;	/* -f, -r: reverse-path; "<>" null */
 	const char *dsn_envid;		/* -V: RFC 3461 ENVID */
+	const char *ignored_config;	/* -C FILE, ignored (outbox(1)) */
 };
 
 /*
@@ -25,8 +26,11 @@ struct sendmail_options {
  * argv[1] == "--sendmail" is skipped.  Options may be grouped ("-ti");
  * an option's value may follow it ("-FCron") or be the next word.  -bp
  * sets CLI_QUEUE_LIST, -q CLI_FLUSH.  Operands are recipients (o->to).
- * F_USAGE for an unknown option, a missing value, a bad -N or -R value,
- * or no recipient without -t.
+ * -C FILE is not taken (o->config_file stays NULL; so->ignored_config
+ * names it): words from mail that a program passes to sendmail must not
+ * choose a config whose password command would run.  F_USAGE for an
+ * unknown option, a missing value, a bad -N or -R value, or no recipient
+ * without -t.
  */
 int sendmail_parse(int argc, char **argv, struct options *o,
     struct sendmail_options *so, struct failure *f);

@@ -448,3 +448,24 @@ EOF
 	assert_failure 65
 	[ ! -e "$SMTPD_OUT/2.eml" ]
 }
+
+@test "-C is ignored: an injected config never runs its password command" {
+	start_smtpd
+	rc_plain
+	# What an address like "a@b -C/upload/x.rc" would smuggle in.
+	cat >"$BATS_TEST_TMPDIR/evil.rc" <<RC
+set smtp="localhost:1"
+set smtp-security=none
+set smtp-user=victim
+set smtp-password-cmd="touch $BATS_TEST_TMPDIR/pwned; echo pw"
+RC
+	chmod 600 "$BATS_TEST_TMPDIR/evil.rc"
+	printf 'Subject: s\n\nx\n' >"$MSG"
+	run_sm "$MSG" -v -f a@example.org -C"$BATS_TEST_TMPDIR/evil.rc" \
+	    r@example.net
+	assert_success
+	assert_output --partial 'ignoring -C'
+	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["r@example.net"]'
+}

@@ -278,6 +278,8 @@ test_parse(void)
 	char *none[] = { "sendmail", "-i", NULL };
 	char *bp[] = { "sendmail", "-bp", NULL };
 	char *q[] = { "sendmail", "-q30m", NULL };
+	char *cfg[] = { "sendmail", "-f", "a@b", "-C/upload/x.rc", "-C", "y",
+	    "r@x", NULL };
 
 	parse("cron's first form", 0, cron1, &o, &so);
 	is_str(so.fullname, "CronDaemon", "  -F");
@@ -302,6 +304,11 @@ test_parse(void)
 	is_int(o.mode, CLI_QUEUE_LIST, "  queue list");
 	parse("-q30m", 0, q, &o, &so);
 	is_int(o.mode, CLI_FLUSH, "  flush");
+	parse("-C is ignored (CVE-2016-10033's pattern)", 0, cfg, &o, &so);
+	ok(o.config_file == NULL, "  no config file taken");
+	is_str(so.ignored_config, "y", "  the ignored one named");
+	ok(o.to.n == 1 && strcmp(o.to.v[0], "r@x") == 0, "  one recipient");
+	free(o.to.v);
 }
 
 static void
