@@ -469,3 +469,54 @@ RC
 	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
 	assert_output '["r@example.net"]'
 }
+
+# tty_outbox ARGS...: outbox with a terminal on stdin (the dead.letter
+# case), the text "typed at a terminal" typed into it.
+tty_outbox() {
+	run timeout 20 "$PY" - "$OUTBOX" "$@" <<'PYEOF'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+os.write(fd, b"typed at a terminal\n\x04")
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PYEOF
+}
+
+@test "dead.letter: never through a symlink, never into another's file" {
+	write_rc smtp=localhost:1 smtp-security=none
+	printf 'not yours\n' >"$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$HOME/dead.letter"
+	tty_outbox -s tty rcpt@example.net
+	assert_failure 75
+	assert_output --partial 'symbolic link'
+	refute_output --partial 'message saved'
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/victim")" 'not yours'
+	# A dead.letter someone else owns (here: nobody) is left alone.
+	rm "$HOME/dead.letter"
+	printf 'theirs\n' >"$HOME/dead.letter"
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody "$HOME/dead.letter"
+		tty_outbox -s tty rcpt@example.net
+		assert_failure 75
+		assert_output --partial 'owned by you'
+		assert_equal "$(cat "$HOME/dead.letter")" theirs
+	fi
+	# Our own is appended to, as before.
+	rm -f "$HOME/dead.letter"
+	tty_outbox -s tty rcpt@example.net
+	assert_failure 75
+	assert_output --partial 'message saved'
+	grep -q 'typed at a terminal' "$HOME/dead.letter"
+}
