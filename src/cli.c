@@ -121,8 +121,35 @@ cli_check(const struct options *o, struct failure *f)
 	return 0;
 }
 
+/*
+ * --json among the words before "--", for a usage error found before
+ * getopt reached it: the object is printed on every failure.
+ */
+static int
+cli_wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	return 0;
+}
+
+static int cli_parse_words(int, char **, struct options *, struct failure *);
+
 int
 cli_parse(int argc, char **argv, struct options *o, struct failure *f)
+{
+	if (cli_parse_words(argc, argv, o, f) == 0)
+		return 0;
+	if (cli_wants_json(argc, argv))
+		o->json = 1;
+	return -1;
+}
+
+static int
+cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 {
 	int ch, i;
 
@@ -276,7 +303,8 @@ cli_usage(FILE *out)
 "      --charset NAME        charset of a body that is not UTF-8\n"
 "      --dry-run             print the message instead of sending it\n"
 "  -v, --verbose             show the SMTP dialogue (passwords redacted)\n"
-"      --json                print the result as one JSON object\n"
+"      --json                print the result as one JSON object (also\n"
+"                            on a usage error)\n"
 "      --html[=FILE]         FILE is the HTML form of the body; alone: the\n"
 "                            body on stdin is HTML (a text form is made)\n"
 "      --inline FILE[:ID]    show FILE (an image) inside the HTML as cid:ID\n"

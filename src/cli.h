@@ -63,7 +63,9 @@ int cli_is_sendmail(int argc, char **argv);
 /*
  * Parses argv.  Fails with F_USAGE and a one-line text for an unknown
  * option, a missing argument, a bad combination or no recipient when one
- * is needed (not for --flush, --queue-list, --queue-drop).
+ * is needed (not for --flush, --queue-list, --queue-drop).  On failure
+ * o->json is set when --json was among the words before "--", so that
+ * the usage error is reported as a JSON object too.
  */
 int cli_parse(int argc, char **argv, struct options *o, struct failure *f);
 

@@ -105,17 +105,20 @@ main_free(struct main_run *m)
 	cli_free(&m->opt);
 }
 
-/* The one error report: a line on stderr; --json's object on stdout. */
+/*
+ * The one error report: a line on stderr; --json's object on stdout
+ * unless the front-end printed its own (usage errors included: a script
+ * reading the object always gets one).
+ */
 static void
 main_report(const struct main_run *m, const struct failure *f, int status)
 {
 	struct report_send rs;
 
-	if (f->kind == F_USAGE) {
-		fprintf(stderr, "outbox: %s; see 'outbox --help'\n", f->text);
-		return;
-	}
-	if (m->rep.saved[0] != '\0')
+	if (f->kind == F_USAGE)
+		fprintf(stderr, "outbox: %s; see %s\n", f->text, m->sendmail ?
+		    "SENDMAIL COMPATIBILITY in outbox(1)" : "'outbox --help'");
+	else if (m->rep.saved[0] != '\0')
 		fprintf(stderr, "outbox: %s; message saved in %s\n", f->text,
 		    m->rep.saved);
 	else

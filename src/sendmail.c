@@ -159,6 +159,15 @@ sendmail_parse(int argc, char **argv, struct options *o,
 			stop = 1;
 			continue;
 		}
+		/* Ours, not sendmail's: the version and the help. */
+		if (strcmp(arg, "--version") == 0) {
+			o->mode = CLI_VERSION;
+			return 0;
+		}
+		if (strcmp(arg, "--help") == 0) {
+			o->mode = CLI_HELP;
+			return 0;
+		}
 		for (arg++; *arg != '\0'; arg++) {
 			switch (*arg) {
 			case 'i':

@@ -520,3 +520,42 @@ PYEOF
 	assert_output --partial 'message saved'
 	grep -q 'typed at a terminal' "$HOME/dead.letter"
 }
+
+@test "an IPv6 server is named [::1]:PORT in messages" {
+	write_rc 'smtp=[::1]:1' smtp-security=none
+	printf 'Subject: s\n\nx\n' >"$MSG"
+	run_sm "$MSG" r@example.net
+	assert_failure 75
+	assert_output --partial 'connect: [::1]:1: '
+	run timeout 60 "$OUTBOX" -s x r@example.net <<<"body"
+	assert_failure 75
+	assert_output --partial 'connect: [::1]:1: '
+}
+
+@test "sendmail personality: --version works, usage errors point to its section" {
+	run timeout 10 "$SM" --version
+	assert_success
+	assert_output --regexp '^outbox [0-9]'
+	run timeout 10 "$OUTBOX" --sendmail --version
+	assert_success
+	assert_output --regexp '^outbox [0-9]'
+	run timeout 10 "$SM" -Z a@example.org </dev/null
+	assert_failure 64
+	assert_output --partial 'SENDMAIL COMPATIBILITY in outbox(1)'
+	refute_output --partial "outbox --help"
+}
+
+@test "--json on a usage error still prints its object" {
+	local j=$BATS_TEST_TMPDIR/j
+	# Before getopt reaches --json, and after it.
+	for args in "--bogus --json a@example.org" "--json -s" "--json -s x"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr timeout 10 "$OUTBOX" $args </dev/null
+		assert_equal "$status" 64
+		printf '%s' "$output" >"$j"
+		assert_equal "$(json_get "$j" 'j["status"]')" 64
+		assert_equal "$(json_get "$j" 'j["result"]')" usage
+		[ -n "$(json_get "$j" 'j["error"]')" ]
+		[[ "$stderr" == *"see 'outbox --help'"* ]] || fail "stderr: $stderr"
+	done
+}
