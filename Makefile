@@ -52,6 +52,7 @@ SRCS = \
 	src/sasl.c \
 	src/sendmail.c \
 	src/smtp.c \
+	src/smtp_reply.c \
 	src/spool.c \
 	src/tls.c \
 	src/xmalloc.c

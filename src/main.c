@@ -60,8 +60,7 @@ struct run {
 	char *from_ascii;		/* A-label forms, or NULL */
 	char **rcpts_ascii;
 	struct sendmail_msg sm;		/* sendmail personality: the header */
-	char queue_id[QUEUE_ID_MAX];	/* queued: the entry's id */
-	struct flush_report flushed;	/* the quiet flush after a send */
+	struct deliver_result dres;	/* queue id, note, the quiet flush */
 	int json_done;			/* a queue mode printed its JSON */
 };
 
@@ -274,11 +273,9 @@ submit(struct run *r, struct failure *f)
 		job.env.dsn_envid = r->opt.dsn_envid;
 	job.env.dsn_required = r->opt.dsn_required;
 	job.queue_only = r->opt.queue;
-	job.queue_id = r->queue_id;
-	flush_report_free(&r->flushed);
-	job.flushed = &r->flushed;
+	deliver_result_free(&r->dres);
 	r->have_result = 1;
-	return deliver(&job, &r->result, f);
+	return deliver(&job, &r->result, &r->dres, f);
 }
 
 /* The outcome of this run as one JSON object (--json). */
@@ -287,11 +284,17 @@ report_json(const struct run *r, const struct failure *f, int status,
     const char *saved)
 {
 	struct report_send rs;
+	struct failure note;
 
 	memset(&rs, 0, sizeof(rs));
 	rs.status = status;
 	rs.failure = f;
-	rs.queue_id = r->queue_id[0] ? r->queue_id : NULL;
+	/* Queued on success: the note is the "error" that will be retried. */
+	if (status == 0 && r->dres.note[0] != '\0') {
+		failure_set(&note, F_TEMP, "%s", r->dres.note);
+		rs.failure = &note;
+	}
+	rs.queue_id = r->dres.queue_id[0] ? r->dres.queue_id : NULL;
 	rs.message_id = r->info.message_id[0] ? r->info.message_id : NULL;
 	rs.result = r->have_result ? &r->result : NULL;
 	rs.dead_letter = saved;
@@ -350,7 +353,7 @@ run_free(struct run *r)
 	free(r->dsn_notify);
 	if (r->have_result)
 		smtp_result_free(&r->result);
-	flush_report_free(&r->flushed);
+	deliver_result_free(&r->dres);
 	if (r->spool != NULL)
 		fclose(r->spool);
 	free(r->from.name);
@@ -743,11 +746,11 @@ main(int argc, char *argv[])
 	failure_clear(&f);
 
 	if (run_phases(&r, argc, argv, &f) == 0) {
-		report_flush(&r.flushed, 1);
+		report_flush(&r.dres.flushed, 1);
 		/* Safe in the queue: exit 0, and say so (DESIGN). */
-		if (r.queue_id[0] != '\0')
+		if (r.dres.queue_id[0] != '\0')
 			fprintf(stderr, "outbox: queued %s: %s; will retry\n",
-			    r.queue_id, f.text);
+			    r.dres.queue_id, r.dres.note);
 		if (r.opt.json && !r.opt.dry_run && r.opt.mode == CLI_SEND)
 			report_json(&r, &f, 0, NULL);
 		run_free(&r);
@@ -760,9 +763,9 @@ main(int argc, char *argv[])
 		return status;
 	}
 	report_refusals(r.have_result ? &r.result : NULL);
-	if (r.queue_id[0] != '\0')
+	if (r.dres.queue_id[0] != '\0')
 		fprintf(stderr, "outbox: queued %s for the recipients that "
-		    "may still get it; will retry\n", r.queue_id);
+		    "may still get it; will retry\n", r.dres.queue_id);
 	else if (!r.opt.dry_run)
 		saved = dead_letter(&r);
 	if (saved != NULL)

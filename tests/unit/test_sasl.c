@@ -240,32 +240,32 @@ main(void)
 	test_scram();
 	test_oauth();
 
-	is_str(sasl_name(AUTH_CRAM_MD5), "CRAM-MD5", "name CRAM-MD5");
-	is_int(sasl_offered("LOGIN PLAIN", AUTH_PLAIN), 1, "offered PLAIN");
-	is_int(sasl_offered("login plain", AUTH_LOGIN), 1,
+	is_str(sasl_mech_name(SASL_CRAM_MD5), "CRAM-MD5", "name CRAM-MD5");
+	is_int(sasl_mech_offered("LOGIN PLAIN", SASL_PLAIN), 1, "offered PLAIN");
+	is_int(sasl_mech_offered("login plain", SASL_LOGIN), 1,
 	    "offered: case-insensitive");
-	is_int(sasl_offered("PLAINX LOGIN", AUTH_PLAIN), 0,
+	is_int(sasl_mech_offered("PLAINX LOGIN", SASL_PLAIN), 0,
 	    "offered: whole words only");
-	is_int(sasl_offered("", AUTH_PLAIN), 0, "offered: empty list");
-	is_int(sasl_offered(NULL, AUTH_PLAIN), 0, "offered: NULL list");
+	is_int(sasl_mech_offered("", SASL_PLAIN), 0, "offered: empty list");
+	is_int(sasl_mech_offered(NULL, SASL_PLAIN), 0, "offered: NULL list");
 
-	is_int(sasl_choose("CRAM-MD5 LOGIN PLAIN SCRAM-SHA-256", 1),
-	    AUTH_SCRAM_SHA_256, "auto over TLS: SCRAM-SHA-256 first");
-	is_int(sasl_choose("SCRAM-SHA-1 CRAM-MD5 LOGIN PLAIN", 1), AUTH_PLAIN,
+	is_int(sasl_mech_choose("CRAM-MD5 LOGIN PLAIN SCRAM-SHA-256", 1),
+	    SASL_SCRAM_SHA_256, "auto over TLS: SCRAM-SHA-256 first");
+	is_int(sasl_mech_choose("SCRAM-SHA-1 CRAM-MD5 LOGIN PLAIN", 1), SASL_PLAIN,
 	    "auto over TLS: then PLAIN");
-	is_int(sasl_choose("CRAM-MD5 LOGIN", 1), AUTH_LOGIN,
+	is_int(sasl_mech_choose("CRAM-MD5 LOGIN", 1), SASL_LOGIN,
 	    "auto over TLS: then LOGIN");
-	is_int(sasl_choose("CRAM-MD5 XOAUTH2", 1), AUTH_CRAM_MD5,
+	is_int(sasl_mech_choose("CRAM-MD5 XOAUTH2", 1), SASL_CRAM_MD5,
 	    "auto over TLS: then CRAM-MD5");
-	is_int(sasl_choose("GSSAPI NTLM", 1), AUTH_NONE,
+	is_int(sasl_mech_choose("GSSAPI NTLM", 1), SASL_NONE,
 	    "auto: nothing we know");
-	is_int(sasl_choose("XOAUTH2 OAUTHBEARER", 1), AUTH_NONE,
+	is_int(sasl_mech_choose("XOAUTH2 OAUTHBEARER", 1), SASL_NONE,
 	    "auto: never an OAuth mechanism (token, not password)");
-	is_int(sasl_choose("PLAIN SCRAM-SHA-256", 0), AUTH_SCRAM_SHA_256,
+	is_int(sasl_mech_choose("PLAIN SCRAM-SHA-256", 0), SASL_SCRAM_SHA_256,
 	    "auto without TLS: SCRAM-SHA-256");
-	is_int(sasl_choose("PLAIN LOGIN", 0), AUTH_NONE,
+	is_int(sasl_mech_choose("PLAIN LOGIN", 0), SASL_NONE,
 	    "auto without TLS: no password in the clear");
-	is_int(sasl_choose("PLAIN CRAM-MD5", 0), AUTH_CRAM_MD5,
+	is_int(sasl_mech_choose("PLAIN CRAM-MD5", 0), SASL_CRAM_MD5,
 	    "auto without TLS: CRAM-MD5 only");
 	return done_testing();
 }
