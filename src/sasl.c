@@ -503,6 +503,13 @@ struct sasl_exchange *
 sasl_start(enum sasl_mech mech, const struct sasl_creds *creds,
     char **initial, struct failure *f)
 {
+	return sasl_start_nonce(mech, creds, NULL, initial, f);
+}
+
+struct sasl_exchange *
+sasl_start_nonce(enum sasl_mech mech, const struct sasl_creds *creds,
+    const char *nonce, char **initial, struct failure *f)
+{
 	struct sasl_exchange *x;
 	char *ir = NULL;
 
@@ -519,7 +526,7 @@ sasl_start(enum sasl_mech mech, const struct sasl_creds *creds,
 		ir = sasl_login(creds->user);
 		break;
 	case SASL_SCRAM_SHA_256:
-		ir = sasl_scram_first(&x->scram, creds->user, NULL);
+		ir = sasl_scram_first(&x->scram, creds->user, nonce);
 		break;
 	case SASL_XOAUTH2:
 		ir = sasl_xoauth2(creds->user, creds->secret);

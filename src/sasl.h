@@ -50,6 +50,11 @@ struct sasl_exchange;			/* opaque; holds SCRAM's state */
 struct sasl_exchange *sasl_start(enum sasl_mech mech,
     const struct sasl_creds *creds, char **initial, struct failure *f);
 
+/* sasl_start() with a fixed SCRAM nonce (NULL: random), for tests. */
+struct sasl_exchange *sasl_start_nonce(enum sasl_mech mech,
+    const struct sasl_creds *creds, const char *nonce, char **initial,
+    struct failure *f);
+
 /*
  * Answers one server challenge (base64 text, as after "334 " or "+ "):
  * 0 with *response (base64, possibly empty; freezero() it) or with
