@@ -394,8 +394,9 @@ credentials_get(const struct settings *s, struct failure *f)
 		return failure_set(f, F_AUTH, "no password given for %s@%s",
 		    s->user != NULL ? s->user : "", s->host != NULL ?
 		    s->host : ""), NULL;
-	return failure_set(f, F_AUTH, "no password for %s@%s and no terminal "
-	    "to ask on; set smtp-password-cmd in the config",
+	/* Nothing the server said: the config lacks a password source. */
+	return failure_set(f, F_CONFIG, "no password for %s@%s and no "
+	    "terminal to ask on; set smtp-password-cmd in the config",
 	    s->user != NULL ? s->user : "", s->host != NULL ? s->host : ""),
 	    NULL;
 }

@@ -17,8 +17,9 @@
  * group and must print its line within s->timeout seconds, or the group
  * is killed.  Fails with F_PERM, before any of that, when s->security is
  * SEC_NONE (no credentials over plaintext); F_CONFIG when the command
- * fails, prints nothing or runs over; F_AUTH when no source exists (the
- * text says to set smtp-password-cmd).
+ * fails, prints nothing or runs over, or when no source exists (no
+ * terminal to prompt on: the text says to set smtp-password-cmd); F_AUTH
+ * when the prompt was answered with nothing.
  */
 char *credentials_get(const struct settings *s, struct failure *f);
 

@@ -199,3 +199,15 @@ run_as_nobody() {
 	run cat "$NOBODY_DIR/core"
 	assert_output --regexp '^Max core file size +0 '
 }
+
+# --- a password that cannot be had ---
+
+@test "no password and no terminal to ask on: 78 (configuration), not 77" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	write_rc smtp-security=starttls smtp-user=alice
+	# setsid: a new session has no controlling terminal to prompt on.
+	run setsid -w timeout 60 "$OUTBOX" -s nopw rcpt@example.net <<<"body"
+	assert_equal "$status" 78
+	assert_output --partial 'no password for alice@localhost and no terminal to ask on; set smtp-password-cmd'
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "a message was sent"
+}
