@@ -855,16 +855,48 @@ out:
 	return r;
 }
 
-/* Refuses a password-holding file that others can read or own. */
+/*
+ * Refuses any rc file that someone else could have written, whatever it
+ * holds: its commands (smtp-password-cmd) run as the caller, root's cron
+ * included.  Owned by the caller or root, writable by neither group nor
+ * others.
+ */
+static int
+check_trusted(const char *path, const struct stat *st, struct failure *f)
+{
+	struct passwd *pw;
+	char owner[64], me[64];
+
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		if ((pw = getpwuid(st->st_uid)) != NULL)
+			strlcpy(owner, pw->pw_name, sizeof(owner));
+		else
+			snprintf(owner, sizeof(owner), "uid %lu",
+			    (unsigned long)st->st_uid);
+		if ((pw = getpwuid(geteuid())) != NULL)
+			strlcpy(me, pw->pw_name, sizeof(me));
+		else
+			snprintf(me, sizeof(me), "%lu",
+			    (unsigned long)geteuid());
+		return failure_set(f, F_CONFIG, "%s: belongs to %s, not to "
+		    "you or root, who alone may set what it runs; run chown "
+		    "%s %s", path, owner, me, path);
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return failure_set(f, F_CONFIG, "%s: writable by %s, who "
+		    "could set what it runs; run chmod go-w %s", path,
+		    st->st_mode & S_IWOTH ? "others" : "its group", path);
+	return 0;
+}
+
+/* Refuses a password-holding file that group or others can read. */
 static int
 check_secure(const char *path, const struct stat *st, struct failure *f)
 {
 	if (st->st_mode & (S_IRGRP | S_IROTH))
 		return failure_set(f, F_CONFIG, "%s: holds smtp-password but "
-		    "is readable by others; run chmod 600 %s", path, path);
-	if (st->st_uid != geteuid() && st->st_uid != 0)
-		return failure_set(f, F_CONFIG, "%s: holds smtp-password but "
-		    "belongs to another user", path);
+		    "is readable by %s; run chmod 600 %s", path,
+		    st->st_mode & S_IROTH ? "others" : "its group", path);
 	return 0;
 }
 
@@ -890,6 +922,8 @@ config_load_file(struct config *cfg, const char *path, struct failure *f)
 		failure_set(f, F_CONFIG, "%s: not a regular file", path);
 		goto out;
 	}
+	if (check_trusted(path, &st, f) == -1)
+		goto out;
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
 	p.path = path;
