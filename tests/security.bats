@@ -211,3 +211,87 @@ run_as_nobody() {
 	assert_output --partial 'no password for alice@localhost and no terminal to ask on; set smtp-password-cmd'
 	[ ! -e "$SMTPD_OUT/1.json" ] || fail "a message was sent"
 }
+
+# --- rc files: trusted only when nobody else can change them ---
+
+# rc_dry FILE-MODE [OWNER]: ~/.outboxrc without a password at that mode
+# (and owner), then a dry run.
+rc_dry() {
+	printf 'set from=alice@example.org\nset smtp=localhost:1\n' \
+	    >"$HOME/.outboxrc"
+	chmod "$1" "$HOME/.outboxrc"
+	[ -z "${2:-}" ] || chown "$2" "$HOME/.outboxrc"
+	run --separate-stderr timeout 20 "$OUTBOX" --dry-run x@example.org \
+	    </dev/null
+}
+
+@test "a group-writable rc file without a password: 78, says chmod go-w" {
+	rc_dry 620
+	assert_equal "$status" 78
+	[[ $stderr == *"$HOME/.outboxrc"*"writable by its group"*"chmod go-w $HOME/.outboxrc"* ]] ||
+	    fail "unexpected: $stderr"
+}
+
+@test "a world-writable rc file: 78, says chmod go-w" {
+	rc_dry 606
+	assert_equal "$status" 78
+	[[ $stderr == *"writable by others"*"chmod go-w $HOME/.outboxrc"* ]] ||
+	    fail "unexpected: $stderr"
+}
+
+@test "an rc file owned by another user: 78, says chown" {
+	rc_dry 600 nobody
+	assert_equal "$status" 78
+	[[ $stderr == *"belongs to nobody"*"chown $(id -un) $HOME/.outboxrc"* ]] ||
+	    fail "unexpected: $stderr"
+}
+
+@test "a world-writable system rc with smtp-password-cmd: refused, the command never runs" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	helper pw "touch $HOME/ran; printf '%s' '$PASSWORD'"
+	cat >"$BATS_TEST_TMPDIR/system.rc" <<-EOF
+	set from="$SENDER"
+	set smtp="localhost:$PORT"
+	set smtp-security=starttls
+	set tls-ca-file="$CERTS/ca.pem"
+	set smtp-user=alice
+	set smtp-password-cmd="$HOME/pw"
+	set queue-on-failure=no
+	EOF
+	chmod 666 "$BATS_TEST_TMPDIR/system.rc"
+	OUTBOX_SYSTEM_RC="$BATS_TEST_TMPDIR/system.rc" \
+	    run_outbox -s sys rcpt@example.net <<<"body"
+	assert_equal "$status" 78
+	assert_output --partial "chmod go-w $BATS_TEST_TMPDIR/system.rc"
+	[ ! -e "$HOME/ran" ] || fail "the password command ran"
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "a message was sent"
+}
+
+@test "a 0640 rc file holding smtp-password: 'readable by its group'" {
+	printf 'set from=alice@example.org\nset smtp-password=hunter2\n' \
+	    >"$HOME/.outboxrc"
+	chmod 640 "$HOME/.outboxrc"
+	run --separate-stderr timeout 20 "$OUTBOX" --dry-run x@example.org \
+	    </dev/null
+	assert_equal "$status" 78
+	[[ $stderr == *"readable by its group; run chmod 600 $HOME/.outboxrc"* ]] ||
+	    fail "unexpected: $stderr"
+	[[ $stderr != *hunter2* ]] || fail "the password was echoed"
+}
+
+@test "as a second user: a root-owned 0644 system rc is accepted, a 0664 one is not" {
+	nobody_home
+	printf 'set from=nobody@example.org\nset smtp=localhost:1\n' \
+	    >"$NOBODY_DIR/system.rc"
+	chmod 644 "$NOBODY_DIR/system.rc"
+	run timeout 20 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    env HOME="$NOBODY_DIR" OUTBOX_SYSTEM_RC="$NOBODY_DIR/system.rc" \
+	    "$OUTBOX" --dry-run x@example.org </dev/null
+	assert_success
+	chmod 664 "$NOBODY_DIR/system.rc"
+	run timeout 20 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    env HOME="$NOBODY_DIR" OUTBOX_SYSTEM_RC="$NOBODY_DIR/system.rc" \
+	    "$OUTBOX" --dry-run x@example.org </dev/null
+	assert_equal "$status" 78
+	assert_output --partial "writable by its group"
+}
