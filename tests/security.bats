@@ -295,3 +295,82 @@ rc_dry() {
 	assert_equal "$status" 78
 	assert_output --partial "writable by its group"
 }
+
+# --- the queue directory and its entries ---
+
+# queue_one: one entry in $QDIR (server down, queued), its id in $ID.
+queue_one() {
+	PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+	export PORT
+	write_rc smtp-security=none queue-on-failure=yes queue-dir="$QDIR"
+	run_outbox -s queued a@example.net <<<"queued body"
+	assert_success
+	ID=$(basename "$(ls "$QDIR"/*.env)" .env)
+}
+
+@test "a queue directory others can write to: 78, says chmod 700; nothing flushed" {
+	QDIR="$BATS_TEST_TMPDIR/q"
+	queue_one
+	chmod 777 "$QDIR"
+	start_smtpd
+	write_rc smtp-security=none queue-dir="$QDIR"
+	run_outbox --flush
+	assert_equal "$status" 78
+	assert_output --partial "queue directory $QDIR is writable by others, who could plant messages in it; run chmod 700 $QDIR"
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "an entry was delivered"
+	run_outbox --queue -s x b@example.net <<<"body"
+	assert_equal "$status" 78
+}
+
+@test "a queue directory owned by another user: 78, says chown; nothing flushed" {
+	QDIR="$BATS_TEST_TMPDIR/q"
+	queue_one
+	chown -R nobody "$QDIR"
+	start_smtpd
+	write_rc smtp-security=none queue-dir="$QDIR"
+	run_outbox --flush
+	assert_equal "$status" 78
+	assert_output --partial "queue directory $QDIR belongs to nobody"
+	assert_output --partial "chown -R $(id -un) $QDIR"
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "an entry was delivered"
+}
+
+@test "a queue directory that is a symbolic link: 78" {
+	QDIR="$BATS_TEST_TMPDIR/q"
+	queue_one
+	mv "$QDIR" "$BATS_TEST_TMPDIR/real"
+	ln -s "$BATS_TEST_TMPDIR/real" "$QDIR"
+	start_smtpd
+	write_rc smtp-security=none queue-dir="$QDIR"
+	run_outbox --flush
+	assert_equal "$status" 78
+	assert_output --partial "queue directory $QDIR is a symbolic link"
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "an entry was delivered"
+}
+
+@test "a planted .msg symlink to a secret file is never delivered" {
+	QDIR="$BATS_TEST_TMPDIR/q"
+	queue_one
+	printf 'TOP SECRET\n' >"$BATS_TEST_TMPDIR/secret"
+	chmod 600 "$BATS_TEST_TMPDIR/secret"
+	rm "$QDIR/$ID.msg"
+	ln -s "$BATS_TEST_TMPDIR/secret" "$QDIR/$ID.msg"
+	start_smtpd
+	write_rc smtp-security=none queue-dir="$QDIR"
+	run_outbox --flush
+	if [ -d "$SMTPD_OUT" ]; then
+		run grep -rl 'TOP SECRET' "$SMTPD_OUT"
+		assert_failure
+	fi
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "the planted entry was delivered"
+}
+
+@test "an entry owned by another user is not delivered" {
+	QDIR="$BATS_TEST_TMPDIR/q"
+	queue_one
+	chown nobody "$QDIR/$ID.env" "$QDIR/$ID.msg"
+	start_smtpd
+	write_rc smtp-security=none queue-dir="$QDIR"
+	run_outbox --flush
+	[ ! -e "$SMTPD_OUT/1.json" ] || fail "the other user's entry was delivered"
+}
