@@ -374,3 +374,16 @@ queue_one() {
 	run_outbox --flush
 	[ ! -e "$SMTPD_OUT/1.json" ] || fail "the other user's entry was delivered"
 }
+
+# --- the small ones the fuzzers found ---
+
+@test "repeated recipients, in any case and any field, get one RCPT each, in order" {
+	start_smtpd
+	write_rc smtp-security=none
+	run_outbox -s dup -c 'B@example.net, a@example.net' \
+	    -b 'c@example.net, A@EXAMPLE.NET' a@example.net b@example.net \
+	    <<<"body"
+	assert_success
+	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]')" \
+	    '["a@example.net", "b@example.net", "c@example.net"]'
+}
