@@ -387,3 +387,37 @@ queue_one() {
 	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]')" \
 	    '["a@example.net", "b@example.net", "c@example.net"]'
 }
+
+@test "an rc file holding smtp-password: not dumpable from the start" {
+	start_fault 'silent'
+	nobody_home
+	cat >"$NOBODY_DIR/.outboxrc" <<-EOF
+	set from="$SENDER"
+	set smtp="localhost:$PORT"
+	set smtp-security=none
+	set smtp-auth=none
+	set smtp-password="$PASSWORD"
+	set timeout=20
+	set queue-on-failure=no
+	EOF
+	chmod 600 "$NOBODY_DIR/.outboxrc"
+	chown nobody:nogroup "$NOBODY_DIR/.outboxrc"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    env HOME="$NOBODY_DIR" OUTBOX_SYSTEM_RC=/nonexistent \
+	    timeout 30 "$OUTBOX" -s dump rcpt@example.net \
+	    <<<"body" >/dev/null 2>&1 3>&- &
+	local pid=$! i owner=
+	LEFTOVER_PIDS+=("$pid")
+	# Wait (10 s at most) until outbox, the child of timeout, is
+	# connected and waiting for the greeting that never comes.
+	for i in $(seq 100); do
+		[ -s "$FAULT_LOG/transcript.log" ] || [ -n "$(ss -tnH state established "( dport = :$PORT )")" ] && break
+		sleep 0.1
+	done
+	local child
+	child=$(pgrep -P "$pid" -x outbox)
+	[ -n "$child" ] || fail "outbox is not running"
+	owner=$(stat -c %u "/proc/$child/status")
+	kill "$pid" 2>/dev/null || true
+	assert_equal "$owner" 0
+}
