@@ -186,8 +186,8 @@ helper_wait(struct helper *h, long deadline)
 		if (h->pidfd != -1) {
 			pfd[n].fd = h->pidfd;
 			pfd[n++].events = POLLIN;
-		} else if (h->out == -1 && left > 100)
-			left = 100;	/* no pidfd: look again shortly */
+		} else if (left > 100)
+			left = 100;	/* no pidfd: look for its exit often */
 		r = poll(pfd, n, left > INT_MAX ? INT_MAX : (int)left);
 		if (r == -1 && errno != EINTR)
 			return -1;
