@@ -32,6 +32,7 @@ ALL_CFLAGS = -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARNFLAGS) $(DEPCFLAGS) $(CFLA
 
 SRCS = \
 	src/address.c \
+	src/atomic.c \
 	src/cli.c \
 	src/config.c \
 	src/conn.c \

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "queue.h"
 #include "xmalloc.h"
 
@@ -99,20 +100,6 @@ queue_path(char *buf, size_t sz, const char *dir, const char *sub,
 	return 0;
 }
 
-static int
-queue_fsync_dir(const char *dir, struct failure *f)
-{
-	int fd, rc = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return failure_set(f, F_IO, "%s: %s", dir, strerror(errno));
-	if (fsync(fd) == -1)
-		rc = failure_set(f, F_IO, "%s: fsync: %s", dir,
-		    strerror(errno));
-	close(fd);
-	return rc;
-}
-
 /* Creates the queue directory and its tmp/ and failed/. */
 static int
 queue_prepare(const char *dir, struct failure *f)
@@ -133,60 +120,56 @@ queue_prepare(const char *dir, struct failure *f)
 }
 
 /*
- * A temporary file under DIR/tmp named after id and ext, opened for
- * writing with O_EXCL; its path is left in tmp.
+ * Starts the file NAME in dir (or dir/sub) through DIR/tmp (atomic.h),
+ * with a stdio stream on a duplicate of af->fd for the writing.
  */
 static FILE *
-queue_tmp_open(const char *dir, const char *id, const char *ext,
-    char *tmp, size_t tmpsz, struct failure *f)
+queue_tmp_open(struct atomic_file *af, const char *dir, const char *sub,
+    const char *name, struct failure *f)
 {
-	char name[QUEUE_ID_MAX + 32];
-	unsigned int salt = arc4random();
+	char tmpdir[PATH_MAX], ddir[PATH_MAX];
 	FILE *fp;
 	int fd;
 
-	snprintf(name, sizeof(name), "%s%s.%08x", id, ext, salt);
-	if (queue_path(tmp, tmpsz, dir, "tmp", name, "", f) == -1)
+	if (queue_path(tmpdir, sizeof(tmpdir), dir, NULL, "tmp", "", f) == -1)
 		return NULL;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return failure_set(f, F_CANTCREAT, "%s: %s", tmp,
-		    strerror(errno)), NULL;
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		failure_set(f, F_CANTCREAT, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
+	if (sub == NULL ? strlcpy(ddir, dir, sizeof(ddir)) >= sizeof(ddir) :
+	    queue_path(ddir, sizeof(ddir), dir, NULL, sub, "", f) == -1) {
+		failure_set(f, F_CANTCREAT, "%s: path too long", dir);
+		return NULL;
+	}
+	if (atomic_open_in(af, tmpdir, ddir, name, 0600, f) == -1)
+		return NULL;
+	if ((fd = fcntl(af->fd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
+		failure_set(f, F_CANTCREAT, "%s: %s", af->tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		atomic_abort(af);
+		return NULL;
 	}
 	return fp;
 }
 
 /*
- * Flushes, fsyncs and closes fp (written to tmp), then renames tmp to
- * dst and fsyncs dst's directory (ddir).  Removes tmp on failure.
+ * Flushes and closes fp, then commits af (fsync, rename into place,
+ * fsync of the directory).  Removes the temporary file on failure.
  */
 static int
-queue_commit(FILE *fp, const char *tmp, const char *dst, const char *ddir,
-    struct failure *f)
+queue_commit(FILE *fp, struct atomic_file *af, struct failure *f)
 {
 	int err = 0;
 
 	if (fflush(fp) == EOF || ferror(fp))
 		err = errno ? errno : EIO;
-	else if (fsync(fileno(fp)) == -1)
-		err = errno;
 	if (fclose(fp) == EOF && err == 0)
 		err = errno;
 	if (err != 0) {
-		unlink(tmp);
+		atomic_abort(af);
 		return failure_set(f, F_IO, "writing the queue entry: %s",
 		    strerror(err));
 	}
-	if (rename(tmp, dst) == -1) {
-		err = errno;
-		unlink(tmp);
-		return failure_set(f, F_IO, "%s: %s", dst, strerror(err));
-	}
-	return queue_fsync_dir(ddir, f);
+	return atomic_commit(af, f);
 }
 
 /* One "key value" line, control characters made "?". */
@@ -239,20 +222,15 @@ static int
 queue_env_commit(const char *dir, const char *sub,
     const struct queue_entry *e, struct failure *f)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX], ddir[PATH_MAX];
+	struct atomic_file af;
+	char name[QUEUE_ID_MAX + 8];
 	FILE *fp;
 
-	if (queue_path(dst, sizeof(dst), dir, sub, e->id, ".env", f) == -1)
-		return -1;
-	if (sub != NULL)
-		snprintf(ddir, sizeof(ddir), "%s/%s", dir, sub);
-	else
-		strlcpy(ddir, dir, sizeof(ddir));
-	if ((fp = queue_tmp_open(dir, e->id, ".env", tmp, sizeof(tmp),
-	    f)) == NULL)
+	snprintf(name, sizeof(name), "%s.env", e->id);
+	if ((fp = queue_tmp_open(&af, dir, sub, name, f)) == NULL)
 		return -1;
 	queue_write_env(fp, e);
-	return queue_commit(fp, tmp, dst, ddir, f);
+	return queue_commit(fp, &af, f);
 }
 
 /* Copies msg from its start into fp. */
@@ -301,7 +279,8 @@ int
 queue_add(const char *dir, struct queue_entry *e, FILE *msg,
     struct failure *f)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX], env[PATH_MAX];
+	char dst[PATH_MAX], env[PATH_MAX], name[QUEUE_ID_MAX + 8];
+	struct atomic_file af;
 	FILE *fp;
 	int i;
 
@@ -323,15 +302,15 @@ queue_add(const char *dir, struct queue_entry *e, FILE *msg,
 			return failure_set(f, F_CANTCREAT, "%s: no free "
 			    "queue id", dir);
 	}
-	if ((fp = queue_tmp_open(dir, e->id, ".msg", tmp, sizeof(tmp),
-	    f)) == NULL)
+	snprintf(name, sizeof(name), "%s.msg", e->id);
+	if ((fp = queue_tmp_open(&af, dir, NULL, name, f)) == NULL)
 		return -1;
 	if (queue_copy(msg, fp, f) == -1) {
 		fclose(fp);
-		unlink(tmp);
+		atomic_abort(&af);
 		return -1;
 	}
-	if (queue_commit(fp, tmp, dst, dir, f) == -1)
+	if (queue_commit(fp, &af, f) == -1)
 		return -1;
 	if (queue_env_commit(dir, NULL, e, f) == -1) {
 		unlink(dst);
@@ -700,7 +679,7 @@ queue_fail(const char *dir, const struct queue_entry *e, int keep,
 	/* A hard link: the message is never absent from both places. */
 	if (link(src, dst) == -1 && errno != EEXIST)
 		return failure_set(f, F_IO, "%s: %s", dst, strerror(errno));
-	if (queue_fsync_dir(fdir, f) == -1 ||
+	if (atomic_fsync_dir(fdir, f) == -1 ||
 	    queue_env_commit(dir, "failed", e, f) == -1)
 		return -1;
 	if (keep)
@@ -723,7 +702,7 @@ queue_remove(const char *dir, const struct queue_entry *e,
 		return -1;
 	if (unlink(path) == -1 && errno != ENOENT)
 		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
-	if (queue_fsync_dir(ddir, f) == -1)
+	if (atomic_fsync_dir(ddir, f) == -1)
 		return -1;
 	if (queue_path(path, sizeof(path), dir, sub, e->id, ".msg", f) == -1)
 		return -1;
@@ -815,7 +794,10 @@ queue_clean_dir(const char *dir, const char *sub, int orphans, time_t now)
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		/* tmp/ holds atomic.c's ".NAME.tmp-X" files. */
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (orphans && de->d_name[0] == '.'))
 			continue;
 		len = strlen(de->d_name);
 		if (orphans) {
