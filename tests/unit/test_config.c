@@ -114,6 +114,28 @@ test_grammar_errors(void)
 	bad("\nset from='Alice\n", 2, "unbalanced quote", "unbalanced '");
 	bad("set from=\"a\\qb\"\n", 1, "unknown escape", "bad escape");
 	bad("set bogus=1\n", 1, "unknown key \"bogus\"", "unknown key");
+	bad("set smpt=x\n", 1, "unknown key \"smpt\" (did you mean "
+	    "\"smtp\"?)", "did you mean: a swap");
+	bad("set timout=5\n", 1, "(did you mean \"timeout\"?)",
+	    "did you mean: a letter missing");
+	bad("set smtp-pasword-cmd=x\n", 1, "(did you mean "
+	    "\"smtp-password-cmd\"?)", "did you mean: the nearest of two");
+	bad("unset qeue-dir\n", 1, "(did you mean \"queue-dir\"?)",
+	    "did you mean: unset too");
+	bad("set x=1\n", 1, "unknown key \"x\"", "one letter: no guess");
+	{
+		struct config cfg;
+		struct failure f;
+
+		load(&cfg, "set bogus=1\n", &f);
+		ok(strstr(f.text, "did you mean") == NULL,
+		    "a far word gets no guess");
+		config_free(&cfg);
+		load(&cfg, "set x=1\n", &f);
+		ok(strstr(f.text, "did you mean") == NULL,
+		    "nor does a one-letter one");
+		config_free(&cfg);
+	}
 	bad("# c\nset from=Alice <a@b>\n", 2, "unexpected \"<a@b>\"",
 	    "unquoted blank in value");
 	bad("frobnicate x\n", 1, "unknown command \"frobnicate\"",
