@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,28 +188,85 @@ queue_put(FILE *fp, const char *key, const char *value)
 	fputc('\n', fp);
 }
 
+/*
+ * The scalar keys of the .env file (queue.h), in the order they are
+ * written; the reader and the writer are driven by this one table, so a
+ * new key is one row.  rcpt and rcpt-ascii, a list of pairs, are written
+ * after these and read apart.
+ */
+enum env_kind {
+	ENV_TIME,	/* time_t, seconds */
+	ENV_COUNT,	/* int >= 0, capped at INT_MAX when read */
+	ENV_BIT,	/* int 0/1, always written */
+	ENV_FLAG,	/* int 0/1, written only when 1 */
+	ENV_STR,	/* char *, owned; written when not NULL */
+	ENV_CSTR	/* const char *, the same */
+};
+
+static const struct env_key {
+	const char *name;
+	enum env_kind kind;
+	size_t off;		/* offsetof(struct queue_entry, ...) */
+} env_keys[] = {
+	{ "created", ENV_TIME, offsetof(struct queue_entry, created) },
+	{ "account", ENV_STR, offsetof(struct queue_entry, account) },
+	{ "from", ENV_CSTR, offsetof(struct queue_entry, env.from) },
+	{ "from-ascii", ENV_CSTR, offsetof(struct queue_entry,
+	    env.from_ascii) },
+	{ "eightbit", ENV_BIT, offsetof(struct queue_entry, env.eightbit) },
+	{ "utf8-headers", ENV_FLAG, offsetof(struct queue_entry,
+	    env.utf8_headers) },
+	{ "dsn-notify", ENV_CSTR, offsetof(struct queue_entry,
+	    env.dsn_notify) },
+	{ "dsn-ret", ENV_CSTR, offsetof(struct queue_entry, env.dsn_ret) },
+	{ "dsn-envid", ENV_CSTR, offsetof(struct queue_entry,
+	    env.dsn_envid) },
+	{ "dsn-required", ENV_FLAG, offsetof(struct queue_entry,
+	    env.dsn_required) },
+	{ "attempts", ENV_COUNT, offsetof(struct queue_entry, attempts) },
+	{ "next", ENV_TIME, offsetof(struct queue_entry, next) },
+	{ "last-reply", ENV_STR, offsetof(struct queue_entry, last_reply) },
+};
+#define NENV_KEYS (sizeof(env_keys) / sizeof(env_keys[0]))
+
+/* The field of e at off, as type. */
+#define ENV_FIELD(e, off, type) \
+	((type *)(void *)((char *)(uintptr_t)(e) + (off)))
+
 static void
 queue_write_env(FILE *fp, const struct queue_entry *e)
 {
 	const struct smtp_envelope *env = &e->env;
+	const struct env_key *k;
 	size_t i;
+	int bit;
 
-	fprintf(fp, "%s\ncreated %lld\n", QUEUE_FORMAT,
-	    (long long)e->created);
-	queue_put(fp, "account", e->account);
-	queue_put(fp, "from", env->from);
-	queue_put(fp, "from-ascii", env->from_ascii);
-	fprintf(fp, "eightbit %d\n", env->eightbit ? 1 : 0);
-	if (env->utf8_headers)
-		fputs("utf8-headers 1\n", fp);
-	queue_put(fp, "dsn-notify", env->dsn_notify);
-	queue_put(fp, "dsn-ret", env->dsn_ret);
-	queue_put(fp, "dsn-envid", env->dsn_envid);
-	if (env->dsn_required)
-		fputs("dsn-required 1\n", fp);
-	fprintf(fp, "attempts %d\nnext %lld\n", e->attempts,
-	    (long long)e->next);
-	queue_put(fp, "last-reply", e->last_reply);
+	fprintf(fp, "%s\n", QUEUE_FORMAT);
+	for (k = env_keys; k < env_keys + NENV_KEYS; k++) {
+		switch (k->kind) {
+		case ENV_TIME:
+			fprintf(fp, "%s %lld\n", k->name,
+			    (long long)*ENV_FIELD(e, k->off, time_t));
+			break;
+		case ENV_COUNT:
+			fprintf(fp, "%s %d\n", k->name,
+			    *ENV_FIELD(e, k->off, int));
+			break;
+		case ENV_BIT:
+		case ENV_FLAG:
+			bit = *ENV_FIELD(e, k->off, int) != 0;
+			if (bit || k->kind == ENV_BIT)
+				fprintf(fp, "%s %d\n", k->name, bit);
+			break;
+		case ENV_STR:
+			queue_put(fp, k->name, *ENV_FIELD(e, k->off, char *));
+			break;
+		case ENV_CSTR:
+			queue_put(fp, k->name,
+			    *ENV_FIELD(e, k->off, const char *));
+			break;
+		}
+	}
 	for (i = 0; i < env->nrcpts; i++) {
 		queue_put(fp, "rcpt", env->rcpts[i]);
 		if (env->rcpts_ascii != NULL)
@@ -435,6 +493,53 @@ queue_num(const char *s)
 	return errstr != NULL ? -1 : v;
 }
 
+static const struct env_key *
+queue_env_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NENV_KEYS; i++)
+		if (strcmp(env_keys[i].name, name) == 0)
+			return &env_keys[i];
+	return NULL;
+}
+
+/* Stores val into e's field for k.  -1 for a bad number. */
+static int
+queue_env_set(struct queue_entry *e, const struct env_key *k,
+    const char *val)
+{
+	long long num = 0;
+
+	if (k->kind == ENV_TIME || k->kind == ENV_COUNT ||
+	    k->kind == ENV_BIT || k->kind == ENV_FLAG) {
+		if ((num = queue_num(val)) < 0)
+			return -1;
+	}
+	switch (k->kind) {
+	case ENV_TIME:
+		*ENV_FIELD(e, k->off, time_t) = (time_t)num;
+		break;
+	case ENV_COUNT:
+		*ENV_FIELD(e, k->off, int) = num > INT_MAX ? INT_MAX :
+		    (int)num;
+		break;
+	case ENV_BIT:
+	case ENV_FLAG:
+		*ENV_FIELD(e, k->off, int) = num != 0;
+		break;
+	case ENV_STR:
+		free(*ENV_FIELD(e, k->off, char *));
+		*ENV_FIELD(e, k->off, char *) = xstrdup(val);
+		break;
+	case ENV_CSTR:
+		queue_free_const(*ENV_FIELD(e, k->off, const char *));
+		*ENV_FIELD(e, k->off, const char *) = xstrdup(val);
+		break;
+	}
+	return 0;
+}
+
 /* Parses one .env file into e.  -1 when it is not a whole entry. */
 static int
 queue_read_env(FILE *fp, struct queue_entry *e)
@@ -444,8 +549,8 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 	char *line = NULL, *val;
 	size_t cap = 0, len, nr = 0;
 	ssize_t n;
+	const struct env_key *k;
 	int first = 1, end = 0, bad = 0;
-	long long num;
 
 	while (!end && !bad && (n = getline(&line, &cap, fp)) > 0) {
 		len = (size_t)n;
@@ -468,42 +573,12 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			break;
 		}
 		*val++ = '\0';
-		if (strcmp(line, "created") == 0 || strcmp(line, "next") == 0 ||
-		    strcmp(line, "attempts") == 0 ||
-		    strcmp(line, "eightbit") == 0 ||
-		    strcmp(line, "utf8-headers") == 0 ||
-		    strcmp(line, "dsn-required") == 0) {
-			if ((num = queue_num(val)) < 0) {
+		if ((k = queue_env_key(line)) != NULL) {
+			if (queue_env_set(e, k, val) == -1) {
 				bad = 1;
 				break;
 			}
-			if (line[0] == 'c')
-				e->created = (time_t)num;
-			else if (line[0] == 'n')
-				e->next = (time_t)num;
-			else if (line[0] == 'a')
-				e->attempts = num > INT_MAX ? INT_MAX : (int)num;
-			else if (line[0] == 'e')
-				env->eightbit = num != 0;
-			else if (line[0] == 'u')
-				env->utf8_headers = num != 0;
-			else
-				env->dsn_required = num != 0;
-		} else if (strcmp(line, "account") == 0)
-			e->account = xstrdup(val);
-		else if (strcmp(line, "from") == 0)
-			env->from = xstrdup(val);
-		else if (strcmp(line, "from-ascii") == 0)
-			env->from_ascii = xstrdup(val);
-		else if (strcmp(line, "dsn-notify") == 0)
-			env->dsn_notify = xstrdup(val);
-		else if (strcmp(line, "dsn-ret") == 0)
-			env->dsn_ret = xstrdup(val);
-		else if (strcmp(line, "dsn-envid") == 0)
-			env->dsn_envid = xstrdup(val);
-		else if (strcmp(line, "last-reply") == 0)
-			e->last_reply = xstrdup(val);
-		else if (strcmp(line, "rcpt") == 0) {
+		}		else if (strcmp(line, "rcpt") == 0) {
 			rv = xreallocarray(rv, nr + 1, sizeof(*rv));
 			av = xreallocarray(av, nr + 1, sizeof(*av));
 			rv[nr] = xstrdup(val);
