@@ -111,7 +111,9 @@ enum config_auth {
  * Everything one send needs from the configuration, resolved: the smtp
  * URL split (smtps:// means tls and port 465, smtp:// starttls and 587,
  * a user in the URL becomes smtp-user, a password in it is refused), the
- * security default from the port, numbers parsed.  Strings point into cfg.
+ * security default from the port, numbers parsed.  Strings point into cfg
+ * (host, user and hostname may point into the buffers below instead).
+ * Filled by config.c's key table: one row per key.
  */
 struct settings {
 	const char *account;	/* NULL: top level */
@@ -130,7 +132,7 @@ struct settings {
 	int timeout;		/* seconds */
 	int queue_on_failure;	/* default: yes (never lose a message) */
 	const char *queue_dir;	/* queue-dir (top level only), or NULL:
-				   the default (queue_default_dir()) */
+				   the default (queue_dir_resolve()) */
 	long long queue_max_age;	/* seconds an entry is retried */
 	const char *default_domain;
 	const char *aliases_file;	/* /etc/aliases format, or NULL */
