@@ -146,25 +146,25 @@ static const char *apply_max_age(struct settings *, size_t, const char *);
  */
 static const struct key keys[] = {
 	{ KT_STRING, "from", valid_text, apply_str, OFF(from), NULL, 0 },
-	{ KT_STRING, "smtp-user", valid_text, apply_str, OFF(user),
+	{ KT_STRING, "smtp-user", valid_text, apply_str, OFF(smtp.user),
 	    NULL, 0 },
-	{ KT_URL, "smtp", valid_url, apply_url, 0, NULL, 0 },
+	{ KT_URL, "smtp", valid_url, apply_url, OFF(smtp), NULL, 0 },
 	{ KT_ENUM, "smtp-security", valid_security, apply_security,
-	    OFF(security), NULL, 0 },
-	{ KT_ENUM, "smtp-auth", valid_auth, apply_auth, OFF(auth),
+	    OFF(smtp.security), NULL, 0 },
+	{ KT_ENUM, "smtp-auth", valid_auth, apply_auth, OFF(smtp.auth),
 	    "auto", 0 },
 	{ KT_STRING, "smtp-password", valid_secret, apply_str,
-	    OFF(password), NULL, KEY_SECRET },
+	    OFF(smtp.password), NULL, KEY_SECRET },
 	{ KT_STRING, "smtp-password-cmd", valid_secret, apply_str,
-	    OFF(password_cmd), NULL, 0 },
-	{ KT_STRING, "tls-ca-file", valid_text, apply_str, OFF(ca_file),
+	    OFF(smtp.password_cmd), NULL, 0 },
+	{ KT_STRING, "tls-ca-file", valid_text, apply_str, OFF(smtp.ca_file),
 	    NULL, 0 },
 	{ KT_STRING, "tls-fingerprint", valid_fingerprint, apply_str,
-	    OFF(fingerprint), NULL, 0 },
+	    OFF(smtp.fingerprint), NULL, 0 },
 	{ KT_STRING, "hostname", valid_hostname, apply_str, OFF(hostname),
 	    NULL, 0 },
 	{ KT_NUMBER, "timeout", valid_timeout, apply_timeout,
-	    OFF(timeout), "60", 0 },
+	    OFF(smtp.timeout), "60", 0 },
 	{ KT_BOOL, "queue-on-failure", valid_bool, apply_bool,
 	    OFF(queue_on_failure), "yes", 0 },
 	{ KT_STRING, "queue-dir", valid_text, apply_str, OFF(queue_dir), NULL,
@@ -251,7 +251,7 @@ valid_security(char **v)
 {
 	struct settings s;
 
-	return apply_security(&s, OFF(security), *v);
+	return apply_security(&s, OFF(smtp.security), *v);
 }
 
 static const char *
@@ -259,7 +259,7 @@ valid_auth(char **v)
 {
 	struct settings s;
 
-	return apply_auth(&s, OFF(auth), *v);
+	return apply_auth(&s, OFF(smtp.auth), *v);
 }
 
 static const char *
@@ -301,7 +301,7 @@ valid_timeout(char **v)
 {
 	struct settings s;
 
-	return apply_timeout(&s, OFF(timeout), *v);
+	return apply_timeout(&s, OFF(smtp.timeout), *v);
 }
 
 /* A host name or an address literal ("[192.0.2.1]"), RFC 5321 4.1.3. */
@@ -1303,25 +1303,25 @@ apply_str(struct settings *s, size_t off, const char *v)
 static const char *
 apply_url(struct settings *s, size_t off, const char *v)
 {
+	struct server *sv = FIELD(s, off, struct server);
 	const char *why;
 	struct url u;
 
-	(void)off;
 	if ((why = url_parse(v, &u)) != NULL) {
 		explicit_bzero(&u, sizeof(u));
 		return why;
 	}
-	strlcpy(s->host_buf, u.host, sizeof(s->host_buf));
-	s->host = s->host_buf;
+	strlcpy(sv->host_buf, u.host, sizeof(sv->host_buf));
+	sv->host = sv->host_buf;
 	if (u.port[0] != '\0')
-		strlcpy(s->port, u.port, sizeof(s->port));
+		strlcpy(sv->port, u.port, sizeof(sv->port));
 	else if (u.scheme == URL_SMTPS)
-		strlcpy(s->port, CONFIG_PORT_SUBMISSIONS, sizeof(s->port));
+		strlcpy(sv->port, CONFIG_PORT_SUBMISSIONS, sizeof(sv->port));
 	if (u.user[0] != '\0') {
-		strlcpy(s->user_buf, u.user, sizeof(s->user_buf));
-		s->user = s->user_buf;
+		strlcpy(sv->user_buf, u.user, sizeof(sv->user_buf));
+		sv->user = sv->user_buf;
 	}
-	s->security = u.scheme == URL_SMTPS || strcmp(s->port,
+	sv->security = u.scheme == URL_SMTPS || strcmp(sv->port,
 	    CONFIG_PORT_SUBMISSIONS) == 0 ? SEC_TLS : SEC_STARTTLS;
 	explicit_bzero(&u, sizeof(u));
 	return NULL;
@@ -1398,8 +1398,9 @@ config_settings(const struct config *cfg, const char *account,
 		    account, cfg->user_file ? " in " : "",
 		    cfg->user_file ? cfg->user_file : "");
 	s->account = account;
-	strlcpy(s->port, CONFIG_PORT_SUBMISSION, sizeof(s->port));
-	s->security = SEC_STARTTLS;
+	s->smtp.name = "smtp";
+	strlcpy(s->smtp.port, CONFIG_PORT_SUBMISSION, sizeof(s->smtp.port));
+	s->smtp.security = SEC_STARTTLS;
 	for (k = keys; k < keys + NKEYS; k++) {
 		v = config_var(cfg, k->flags & KEY_TOP ? NULL : account,
 		    k->name);
@@ -1428,17 +1429,17 @@ config_log_settings(const struct settings *s)
 #define STR(x) ((x) != NULL ? (x) : "(unset)")
 	log_debug("account = %s", STR(s->account));
 	log_debug("from = %s", STR(s->from));
-	log_debug("smtp host = %s, port = %s", STR(s->host), s->port);
-	log_debug("smtp-security = %s", config_security_name(s->security));
-	log_debug("smtp-auth = %s", config_auth_name(s->auth));
-	log_debug("smtp-user = %s", STR(s->user));
-	log_debug("smtp-password = %s", s->password != NULL ? "********" :
+	log_debug("smtp host = %s, port = %s", STR(s->smtp.host), s->smtp.port);
+	log_debug("smtp-security = %s", config_security_name(s->smtp.security));
+	log_debug("smtp-auth = %s", config_auth_name(s->smtp.auth));
+	log_debug("smtp-user = %s", STR(s->smtp.user));
+	log_debug("smtp-password = %s", s->smtp.password != NULL ? "********" :
 	    "(unset)");
-	log_debug("smtp-password-cmd = %s", STR(s->password_cmd));
-	log_debug("tls-ca-file = %s", STR(s->ca_file));
-	log_debug("tls-fingerprint = %s", STR(s->fingerprint));
+	log_debug("smtp-password-cmd = %s", STR(s->smtp.password_cmd));
+	log_debug("tls-ca-file = %s", STR(s->smtp.ca_file));
+	log_debug("tls-fingerprint = %s", STR(s->smtp.fingerprint));
 	log_debug("hostname = %s", STR(s->hostname));
-	log_debug("timeout = %d", s->timeout);
+	log_debug("timeout = %d", s->smtp.timeout);
 	log_debug("queue-on-failure = %s", s->queue_on_failure ? "yes" : "no");
 	log_debug("default-domain = %s", STR(s->default_domain));
 	log_debug("aliases-file = %s", STR(s->aliases_file));

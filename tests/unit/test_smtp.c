@@ -177,7 +177,7 @@ struct step {
 	int oneread;
 };
 
-struct server {
+struct fake_server {
 	pid_t pid;
 	char port[16];
 	FILE *log;
@@ -250,7 +250,7 @@ done:
 }
 
 static void
-server_start(struct server *sv, const struct step *steps, size_t nsteps)
+server_start(struct fake_server *sv, const struct step *steps, size_t nsteps)
 {
 	struct sockaddr_in sin;
 	socklen_t slen = sizeof(sin);
@@ -276,7 +276,7 @@ server_start(struct server *sv, const struct step *steps, size_t nsteps)
 
 /* Waits for the server; returns what the client sent, and its status. */
 static char *
-server_finish(struct server *sv, int *status)
+server_finish(struct fake_server *sv, int *status)
 {
 	char *s;
 	long n;
@@ -326,7 +326,7 @@ dialogue(const struct step *steps, size_t nsteps,
     const char *body, struct smtp_result *r, struct failure *f,
     char **sent, int *status)
 {
-	struct server sv;
+	struct fake_server sv;
 	struct smtp_params p;
 	FILE *msg = message(body);
 	int rc;
