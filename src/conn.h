@@ -85,9 +85,9 @@ size_t conn_pending(const struct conn *c);
 /*
  * The next line, without its CRLF (a bare LF also ends it), in *line with
  * its length in *len; NUL-terminated; valid until the next call on c.
- * Fails with F_PROTO
- * for a line over the cap (see conn_set_line_max), F_TEMP for a time-out ("timed out after
- * N s") or a closed connection ("connection closed by server").
+ * Fails with F_PROTO for a line over the cap (conn_set_line_max), F_TEMP
+ * for a time-out ("timed out after N s") or a closed connection
+ * ("connection closed by server").
  */
 int conn_getline(struct conn *c, const char **line, size_t *len,
     struct failure *f);
