@@ -34,6 +34,7 @@ struct conn {
 	size_t rpos;		/* first unreturned byte in rbuf */
 	size_t rlen;		/* bytes held in rbuf */
 	size_t wlen;		/* bytes queued in wbuf */
+	int lost;		/* the server closed or reset it */
 	size_t linemax;		/* longest line conn_getline() returns */
 	size_t rsize;		/* sizeof rbuf: CONN_RBUF_SIZE(linemax) */
 	char *rbuf;
@@ -50,6 +51,7 @@ conn_fdopen(int fd, int timeout)
 	c->timeout = timeout;
 	c->tls = NULL;
 	c->rpos = c->rlen = c->wlen = 0;
+	c->lost = 0;
 	c->linemax = CONN_LINE_MAX;
 	c->rsize = CONN_RBUF_SIZE(c->linemax);
 	c->rbuf = xmalloc(c->rsize);
@@ -104,6 +106,12 @@ conn_is_tls(const struct conn *c)
 	return c->tls != NULL;
 }
 
+int
+conn_lost(const struct conn *c)
+{
+	return c->lost;
+}
+
 size_t
 conn_pending(const struct conn *c)
 {
@@ -154,10 +162,15 @@ conn_fill(struct conn *c, struct failure *f)
 	if (n == NET_TIMEOUT || n == TLS_TIMEOUT)
 		return failure_set(f, F_TEMP,
 		    "timed out after %d s waiting for the server", c->timeout);
-	if (n == 0)
+	if (n == 0) {
+		c->lost = 1;
 		return failure_set(f, F_TEMP, "connection closed by server");
-	if (n < 0)
+	}
+	if (n < 0) {
+		/* F_TEMP from a read: a reset connection. */
+		c->lost = f->kind == F_TEMP;
 		return -1;
+	}
 	c->rlen += (size_t)n;
 	return 0;
 }

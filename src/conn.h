@@ -79,6 +79,12 @@ void conn_set_line_max(struct conn *c, size_t max);
 /* 1 once TLS is up. */
 int conn_is_tls(const struct conn *c);
 
+/*
+ * 1 once a read found the connection closed or reset by the server (as
+ * opposed to a time-out or a local error).
+ */
+int conn_lost(const struct conn *c);
+
 /* Bytes received and buffered but not yet returned by conn_getline(). */
 size_t conn_pending(const struct conn *c);
 

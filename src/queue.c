@@ -199,8 +199,7 @@ enum env_kind {
 	ENV_COUNT,	/* int >= 0, capped at INT_MAX when read */
 	ENV_BIT,	/* int 0/1, always written */
 	ENV_FLAG,	/* int 0/1, written only when 1 */
-	ENV_STR,	/* char *, owned; written when not NULL */
-	ENV_CSTR	/* const char *, the same */
+	ENV_CSTR	/* const char *, owned when read; written when not NULL */
 };
 
 static const struct env_key {
@@ -209,7 +208,7 @@ static const struct env_key {
 	size_t off;		/* offsetof(struct queue_entry, ...) */
 } env_keys[] = {
 	{ "created", ENV_TIME, offsetof(struct queue_entry, created) },
-	{ "account", ENV_STR, offsetof(struct queue_entry, account) },
+	{ "account", ENV_CSTR, offsetof(struct queue_entry, account) },
 	{ "from", ENV_CSTR, offsetof(struct queue_entry, env.from) },
 	{ "from-ascii", ENV_CSTR, offsetof(struct queue_entry,
 	    env.from_ascii) },
@@ -225,7 +224,8 @@ static const struct env_key {
 	    env.dsn_required) },
 	{ "attempts", ENV_COUNT, offsetof(struct queue_entry, attempts) },
 	{ "next", ENV_TIME, offsetof(struct queue_entry, next) },
-	{ "last-reply", ENV_STR, offsetof(struct queue_entry, last_reply) },
+	{ "last-reply", ENV_CSTR, offsetof(struct queue_entry,
+	    last_reply) },
 };
 #define NENV_KEYS (sizeof(env_keys) / sizeof(env_keys[0]))
 
@@ -258,9 +258,6 @@ queue_write_env(FILE *fp, const struct queue_entry *e)
 			if (bit || k->kind == ENV_BIT)
 				fprintf(fp, "%s %d\n", k->name, bit);
 			break;
-		case ENV_STR:
-			queue_put(fp, k->name, *ENV_FIELD(e, k->off, char *));
-			break;
 		case ENV_CSTR:
 			queue_put(fp, k->name,
 			    *ENV_FIELD(e, k->off, const char *));
@@ -281,7 +278,7 @@ queue_env_commit(const char *dir, const char *sub,
     const struct queue_entry *e, struct failure *f)
 {
 	struct atomic_file af;
-	char name[QUEUE_ID_MAX + 8];
+	char name[NAME_MAX + 1];
 	FILE *fp;
 
 	snprintf(name, sizeof(name), "%s.env", e->id);
@@ -334,10 +331,11 @@ queue_new_id(char *id, size_t sz, time_t now)
 }
 
 int
-queue_add(const char *dir, struct queue_entry *e, FILE *msg,
-    struct failure *f)
+queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
+    char *id, struct failure *f)
 {
-	char dst[PATH_MAX], env[PATH_MAX], name[QUEUE_ID_MAX + 8];
+	char dst[PATH_MAX], env[PATH_MAX], name[NAME_MAX + 1];
+	struct queue_entry w = *in, *e = &w;
 	struct atomic_file af;
 	FILE *fp;
 	int i;
@@ -374,6 +372,7 @@ queue_add(const char *dir, struct queue_entry *e, FILE *msg,
 		unlink(dst);
 		return -1;
 	}
+	strlcpy(id, e->id, QUEUE_ID_MAX);
 	return 0;
 }
 
@@ -443,8 +442,8 @@ queue_entry_free(struct queue_entry *e)
 	queue_free_const(env->dsn_notify);
 	queue_free_const(env->dsn_ret);
 	queue_free_const(env->dsn_envid);
-	free(e->account);
-	free(e->last_reply);
+	queue_free_const(e->account);
+	queue_free_const(e->last_reply);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -527,10 +526,6 @@ queue_env_set(struct queue_entry *e, const struct env_key *k,
 	case ENV_BIT:
 	case ENV_FLAG:
 		*ENV_FIELD(e, k->off, int) = num != 0;
-		break;
-	case ENV_STR:
-		free(*ENV_FIELD(e, k->off, char *));
-		*ENV_FIELD(e, k->off, char *) = xstrdup(val);
 		break;
 	case ENV_CSTR:
 		queue_free_const(*ENV_FIELD(e, k->off, const char *));
