@@ -594,7 +594,7 @@ flush_group(const struct config *cfg, const struct settings *only,
 		done[i] = 1;
 		rc = flush_one(&g, &v[i], f);
 	}
-	if (g.shared)
+	if (shared != NULL)	/* g.shared, in words the analyzer follows */
 		shared->sess = g.sess;
 	else
 		smtp_close(g.sess);
