@@ -243,34 +243,37 @@ helper_sigpipe(int status)
 
 /* The failure for a helper that gave no usable password. */
 static void
-helper_failed(const struct helper *h, int killed, struct failure *f)
+helper_failed(const struct helper *h, const char *key, int killed,
+    struct failure *f)
 {
 	/* Name the status, never the output: it may be the secret. */
 	if (h->toolong)
-		failure_set(f, F_CONFIG, "smtp-password-cmd printed a "
-		    "line longer than %d bytes", SECRET_MAX);
+		failure_set(f, F_CONFIG, "%s printed a "
+		    "line longer than %d bytes", key, SECRET_MAX);
 	else if (killed)
-		failure_set(f, F_CONFIG, "smtp-password-cmd printed "
-		    "no password");
+		failure_set(f, F_CONFIG, "%s printed "
+		    "no password", key);
 	else if (WIFSIGNALED(h->status))
-		failure_set(f, F_CONFIG, "smtp-password-cmd was killed "
-		    "by signal %d", WTERMSIG(h->status));
+		failure_set(f, F_CONFIG, "%s was killed "
+		    "by signal %d", key, WTERMSIG(h->status));
 	else if (WEXITSTATUS(h->status) != 0)
-		failure_set(f, F_CONFIG, "smtp-password-cmd failed "
-		    "with exit status %d", WEXITSTATUS(h->status));
+		failure_set(f, F_CONFIG, "%s failed "
+		    "with exit status %d", key, WEXITSTATUS(h->status));
 	else
-		failure_set(f, F_CONFIG, "smtp-password-cmd printed "
-		    "no password");
+		failure_set(f, F_CONFIG, "%s printed "
+		    "no password", key);
 }
 
 /*
- * Runs cmd with /bin/sh -c in its own process group, and takes the first
+ * Runs cmd (the value of key, e.g. "smtp-password-cmd", for messages)
+ * with /bin/sh -c in its own process group, and takes the first
  * line it prints within timeout seconds.  A helper that printed a whole
  * line and then lingers is killed at the deadline and its line used; one
  * that printed none by then is killed and fails.
  */
 static char *
-credentials_run(const char *cmd, int timeout, struct failure *f)
+credentials_run(const char *key, const char *cmd, int timeout,
+    struct failure *f)
 {
 	char buf[SECRET_MAX + 1], *secret = NULL;
 	struct helper h;
@@ -279,7 +282,7 @@ credentials_run(const char *cmd, int timeout, struct failure *f)
 	memset(&h, 0, sizeof(h));
 	h.buf = buf;
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		return failure_set(f, F_OS, "smtp-password-cmd: pipe: %s",
+		return failure_set(f, F_OS, "%s: pipe: %s", key,
 		    strerror(errno)), NULL;
 	tty = credentials_tty_open();
 	if ((h.pid = fork()) == -1) {
@@ -287,7 +290,7 @@ credentials_run(const char *cmd, int timeout, struct failure *f)
 		close(fds[1]);
 		if (tty != -1)
 			close(tty);
-		return failure_set(f, F_OS, "smtp-password-cmd: fork: %s",
+		return failure_set(f, F_OS, "%s: fork: %s", key,
 		    strerror(errno)), NULL;
 	}
 	if (h.pid == 0)
@@ -313,18 +316,18 @@ credentials_run(const char *cmd, int timeout, struct failure *f)
 		h.len--;
 	buf[h.len] = '\0';
 	if (late && !h.line)
-		failure_set(f, F_CONFIG, "smtp-password-cmd printed no "
+		failure_set(f, F_CONFIG, "%s printed no "
 		    "password within %d seconds (timeout); killed it",
-		    timeout);
+		    key, timeout);
 	else if (h.len == 0 || h.toolong || !(late ||
 	    (WIFEXITED(h.status) && WEXITSTATUS(h.status) == 0) ||
 	    (h.line && helper_sigpipe(h.status))))
-		helper_failed(&h, late, f);
+		helper_failed(&h, key, late, f);
 	else {
 		/* A whole line, or all it printed before a clean exit. */
 		if (late)
-			log_warnx("smtp-password-cmd was still running after "
-			    "%d seconds; killed it", timeout);
+			log_warnx("%s was still running after %d "
+			    "seconds; killed it", key, timeout);
 		secret = xstrndup(buf, h.len);
 	}
 	explicit_bzero(buf, sizeof(buf));
@@ -333,7 +336,7 @@ credentials_run(const char *cmd, int timeout, struct failure *f)
 
 /* Asks on /dev/tty; NULL with *asked = 0 when there is no terminal. */
 static char *
-credentials_prompt(const struct settings *s, int *asked)
+credentials_prompt(const struct server *s, int *asked)
 {
 	char prompt[600], buf[SECRET_MAX + 1];
 	char *secret;
@@ -374,20 +377,23 @@ credentials_protect(void)
 }
 
 char *
-credentials_get(const struct settings *s, struct failure *f)
+credentials_get(const struct server *s, struct failure *f)
 {
-	char *secret;
+	const char *name = s->name != NULL ? s->name : "smtp";
+	char key[64], *secret;
 	int asked;
 
 	/* Refuse before any command runs or any prompt shows. */
 	if (s->security == SEC_NONE)
 		return failure_set(f, F_PERM, "AUTH: refusing to send "
-		    "credentials without TLS (smtp-security=none)"), NULL;
+		    "credentials without TLS (%s-security=none)", name), NULL;
 	credentials_protect();
 	if (s->password != NULL)
 		return xstrdup(s->password);
-	if (s->password_cmd != NULL)
-		return credentials_run(s->password_cmd, s->timeout, f);
+	if (s->password_cmd != NULL) {
+		snprintf(key, sizeof(key), "%s-password-cmd", name);
+		return credentials_run(key, s->password_cmd, s->timeout, f);
+	}
 	if ((secret = credentials_prompt(s, &asked)) != NULL)
 		return secret;
 	if (asked)
@@ -396,9 +402,9 @@ credentials_get(const struct settings *s, struct failure *f)
 		    s->host : ""), NULL;
 	/* Nothing the server said: the config lacks a password source. */
 	return failure_set(f, F_CONFIG, "no password for %s@%s and no "
-	    "terminal to ask on; set smtp-password-cmd in the config",
-	    s->user != NULL ? s->user : "", s->host != NULL ? s->host : ""),
-	    NULL;
+	    "terminal to ask on; set %s-password-cmd in the config",
+	    s->user != NULL ? s->user : "", s->host != NULL ? s->host : "",
+	    name), NULL;
 }
 
 void

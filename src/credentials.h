@@ -13,15 +13,16 @@
 /*
  * A new copy of the password for s->user, to be released with
  * credentials_free().  Order: s->password, s->password_cmd, prompt on
- * /dev/tty when it can be opened.  The command runs in its own process
- * group and must print its line within s->timeout seconds, or the group
- * is killed.  Fails with F_PERM, before any of that, when s->security is
- * SEC_NONE (no credentials over plaintext); F_CONFIG when the command
- * fails, prints nothing or runs over, or when no source exists (no
- * terminal to prompt on: the text says to set smtp-password-cmd); F_AUTH
- * when the prompt was answered with nothing.
+ * /dev/tty when it can be opened (naming s->user@s->host).  The command
+ * runs in its own process group and must print its line within
+ * s->timeout seconds, or the group is killed.  Fails with F_PERM, before
+ * any of that, when s->security is SEC_NONE (no credentials over
+ * plaintext); F_CONFIG when the command fails, prints nothing or runs
+ * over, or when no source exists (no terminal to prompt on: the text
+ * says to set NAME-password-cmd, NAME being s->name, "smtp" when NULL);
+ * F_AUTH when the prompt was answered with nothing.
  */
-char *credentials_get(const struct settings *s, struct failure *f);
+char *credentials_get(const struct server *s, struct failure *f);
 
 /*
  * Keeps secrets out of core files and away from debuggers of the same
