@@ -141,8 +141,8 @@ static const char *apply_max_age(struct settings *, size_t, const char *);
 
 /*
  * Every known key; the man page and config.example document each.
- * Applied in this order: smtp-user before smtp (a user in the URL wins),
- * smtp before smtp-security (an explicit security wins over the URL's).
+ * Applied in this order: smtp-user before smtp (a user in the URL, when
+ * given, is the same: settings_user_conflict()), smtp before smtp-security (an explicit security wins over the URL's).
  */
 static const struct key keys[] = {
 	{ KT_STRING, "from", valid_text, apply_str, OFF(from), NULL, 0 },
@@ -1418,6 +1418,35 @@ apply_max_age(struct settings *s, size_t off, const char *v)
 	return NULL;
 }
 
+/*
+ * A login name in the URL (url_key) and in user_key that differ: which
+ * one logs in would be a silent choice (the URL's, once), and editing the
+ * other then does nothing; so it is an error naming both.
+ */
+static int
+settings_user_conflict(const struct config *cfg, const char *account,
+    const char *url_key, const char *user_key, struct failure *f)
+{
+	const struct config_var *uv = config_var(cfg, account, url_key);
+	const struct config_var *nv = config_var(cfg, account, user_key);
+	struct url u;
+	int differ;
+
+	if (uv == NULL || uv->value == NULL || nv == NULL ||
+	    nv->value == NULL || url_parse(uv->value, &u) != NULL) {
+		explicit_bzero(&u, sizeof(u));
+		return 0;
+	}
+	differ = u.user[0] != '\0' && strcmp(u.user, nv->value) != 0;
+	if (differ)
+		failure_set(f, F_CONFIG, "%s:%d: %s names the user \"%s\" but "
+		    "%s (%s:%d) says \"%s\"; keep one of them", uv->file,
+		    uv->line, url_key, u.user, user_key, nv->file, nv->line,
+		    nv->value);
+	explicit_bzero(&u, sizeof(u));
+	return differ ? -1 : 0;
+}
+
 int
 config_settings(const struct config *cfg, const char *account,
     struct settings *s, struct failure *f)
@@ -1435,6 +1464,9 @@ config_settings(const struct config *cfg, const char *account,
 	s->smtp.name = "smtp";
 	strlcpy(s->smtp.port, CONFIG_PORT_SUBMISSION, sizeof(s->smtp.port));
 	s->smtp.security = SEC_STARTTLS;
+	if (settings_user_conflict(cfg, account, "smtp", "smtp-user",
+	    f) == -1)
+		return -1;
 	for (k = keys; k < keys + NKEYS; k++) {
 		v = config_var(cfg, k->flags & KEY_TOP ? NULL : account,
 		    k->name);

@@ -421,3 +421,29 @@ queue_one() {
 	kill "$pid" 2>/dev/null || true
 	assert_equal "$owner" 0
 }
+
+# --- the login name: one source, or the same in both ---
+
+@test "config.example puts no user in its smtp URL" {
+	run grep -E '^[[:space:]]*set smtp=[^ ]*@' "$TESTS_DIR/../config.example"
+	assert_failure
+}
+
+@test "a user in the smtp URL and a different smtp-user: 78 naming both" {
+	printf 'set from=alice@example.org\nset smtp=smtps://bob@smtp.example.org\nset smtp-user=alice@example.org\n' \
+	    >"$HOME/.outboxrc"
+	chmod 600 "$HOME/.outboxrc"
+	run --separate-stderr timeout 20 "$OUTBOX" -s x x@example.org <<<"body"
+	assert_equal "$status" 78
+	[[ $stderr == *'"bob"'*'"alice@example.org"'* ]] ||
+	    fail "unexpected: $stderr"
+}
+
+@test "the same user in the smtp URL and smtp-user is fine" {
+	start_smtpd_tls tls --auth "alice:$PASSWORD" --require-auth
+	write_rc smtp="smtps://alice@localhost:$PORT" smtp-user=alice \
+	    smtp-password="$PASSWORD"
+	run_outbox -s same rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["auth_user"]')" alice
+}
