@@ -275,7 +275,7 @@ queue_put(FILE *fp, const char *key, const char *value)
  */
 enum env_kind {
 	ENV_TIME,	/* time_t, seconds */
-	ENV_COUNT,	/* int >= 0, capped at INT_MAX when read */
+	ENV_COUNT,	/* int >= 0, capped at QUEUE_ATTEMPTS_MAX when read */
 	ENV_BIT,	/* int 0/1, always written */
 	ENV_FLAG,	/* int 0/1, written only when 1 */
 	ENV_CSTR	/* const char *, owned when read; written when not NULL */
@@ -599,8 +599,9 @@ queue_env_set(struct queue_entry *e, const struct env_key *k,
 		*ENV_FIELD(e, k->off, time_t) = (time_t)num;
 		break;
 	case ENV_COUNT:
-		*ENV_FIELD(e, k->off, int) = num > INT_MAX ? INT_MAX :
-		    (int)num;
+		/* Capped so that counting one more never overflows. */
+		*ENV_FIELD(e, k->off, int) = num > QUEUE_ATTEMPTS_MAX ?
+		    QUEUE_ATTEMPTS_MAX : (int)num;
 		break;
 	case ENV_BIT:
 	case ENV_FLAG:

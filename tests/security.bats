@@ -447,3 +447,19 @@ queue_one() {
 	assert_success
 	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["auth_user"]')" alice
 }
+@test "attempts at INT_MAX: the entry stays listed and is flushed" {
+	QDIR="$BATS_TEST_TMPDIR/q"
+	queue_one
+	sed -i 's/^attempts .*/attempts 2147483647/; s/^next .*/next 0/' \
+	    "$QDIR/$ID.env"
+	start_fault 'reply MAIL 451 try later'
+	write_rc smtp-security=none queue-dir="$QDIR" queue-on-failure=yes
+	run_outbox --flush
+	run_outbox --queue-list
+	assert_success
+	assert_output --partial "$ID"
+	# One more attempt was counted, from the cap (1000000).
+	run grep '^attempts ' "$QDIR/$ID.env"
+	assert_output 'attempts 1000001'
+	grep -q '451 try later' "$QDIR/$ID.env" || fail 'no attempt was made'
+}

@@ -112,7 +112,7 @@ test_env_format(FILE *msg)
 	is_int(queue_list(dir, 0, &v, &n, &f), 0, "hand-written read");
 	is_int((int)n, 1, "readable");
 	if (n == 1) {
-		is_int(v[0].attempts, 2147483647, "attempts capped");
+		is_int(v[0].attempts, QUEUE_ATTEMPTS_MAX, "attempts capped");
 		is_int((long long)v[0].next, 7, "next");
 		is_int((long long)v[0].created, 5, "created");
 	}
