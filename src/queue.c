@@ -464,7 +464,7 @@ queue_lock(const char *dir, int wait, struct failure *f)
 	if (queue_prepare(dir, f) == -1 ||
 	    queue_path(path, sizeof(path), dir, NULL, "lock", "", f) == -1)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return failure_set(f, F_CANTCREAT, "%s: %s", path,
 		    strerror(errno));
@@ -917,7 +917,7 @@ queue_mark_sending(const char *dir, const char *id, int on)
 		return -1;
 	if (!on)
 		return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
 		return -1;
 	return close(fd);
 }
