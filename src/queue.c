@@ -917,7 +917,8 @@ queue_mark_sending(const char *dir, const char *id, int on)
 		return -1;
 	if (!on)
 		return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
 		return -1;
 	return close(fd);
 }
