@@ -142,7 +142,8 @@ static const char *apply_max_age(struct settings *, size_t, const char *);
 /*
  * Every known key; the man page and config.example document each.
  * Applied in this order: smtp-user before smtp (a user in the URL, when
- * given, is the same: settings_user_conflict()), smtp before smtp-security (an explicit security wins over the URL's).
+ * given, is the same: settings_user_conflict()), smtp before
+ * smtp-security (an explicit security wins over the URL's).
  */
 static const struct key keys[] = {
 	{ KT_STRING, "from", valid_text, apply_str, OFF(from), NULL, 0 },
