@@ -487,8 +487,9 @@ mime_part_headers(const struct mime_part *p)
 	if (p->charset[0] != '\0')
 		mime_add_param(&ct, xasprintf("; charset=%s", p->charset));
 	if (p->filename != NULL) {
-		/* RFC 2231 for readers that know it, 2047 beside it. */
-		mime_add_param(&ct, encode_param("name", p->filename, 1));
+		/* RFC 2231 in both (RFC 2047 section 5: no encoded word
+		 * inside a quoted parameter). */
+		mime_add_param(&ct, encode_param("name", p->filename, 0));
 		cd = xasprintf("Content-Disposition: %s",
 		    p->content_id ? "inline" : "attachment");
 		mime_add_param(&cd, encode_param("filename", p->filename, 0));
