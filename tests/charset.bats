@@ -61,3 +61,25 @@ head_block() {
 	grep -q "^ name\*=UTF-8''%E5%91%A8" "$T/out.eml"
 	grep -q "^ filename\*=UTF-8''%E5%91%A8" "$T/out.eml"
 }
+
+@test "HTML &#0; and other bad code points in a GB2312 part stay as written" {
+	printf '<p>中文 a&#0;b &#xD800; &#x110000; &eacute;</p>\n' |
+	    iconv -f UTF-8 -t GB2312 >"$T/body"
+	compose --charset GB2312 --html -s x bob@example.org
+	assert_equal "$(j 'd["body"]["charset"]')" gb2312
+	# The bytes of the text part decode as GB2312, nothing else mixed in.
+	$PY -c 'import base64, json, sys
+b = base64.b64decode(json.load(open(sys.argv[1]))["body"]["b64"])
+assert b"\xef\xbf\xbd" not in b, b
+print(b.decode("gb2312"))' "$T/out.json" >"$T/text" || fail "not GB2312"
+	assert_equal "$(cat "$T/text")" '中文 a&#0;b &#xD800; &#x110000; &eacute;'
+}
+
+@test "40,000 cid: references: each checked, each qualified with @outbox" {
+	printf 'GIF89a\1\0\1\0\0\0\0;' >"$T/p.gif"
+	$PY -c 'import sys
+sys.stdout.write("<p>" + "<img src=\"cid:p.gif\">" * 40000 + "</p>\n")' >"$T/body"
+	compose --html --inline "$T/p.gif" -s many bob@example.org
+	assert_equal "$(j 'd["html"]["text"].count("cid:p.gif@outbox")')" 40000
+	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<p.gif@outbox>'
+}

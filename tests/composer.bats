@@ -314,7 +314,7 @@ for l in d.split(b"\r\n")[:-1]:
 	assert_equal "$(j 'd["structure"]')" \
 	    'multipart/mixed(multipart/related(multipart/alternative(text/plain,text/html),image/gif),text/plain)'
 	assert_equal "$(j 'd["body"]["text"]')" 'Hi [pic]'
-	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<pic>'
+	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<pic@outbox>'
 	assert_equal "$(j 'd["parts"][2]["sha256"]')" "$(sha "$T/p.gif")"
 	assert_equal "$(j 'd["attachments"][0]["filename"]')" notes.txt
 	# Pinned boundaries stay distinct per container.

@@ -125,7 +125,9 @@ read_with_snail() {
 	assert_equal "$(j 'd["structure"]')" \
 	    'multipart/related(multipart/alternative(text/plain,text/html),image/png)'
 	assert_equal "$(j 'd["related_type"]')" multipart/alternative
-	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<chart.png>'
+	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<chart.png@outbox>'
+	# RFC 2392: the id has an "@"; the HTML's reference is rewritten to it.
+	assert_equal "$(j '"cid:chart.png@outbox" in d["html"]["text"]')" true
 	assert_equal "$(j 'd["parts"][2]["disposition"]')" inline
 	assert_equal "$(j 'd["parts"][2]["filename"]')" chart.png
 	assert_equal "$(j 'd["parts"][2]["cte"]')" base64
@@ -255,7 +257,7 @@ t = sys.stdin.read()
 m = re.search(r"\[-- #1\.1\.2 [^\n]*\n((?:[^\n]+\n)+)", t)
 print(m.group(1) if m else "no part #1.1.2:\n" + t)' <<<"$output"
 	assert_output --partial 'Content-Type: image/png'
-	assert_output --partial 'Content-ID: <chart.png>'
+	assert_output --partial 'Content-ID: <chart.png@outbox>'
 	assert_output --partial 'Content-Disposition: inline'
 }
 
