@@ -303,6 +303,40 @@ print(m.group(1) if m else "no part #1.1.2:\n" + t)' <<<"$output"
 	[ ! -e "$SMTPD_OUT/2.eml" ] || fail "a message was delivered"
 }
 
+# The MAIL and RCPT lines the fault server got, CR removed.
+env_lines() {
+	grep -E '^(MAIL|RCPT)' "$FAULT_LOG/transcript.log" | tr -d '\r'
+}
+
+@test "an IDN domain with an ASCII local part: A-labels, no SMTPUTF8, even when offered" {
+	start_fault 'capa PIPELINING 8BITMIME SIZE 10485760 SMTPUTF8'
+	write_rc smtp-security=none from='Renée <renee@exämple.org>'
+	run_outbox -s 'idn' 'bob@bücher.example' <<<"x"
+	assert_success
+	run env_lines
+	assert_line --index 0 --regexp '^MAIL FROM:<renee@xn--exmple-cua.org>( |$)'
+	assert_line --index 1 'RCPT TO:<bob@xn--bcher-kva.example>'
+	refute_output --partial SMTPUTF8
+	# A UTF-8 local part still declares it (the second session).
+	run_outbox -s 'intl' 'josé@bücher.example' <<<"x"
+	assert_success
+	run env_lines
+	assert_line --index 2 --partial ' SMTPUTF8'
+	assert_line --index 3 'RCPT TO:<josé@bücher.example>'
+}
+
+@test "-v shows UTF-8 server text as it is, escaping invalid bytes and controls" {
+	start_fault 'greeting 220 mail.example ESMTP 欢迎 ready
+garbage QUIT 221 \xe5\x86\x8d\xe8\xa7\x81 \xff\x1b[31m bye\r\n'
+	write_rc smtp-security=none
+	run_outbox_split -v -s x bob@example.org <<<"x"
+	assert_success
+	[[ $stderr == *'S: 220 mail.example ESMTP 欢迎 ready'* ]] ||
+	    fail "greeting not shown as UTF-8: $stderr"
+	[[ $stderr == *'S: 221 再见 \377\033[31m bye'* ]] ||
+	    fail "invalid byte or control not escaped: $stderr"
+}
+
 @test "DSN: NOTIFY, RET and ENVID reach a server that offers DSN" {
 	start_fault 'capa PIPELINING 8BITMIME DSN'
 	write_rc smtp-security=none
