@@ -337,6 +337,22 @@ garbage QUIT 221 \xe5\x86\x8d\xe8\xa7\x81 \xff\x1b[31m bye\r\n'
 	    fail "invalid byte or control not escaped: $stderr"
 }
 
+@test "--json is valid UTF-8 JSON whatever bytes the server's reply holds" {
+	start_fault 'capa 8BITMIME SIZE 10485760
+garbage RCPT 550 5.1.1 \xe7\x94\xa8\xe6\x88\xb7 \xff\xfe "q" \\ unknown\r\n'
+	write_rc smtp-security=none
+	run_outbox_split --json -s x bob@example.org <<<"x"
+	assert_failure 67
+	printf '%s\n' "$output" >"$T/out.json"
+	# Strict UTF-8, one object; the reply's UTF-8 kept, other bytes
+	# escaped as the terminal shows them.
+	run "$PY" -c 'import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
+print(d["refused"][0]["reply"])' "$T/out.json"
+	assert_success
+	assert_output '550 5.1.1 用户 \377\376 "q" \\ unknown'
+}
+
 @test "DSN: NOTIFY, RET and ENVID reach a server that offers DSN" {
 	start_fault 'capa PIPELINING 8BITMIME DSN'
 	write_rc smtp-security=none
