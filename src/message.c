@@ -5,8 +5,10 @@
  * allows leaving it out; recipients travel only in the envelope).
  *
  * Extra -H headers may not be ones outbox writes itself: From (use -r),
- * To/Cc/Bcc (recipients, -c, -b), Subject (-s), Date, Message-ID,
- * MIME-Version and Content-* (derived from the body and -a).
+ * To/Cc/Bcc (recipients, -c, -b), Subject (-s), Date, MIME-Version and
+ * Content-* (derived from the body and -a).  -H Message-ID replaces the
+ * one outbox makes, so a script can send a stable id; it must be an RFC
+ * 5322 msg-id.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +44,6 @@ static const struct {
 	{ .name = "bcc", .instead = "use -b" },
 	{ .name = "subject", .instead = "use -s" },
 	{ .name = "date", .instead = "outbox writes it" },
-	{ .name = "message-id", .instead = "outbox writes it" },
 	{ .name = "mime-version", .instead = "outbox writes it" },
 	{ .name = "content-", .instead = "outbox derives it from the body and -a" },
 };
@@ -66,6 +67,73 @@ message_split_header(const char *h, size_t *namelen, const char **value)
 	while (**value == ' ' || **value == '\t')
 		(*value)++;
 	return 0;
+}
+
+/* RFC 5322 section 3.2.3 dot-atom-text: atext runs joined by single dots. */
+static int
+message_dot_atom(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (s[i + 1] == '.')
+				return 0;
+			continue;
+		}
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~", s[i]) != NULL) || s[i] == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * RFC 5322 section 3.6.4: msg-id = "<" id-left "@" id-right ">", id-left
+ * a dot-atom-text, id-right a dot-atom-text or a no-fold-literal
+ * ("[" dtext "]"); no white space, at most the size we keep.
+ */
+static int
+message_valid_msgid(const char *v)
+{
+	size_t n = strlen(v), i;
+	const char *at, *right;
+
+	if (n < 5 || n >= sizeof(((struct message_info *)0)->message_id) ||
+	    v[0] != '<' || v[n - 1] != '>' ||
+	    (at = memchr(v, '@', n)) == NULL)
+		return 0;
+	if (!message_dot_atom(v + 1, (size_t)(at - v - 1)))
+		return 0;
+	right = at + 1;
+	n = (size_t)(v + n - 1 - right);
+	if (n >= 2 && right[0] == '[' && right[n - 1] == ']') {
+		for (i = 1; i + 1 < n; i++)
+			if (right[i] <= ' ' || right[i] >= 0x7f ||
+			    strchr("[]\\", right[i]) != NULL)
+				return 0;
+		return 1;
+	}
+	return message_dot_atom(right, n);
+}
+
+/* The value of the -H Message-ID, or NULL. */
+static const char *
+message_header_msgid(const struct message_spec *spec)
+{
+	const char *value;
+	size_t i, n;
+
+	for (i = 0; i < spec->nheaders; i++)
+		if (message_split_header(spec->headers[i], &n, &value) == 0 &&
+		    n == strlen("message-id") &&
+		    strncasecmp(spec->headers[i], "message-id", n) == 0)
+			return value;
+	return NULL;
 }
 
 /* RFC 5322 section 2.2: a field name is printable ASCII but ":". */
@@ -94,6 +162,10 @@ message_check_header(const char *h, struct failure *f)
 			return failure_set(f, F_DATA, "-H %.*s: refused, %s",
 			    (int)n, h, message_reserved[k].instead);
 	}
+	if (n == strlen("message-id") && strncasecmp(h, "message-id", n) == 0 &&
+	    !message_valid_msgid(value))
+		return failure_set(f, F_DATA, "-H %s: not a Message-ID "
+		    "(<left@right>, RFC 5322 section 3.6.4)", h);
 	return 0;
 }
 
@@ -297,6 +369,10 @@ message_check(const struct message_spec *spec, struct failure *f)
 		if (message_check_header(spec->headers[i], f) == -1)
 			return -1;
 		message_split_header(spec->headers[i], &n, &value);
+		if (n == strlen("message-id") && strncasecmp(spec->headers[i],
+		    "message-id", n) == 0 && value != message_header_msgid(spec))
+			return failure_set(f, F_USAGE, "-H Message-ID given "
+			    "twice");
 		if (spec->reply_to != NULL && n == strlen("reply-to") &&
 		    strncasecmp(spec->headers[i], "reply-to", n) == 0)
 			return failure_set(f, F_USAGE, "Reply-To given twice "
@@ -501,8 +577,10 @@ static void
 message_id(const struct message_spec *spec, char *buf, size_t sz)
 {
 	char *from = message_hdr_addr(spec->from->addr);
+	const char *given = message_header_msgid(spec);
 
-	message_make_id(address_domain(from), spec->message_id, buf, sz);
+	message_make_id(address_domain(from), given != NULL ? given :
+	    spec->message_id, buf, sz);
 	free(from);
 }
 
@@ -587,6 +665,8 @@ message_write_headers(const struct message_spec *spec, FILE *out,
 		char *name;
 
 		message_split_header(spec->headers[i], &n, &value);
+		if (value == message_header_msgid(spec))
+			continue;	/* written above */
 		name = xstrndup(spec->headers[i], n);
 		v = *value == '\0' ? xstrdup("") :
 		    encode_header_text(value, n + 2, 0);

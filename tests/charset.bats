@@ -83,3 +83,26 @@ sys.stdout.write("<p>" + "<img src=\"cid:p.gif\">" * 40000 + "</p>\n")' >"$T/bod
 	assert_equal "$(j 'd["html"]["text"].count("cid:p.gif@outbox")')" 40000
 	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<p.gif@outbox>'
 }
+
+@test "-H Message-ID sets a stable id (msg-id syntax checked); Date stays ours" {
+	compose -H 'Message-ID: <report-2026-12-01.disk@ops.example.org>' \
+	    -s x bob@example.org
+	assert_equal "$(j 'd["headers"]["message_id"]')" \
+	    '<report-2026-12-01.disk@ops.example.org>'
+	run grep -ci '^message-id:' "$T/out.eml"
+	assert_output 1
+	for bad in 'nope' '<a..b@example.org>' '<a b@example.org>' '<@example.org>' \
+	    '<a@example.org' '<a@b@c>'; do
+		run --separate-stderr "$OUTBOX" -C "$RC" --dry-run \
+		    -H "Message-ID: $bad" bob@example.org <"$T/body"
+		[ "$status" -eq 65 ] || fail "$bad: exit $status"
+		assert_output ''
+		[[ $stderr == *"not a Message-ID"* ]] || fail "$bad: $stderr"
+	done
+	run "$OUTBOX" -C "$RC" --dry-run -H 'Message-ID: <a@b>' \
+	    -H 'Message-ID: <c@d>' bob@example.org <"$T/body"
+	assert_failure 64
+	run "$OUTBOX" -C "$RC" --dry-run -H 'Date: Mon, 1 Dec 2026 00:00:00 +0000' \
+	    bob@example.org <"$T/body"
+	assert_failure 65
+}

@@ -230,7 +230,7 @@ no_defects() {
 
 @test "-H refuses the headers outbox writes and bad names" {
 	for h in 'From: x@example.org' 'bcc: v@example.org' 'Content-Type: text/html' \
-	    'Message-ID: <a@b>' 'Bad Name: x' 'NoColon'; do
+	    'Date: 1 Dec 2026' 'Bad Name: x' 'NoColon'; do
 		run --separate-stderr "$OUTBOX" -C "$RC" --dry-run -H "$h" \
 		    bob@example.org <"$T/body"
 		assert_equal "$status" 65
