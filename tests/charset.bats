@@ -106,3 +106,55 @@ sys.stdout.write("<p>" + "<img src=\"cid:p.gif\">" * 40000 + "</p>\n")' >"$T/bod
 	    bob@example.org <"$T/body"
 	assert_failure 65
 }
+
+# binary: 512 fixed bytes libmagic knows only as application/octet-stream.
+binary() {
+	$PY -c 'import sys
+sys.stdout.buffer.write(bytes((i * 7 + 3) % 256 for i in range(512)))'
+}
+
+# ctype N: the Content-Type of attachment N (0-based) in the summary.
+ctype() {
+	j "d[\"attachments\"][$1][\"content_type\"]"
+}
+
+@test "mime.types: libmagic's text/plain for a known text extension gives its type" {
+	grep -qE '^text/csv[[:space:]].*\bcsv\b' /etc/mime.types ||
+	    fail "/etc/mime.types (media-types) lacks csv"
+	printf 'host,use\nweb1,71\n' >"$T/disk.csv"
+	printf '# Notes\n\n*ok*\n' >"$T/notes.md"
+	printf 'Key,Value\n' >"$T/UPPER.CSV"
+	compose -a "$T/disk.csv" -a "$T/notes.md" -a "$T/UPPER.CSV" bob@example.org
+	assert_equal "$(ctype 0)" text/csv
+	assert_equal "$(ctype 1)" text/markdown
+	assert_equal "$(ctype 2)" text/csv
+	# Still text: the charset label and the bytes are kept.
+	assert_equal "$(j 'd["attachments"][0]["charset"]')" us-ascii
+	assert_equal "$(j 'd["attachments"][0]["sha256"]')" \
+	    "$(sha256sum "$T/disk.csv" | cut -d' ' -f1)"
+}
+
+@test "mime.types: libmagic's application/octet-stream for a known binary extension" {
+	binary >"$T/font.eot"
+	compose -a "$T/font.eot" bob@example.org
+	assert_equal "$(ctype 0)" application/vnd.ms-fontobject
+}
+
+@test "mime.types: libmagic's specific answers win over the extension" {
+	printf '%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n' >"$T/report.csv"
+	printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n' >"$T/meet.txt"
+	compose -a "$T/report.csv" -a "$T/meet.txt" bob@example.org
+	assert_equal "$(ctype 0)" application/pdf
+	assert_equal "$(ctype 1)" text/calendar
+}
+
+@test "mime.types: an extension that contradicts the content's kind is ignored" {
+	printf 'just text\n' >"$T/notes.pdf"
+	binary >"$T/data.csv"
+	printf 'key: value\n' >"$T/conf.nosuchext"
+	compose -a "$T/notes.pdf" -a "$T/data.csv" -a "$T/conf.nosuchext" \
+	    bob@example.org
+	assert_equal "$(ctype 0)" text/plain
+	assert_equal "$(ctype 1)" application/octet-stream
+	assert_equal "$(ctype 2)" text/plain
+}
