@@ -153,6 +153,7 @@ compose(struct run *r, struct failure *f)
 	spec.body = stdin;
 	spec.charset = r->opt.charset;
 	spec.attachments = (const char *const *)r->opt.attach.v;
+	spec.attach_charsets = (const char *const *)r->opt.attach_charset.v;
 	spec.nattachments = r->opt.attach.n;
 	spec.html = r->opt.html;
 	spec.html_stdin = r->opt.html_stdin;

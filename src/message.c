@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <iconv.h>
 #include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,8 +346,8 @@ message_reply_to(const struct message_spec *spec, struct address_list *l,
 	return 0;
 }
 
-int
-message_check(const struct message_spec *spec, struct failure *f)
+static int
+message_check_spec(const struct message_spec *spec, struct failure *f)
 {
 	struct address_list rt;
 	size_t i, n = 0;
@@ -391,11 +393,235 @@ message_check(const struct message_spec *spec, struct failure *f)
 	    message_id)))
 		return failure_set(f, F_DATA, "Message-ID %s: not <...>",
 		    spec->message_id);
-	for (i = 0; i < spec->nattachments; i++)
+	for (i = 0; i < spec->nattachments; i++) {
 		if (message_check_file("attachment", spec->attachments[i],
 		    f) == -1)
 			return -1;
+		if (spec->attach_charsets != NULL &&
+		    spec->attach_charsets[i] != NULL &&
+		    message_check_charset(spec->attach_charsets[i]))
+			return failure_set(f, F_USAGE, "--attach-charset %s: "
+			    "not a charset name", spec->attach_charsets[i]);
+	}
 	return message_check_inlines(spec, f);
+}
+
+static int
+message_is_utf8_name(const char *cs)
+{
+	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
+}
+
+static int
+message_is_ascii_name(const char *cs)
+{
+	return strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "ascii") == 0 ||
+	    strcasecmp(cs, "ANSI_X3.4-1968") == 0;
+}
+
+/*
+ * The charset of header text from the command line and the rc file:
+ * --charset when given, else the locale's.  *where says which, for
+ * error messages.
+ */
+static const char *
+message_input_charset(const struct message_spec *spec, const char **where)
+{
+	const char *cs;
+
+	if (spec->charset != NULL && *spec->charset != '\0') {
+		*where = "--charset";
+		return spec->charset;
+	}
+	*where = "the locale's charset";
+	cs = nl_langinfo(CODESET);
+	return cs != NULL && *cs != '\0' ? cs : "UTF-8";
+}
+
+/* The largest header text converted (a -H value is at most ARG_MAX). */
+#define MESSAGE_CONV_MAX (4 * 1024 * 1024)
+
+/*
+ * Header text in the input charset cs as UTF-8, newly allocated in *out.
+ * RFC 2047 words say "UTF-8", so the bytes must be UTF-8: text in
+ * another charset goes through iconv(3); text said to be UTF-8 (or in
+ * an ASCII locale, where UTF-8 is what arrives) must be valid UTF-8.
+ * F_DATA naming what when the text is not valid in cs, or cs has no
+ * converter.
+ */
+static int
+message_to_utf8(const char *cs, const char *where, const char *what,
+    const char *in, char **out, struct failure *f)
+{
+	struct mime_scan sc;
+	size_t len = strlen(in), il, ol, cap, done;
+	char *ip, *op;
+	iconv_t cd;
+	int plain = 1, bad = 0;
+	const unsigned char *p;
+
+	*out = NULL;
+	for (p = (const unsigned char *)in; *p != '\0'; p++)
+		if (*p >= 0x80 || *p == 0x1b)
+			plain = 0;
+	if (plain) {
+		*out = xstrdup(in);
+		return 0;
+	}
+	if (message_is_utf8_name(cs) || message_is_ascii_name(cs)) {
+		mime_scan_init(&sc);
+		mime_scan_update(&sc, in, len);
+		mime_scan_final(&sc);
+		if (!mime_scan_utf8(&sc))
+			return failure_set(f, F_DATA, "%s: not valid UTF-8 "
+			    "(%s is %s); name its charset with --charset",
+			    what, where, cs);
+		*out = xstrdup(in);
+		return 0;
+	}
+	if (len > MESSAGE_CONV_MAX)
+		return failure_set(f, F_DATA, "%s: too long", what);
+	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
+		return failure_set(f, F_DATA, "%s: cannot convert from %s "
+		    "(%s) to UTF-8: %s", what, cs, where, strerror(errno));
+	/* Four UTF-8 octets per input octet at most, and room for a NUL. */
+	cap = 4 * len + 16;
+	*out = xmalloc(cap);
+	ip = (char *)(uintptr_t)in;
+	il = len;
+	op = *out;
+	ol = cap - 1;
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
+		bad = 1;
+	iconv_close(cd);
+	done = (size_t)(op - *out);
+	if (bad || memchr(*out, '\0', done) != NULL) {
+		free(*out);
+		*out = NULL;
+		return failure_set(f, F_DATA, "%s: not valid %s (%s)", what,
+		    cs, strcmp(where, "--charset") == 0 ? "as --charset says" :
+		    where);
+	}
+	(*out)[done] = '\0';
+	return 0;
+}
+
+/* A copy of the spec whose header text is UTF-8 (message_to_utf8()). */
+struct message_conv {
+	struct message_spec spec;
+	struct address from;
+	struct address_list to, cc;	/* names owned, addrs borrowed */
+	char *subject, *reply_to;
+	char **headers;
+	size_t nheaders;
+};
+
+static void
+message_conv_free(struct message_conv *c)
+{
+	size_t i;
+
+	free(c->from.name);
+	for (i = 0; i < c->to.n; i++)
+		free(c->to.v[i].name);
+	for (i = 0; i < c->cc.n; i++)
+		free(c->cc.v[i].name);
+	free(c->to.v);
+	free(c->cc.v);
+	for (i = 0; i < c->nheaders; i++)
+		free(c->headers[i]);
+	free(c->headers);
+	free(c->subject);
+	free(c->reply_to);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+message_conv_list(const char *cs, const char *where, const char *field,
+    const struct address_list *in, struct address_list *out,
+    struct failure *f)
+{
+	char what[64];
+	size_t i;
+
+	if (in == NULL)
+		return 0;
+	out->v = xcalloc(in->n + 1, sizeof(*out->v));
+	snprintf(what, sizeof(what), "%s: display name", field);
+	for (; out->n < in->n; out->n++) {
+		i = out->n;
+		out->v[i].addr = in->v[i].addr;
+		if (in->v[i].name != NULL && message_to_utf8(cs, where, what,
+		    in->v[i].name, &out->v[i].name, f) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fills c with the converted copy of spec; message_conv_free() after. */
+static int
+message_convert(const struct message_spec *spec, struct message_conv *c,
+    struct failure *f)
+{
+	const char *where, *cs = message_input_charset(spec, &where);
+	char what[64];
+	size_t i, n;
+	const char *value;
+
+	memset(c, 0, sizeof(*c));
+	c->spec = *spec;
+	if (spec->charset != NULL && message_check_charset(spec->charset))
+		return failure_set(f, F_USAGE, "--charset %s: not a charset "
+		    "name", spec->charset);
+	if (spec->from != NULL) {
+		c->from.addr = spec->from->addr;
+		if (spec->from->name != NULL && message_to_utf8(cs, where,
+		    "From: display name", spec->from->name, &c->from.name,
+		    f) == -1)
+			return -1;
+		c->spec.from = &c->from;
+	}
+	if (message_conv_list(cs, where, "To", spec->to, &c->to, f) == -1 ||
+	    message_conv_list(cs, where, "Cc", spec->cc, &c->cc, f) == -1)
+		return -1;
+	if (spec->to != NULL)
+		c->spec.to = &c->to;
+	if (spec->cc != NULL)
+		c->spec.cc = &c->cc;
+	if (spec->subject != NULL && message_to_utf8(cs, where, "Subject",
+	    spec->subject, &c->subject, f) == -1)
+		return -1;
+	c->spec.subject = c->subject;
+	if (spec->reply_to != NULL && message_to_utf8(cs, where,
+	    "--reply-to", spec->reply_to, &c->reply_to, f) == -1)
+		return -1;
+	c->spec.reply_to = c->reply_to;
+	c->headers = xcalloc(spec->nheaders + 1, sizeof(*c->headers));
+	for (; c->nheaders < spec->nheaders; c->nheaders++) {
+		i = c->nheaders;
+		if (message_split_header(spec->headers[i], &n, &value) == -1)
+			n = strcspn(spec->headers[i], ":");
+		snprintf(what, sizeof(what), "-H %.*s", (int)(n > 40 ? 40 : n),
+		    spec->headers[i]);
+		if (message_to_utf8(cs, where, what, spec->headers[i],
+		    &c->headers[i], f) == -1)
+			return -1;
+	}
+	c->spec.headers = (const char *const *)c->headers;
+	return 0;
+}
+
+int
+message_check(const struct message_spec *spec, struct failure *f)
+{
+	struct message_conv c;
+	int r;
+
+	r = message_convert(spec, &c, f) == -1 ? -1 :
+	    message_check_spec(&c.spec, f);
+	message_conv_free(&c);
+	return r;
 }
 
 /*
@@ -776,12 +1002,6 @@ message_spool_buf(const char *buf, size_t len, struct mime_scan *s,
 	return sp;
 }
 
-static int
-message_is_utf8_name(const char *cs)
-{
-	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
-}
-
 /* The text/plain alternative made from the HTML, spooled and scanned. */
 static FILE *
 message_html_text(const struct message_spec *spec, const char *html,
@@ -1031,30 +1251,41 @@ message_tree(const struct message_spec *spec, struct message_body *b,
 	} else
 		mime_part_body(body, b->text, &b->ts,
 		    mime_text_charset(&b->ts, spec->charset, locale));
-	for (i = 0; i < spec->ninlines; i++)
-		if (mime_part_inline(mime_part_add(rel), b->paths[i],
-		    b->ids[i], ft, f) == -1)
+	for (i = 0; i < spec->ninlines; i++) {
+		h = mime_part_add(rel);
+		if (mime_part_inline(h, b->paths[i], b->ids[i], ft, f) == -1 ||
+		    mime_attachment_charset(h, NULL, spec->charset, f) == -1)
 			return -1;
-	for (i = 0; i < spec->nattachments; i++)
-		if (mime_part_attachment(mime_part_add(root),
-		    spec->attachments[i], ft, f) == -1)
+	}
+	for (i = 0; i < spec->nattachments; i++) {
+		h = mime_part_add(root);
+		if (mime_part_attachment(h, spec->attachments[i], ft,
+		    f) == -1 || mime_attachment_charset(h,
+		    spec->attach_charsets ? spec->attach_charsets[i] : NULL,
+		    spec->charset, f) == -1)
 			return -1;
+	}
 	return 0;
 }
 
 int
-message_compose(const struct message_spec *spec, struct filetype *ft,
+message_compose(const struct message_spec *given, struct filetype *ft,
     FILE *out, struct message_info *info, struct failure *f)
 {
 	struct mime_part root;
 	struct message_body b;
+	struct message_conv c;
+	const struct message_spec *spec = &c.spec;
 	int r = -1;
 
 	memset(info, 0, sizeof(*info));
 	memset(&root, 0, sizeof(root));
 	memset(&b, 0, sizeof(b));
-	if (message_check(spec, f) == -1)
+	if (message_convert(given, &c, f) == -1 ||
+	    message_check_spec(spec, f) == -1) {
+		message_conv_free(&c);
 		return -1;
+	}
 	if (message_prepare(spec, &b, info, f) == -1)
 		goto out;
 	if (message_tree(spec, &b, ft, &root, f) == -1)
@@ -1071,5 +1302,6 @@ message_compose(const struct message_spec *spec, struct filetype *ft,
 out:
 	mime_part_free(&root);
 	message_body_free(&b, spec->ninlines);
+	message_conv_free(&c);
 	return r;
 }

@@ -158,3 +158,123 @@ ctype() {
 	assert_equal "$(ctype 1)" application/octet-stream
 	assert_equal "$(ctype 2)" text/plain
 }
+
+# gb TEXT: TEXT (UTF-8) in GB2312.
+gb() {
+	printf '%s' "$1" | iconv -f UTF-8 -t GB2312
+}
+
+subj='周报：本周工作总结'
+name='欧阳慕容'
+cname='张三丰'
+note='你好，世界'
+
+# The headers of $T/out.json decode to the UTF-8 originals, every
+# encoded word says UTF-8, and the strict parser finds no defect.
+headers_are_utf8() {
+	assert_equal "$(j 'd["headers"]["subject"]')" "$subj"
+	assert_equal "$(j 'd["headers"]["from"][0][0]')" "$name"
+	assert_equal "$(j 'd["headers"]["to"][0][0]')" "$cname"
+	assert_equal "$(j 'd["defects"]')" '[]'
+	run $PY -c 'import email, email.header, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.compat32)
+print(str(email.header.make_header(email.header.decode_header(m["X-Note"]))))
+print(str(email.header.make_header(email.header.decode_header(m["Reply-To"]))))' "$T/out.eml"
+	assert_line --index 0 "$note"
+	assert_line --index 1 "$name <r@example.org>"
+	run grep -ciE '=\?(gb|iso)' "$T/out.eml"
+	assert_output 0
+	run grep -c '=?UTF-8?' "$T/out.eml"
+	[ "$output" -ge 4 ] || fail "expected UTF-8 encoded words: $(head_block)"
+}
+
+@test "--charset GB2312: Subject, display names, -H and --reply-to go through iconv to UTF-8" {
+	gb '正文第一行' >"$T/body"
+	printf '\n' >>"$T/body"
+	printf 'set from="%s <alice@example.org>"\n' "$(gb "$name")" >"$RC"
+	compose --charset GB2312 -s "$(gb "$subj")" -H "X-Note: $(gb "$note")" \
+	    --reply-to "$(gb "$name") <r@example.org>" \
+	    "$(gb "$cname") <bob@example.org>"
+	headers_are_utf8
+	assert_equal "$(j 'd["body"]["charset"]')" gb2312
+	assert_equal "$(j 'd["body"]["text"].rstrip()')" '正文第一行'
+}
+
+@test "a GB2312 locale without --charset: header text converted, body labelled gb2312" {
+	mkdir -p "$T/loc"
+	localedef -i zh_CN -f GB2312 "$T/loc/zh_CN.GB2312" ||
+	    fail "localedef could not build zh_CN.GB2312"
+	[ "$(LOCPATH="$T/loc" LC_ALL=zh_CN.GB2312 locale charmap)" = GB2312 ] ||
+	    fail "the zh_CN.GB2312 locale does not load"
+	gb '正文' >"$T/body"
+	printf '\n' >>"$T/body"
+	printf 'set from="%s <alice@example.org>"\n' "$(gb "$name")" >"$RC"
+	# Only outbox runs in the GB2312 locale; the checks read UTF-8.
+	LOCPATH="$T/loc" LC_ALL=zh_CN.GB2312 timeout 60 "$OUTBOX" -C "$RC" \
+	    --dry-run -s "$(gb "$subj")" -H "X-Note: $(gb "$note")" \
+	    --reply-to "$(gb "$name") <r@example.org>" \
+	    "$(gb "$cname") <bob@example.org>" <"$T/body" >"$T/out.eml" ||
+	    fail "outbox exited $?"
+	$PY "$CHECK" "$T/out.eml" >"$T/out.json" || fail "mimecheck refused"
+	headers_are_utf8
+	assert_equal "$(j 'd["body"]["charset"]')" gb2312
+}
+
+@test "header text not valid in the input charset is 65, naming the field" {
+	run --separate-stderr "$OUTBOX" -C "$RC" --dry-run --charset GB2312 \
+	    -s $'\xff\xfe' bob@example.org <"$T/body"
+	assert_failure 65
+	assert_output ''
+	[[ $stderr == *"Subject: not valid GB2312"* ]] || fail "$stderr"
+	# In a UTF-8 locale without --charset, GB2312 bytes are not UTF-8.
+	run --separate-stderr "$OUTBOX" -C "$RC" --dry-run \
+	    -H "X-Note: $(gb "$note")" bob@example.org <"$T/body"
+	assert_failure 65
+	[[ $stderr == *"-H X-Note: not valid UTF-8"*"--charset"* ]] || fail "$stderr"
+	run --separate-stderr "$OUTBOX" -C "$RC" --dry-run --charset GB2312 \
+	    "$(printf '\xa1') <bob@example.org>" <"$T/body"
+	assert_failure 65
+	[[ $stderr == *"To: display name: not valid GB2312"* ]] || fail "$stderr"
+}
+
+@test "text attachments: no guessed label; --charset for non-UTF-8 ones; --attach-charset per file" {
+	gb '中文附件：第一行' >"$T/gb.txt"
+	printf '\n' >>"$T/gb.txt"
+	printf '%s\n' '中文 UTF-8' >"$T/u8.txt"
+	printf 'plain\n' >"$T/ascii.txt"
+	# libmagic guesses iso-8859-1 for GB2312 text: no label at all.
+	compose -a "$T/gb.txt" -a "$T/u8.txt" -a "$T/ascii.txt" bob@example.org
+	assert_equal "$(j 'd["attachments"][0]["charset"]')" null
+	run grep -ci 'iso-8859-1' "$T/out.eml"
+	assert_output 0
+	assert_equal "$(j 'd["attachments"][1]["charset"]')" utf-8
+	assert_equal "$(j 'd["attachments"][2]["charset"]')" us-ascii
+	# --charset: the non-UTF-8 text attachment takes it; UTF-8 stays.
+	compose --charset GB2312 -a "$T/gb.txt" -a "$T/u8.txt" bob@example.org
+	assert_equal "$(j 'd["attachments"][0]["charset"]')" gb2312
+	assert_equal "$(j 'd["attachments"][1]["charset"]')" utf-8
+	assert_equal "$(j 'd["parts"][1]["text"]')" '中文附件：第一行'
+	# --attach-charset names the next -a only.
+	compose --charset GB2312 -a "$T/u8.txt" --attach-charset GB18030 \
+	    -a "$T/gb.txt" -a "$T/ascii.txt" bob@example.org
+	assert_equal "$(j 'd["attachments"][0]["charset"]')" utf-8
+	assert_equal "$(j 'd["attachments"][1]["charset"]')" gb18030
+	assert_equal "$(j 'd["attachments"][2]["charset"]')" us-ascii
+	assert_equal "$(j 'd["attachments"][1]["sha256"]')" \
+	    "$(sha256sum "$T/gb.txt" | cut -d' ' -f1)"
+}
+
+@test "--attach-charset: no -a after it is 64, UTF-8 for bytes that are not is 65" {
+	gb '中文' >"$T/gb.txt"
+	run "$OUTBOX" -C "$RC" --dry-run -a "$T/gb.txt" --attach-charset GB2312 \
+	    bob@example.org <"$T/body"
+	assert_failure 64
+	assert_output --partial 'no -a follows'
+	run "$OUTBOX" -C "$RC" --dry-run --attach-charset 'bad name' \
+	    -a "$T/gb.txt" bob@example.org <"$T/body"
+	assert_failure 64
+	run "$OUTBOX" -C "$RC" --dry-run --attach-charset UTF-8 -a "$T/gb.txt" \
+	    bob@example.org <"$T/body"
+	assert_failure 65
+	assert_output --partial 'not valid UTF-8'
+}
