@@ -208,6 +208,7 @@ filetype_by_ext(const struct filetype *ft, const char *path)
 		ext[i] = (char)tolower((unsigned char)dot[1 + i]);
 	ext[i] = '\0';
 	key.ext = ext;
+	key.type = NULL;
 	e = ft->nexts ? bsearch(&key, ft->exts, ft->nexts, sizeof(*ft->exts),
 	    filetype_ext_cmp) : NULL;
 	return e ? e->type : NULL;
