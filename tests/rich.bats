@@ -353,6 +353,23 @@ print(d["refused"][0]["reply"])' "$T/out.json"
 	assert_output '550 5.1.1 用户 \377\376 "q" \\ unknown'
 }
 
+@test "sendmail: a 1 MiB header folded 330,000 times arrives whole" {
+	start_smtpd
+	write_rc smtp-security=none
+	mkdir -p "$T/bin"
+	ln -s "$OUTBOX" "$T/bin/sendmail"
+	"$PY" -c 'import sys
+sys.stdout.write("From: a@example.org\nTo: b@example.org\nSubject: folds\n"
+    "X-Long: a" + "\n a" * 330000 + "\n\nbody\n")' >"$T/msg"
+	run timeout 60 "$T/bin/sendmail" -t <"$T/msg"
+	assert_success
+	run "$PY" -c 'import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+v = m["X-Long"]
+print(v.count("a"), m["Subject"], m.get_payload().strip())' "$SMTPD_OUT/1.eml"
+	assert_output '330001 folds body'
+}
+
 @test "DSN: NOTIFY, RET and ENVID reach a server that offers DSN" {
 	start_fault 'capa PIPELINING 8BITMIME DSN'
 	write_rc smtp-security=none
