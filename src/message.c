@@ -1215,6 +1215,41 @@ out:
 }
 
 /*
+ * A file name in a non-UTF-8 locale is in the locale's charset (not
+ * --charset's, which is the content's): its base name is converted for
+ * the RFC 2231 name, where mime.c alone could only replace the bytes
+ * that are not UTF-8 with "_".  Names that do not convert keep that.
+ */
+static void
+message_filename(struct mime_part *p, const char *path)
+{
+	const char *cs = nl_langinfo(CODESET), *base, *e;
+	struct failure ignored;
+	char *raw, *u;
+	size_t i;
+
+	if (cs == NULL || *cs == '\0' || message_is_utf8_name(cs) ||
+	    message_is_ascii_name(cs) || p->filename == NULL)
+		return;
+	e = path + strlen(path);
+	while (e > path && e[-1] == '/')
+		e--;
+	for (base = e; base > path && base[-1] != '/'; base--)
+		;
+	if (base == e)
+		return;
+	raw = xstrndup(base, (size_t)(e - base));
+	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0) {
+		for (i = 0; u[i] != '\0'; i++)
+			if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f)
+				u[i] = '_';
+		free(p->filename);
+		p->filename = u;
+	}
+	free(raw);
+}
+
+/*
  * The part tree: mixed( related( alternative(plain, html), inline... ),
  * attachment... ), each container only when needed.
  */
@@ -1256,6 +1291,7 @@ message_tree(const struct message_spec *spec, struct message_body *b,
 		if (mime_part_inline(h, b->paths[i], b->ids[i], ft, f) == -1 ||
 		    mime_attachment_charset(h, NULL, spec->charset, f) == -1)
 			return -1;
+		message_filename(h, b->paths[i]);
 	}
 	for (i = 0; i < spec->nattachments; i++) {
 		h = mime_part_add(root);
@@ -1264,6 +1300,7 @@ message_tree(const struct message_spec *spec, struct message_body *b,
 		    spec->attach_charsets ? spec->attach_charsets[i] : NULL,
 		    spec->charset, f) == -1)
 			return -1;
+		message_filename(h, spec->attachments[i]);
 	}
 	return 0;
 }

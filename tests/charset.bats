@@ -200,7 +200,7 @@ print(str(email.header.make_header(email.header.decode_header(m["Reply-To"]))))'
 	assert_equal "$(j 'd["body"]["text"].rstrip()')" '正文第一行'
 }
 
-@test "a GB2312 locale without --charset: header text converted, body labelled gb2312" {
+@test "a GB2312 locale without --charset: header text and file names converted, body labelled gb2312" {
 	mkdir -p "$T/loc"
 	localedef -i zh_CN -f GB2312 "$T/loc/zh_CN.GB2312" ||
 	    fail "localedef could not build zh_CN.GB2312"
@@ -209,8 +209,11 @@ print(str(email.header.make_header(email.header.decode_header(m["Reply-To"]))))'
 	gb '正文' >"$T/body"
 	printf '\n' >>"$T/body"
 	printf 'set from="%s <alice@example.org>"\n' "$(gb "$name")" >"$RC"
+	# A file name in the locale's charset.
+	printf 'x\n' >"$T/$(gb '周报').txt"
 	# Only outbox runs in the GB2312 locale; the checks read UTF-8.
 	LOCPATH="$T/loc" LC_ALL=zh_CN.GB2312 timeout 60 "$OUTBOX" -C "$RC" \
+	    -a "$T/$(gb '周报').txt" \
 	    --dry-run -s "$(gb "$subj")" -H "X-Note: $(gb "$note")" \
 	    --reply-to "$(gb "$name") <r@example.org>" \
 	    "$(gb "$cname") <bob@example.org>" <"$T/body" >"$T/out.eml" ||
@@ -218,6 +221,7 @@ print(str(email.header.make_header(email.header.decode_header(m["Reply-To"]))))'
 	$PY "$CHECK" "$T/out.eml" >"$T/out.json" || fail "mimecheck refused"
 	headers_are_utf8
 	assert_equal "$(j 'd["body"]["charset"]')" gb2312
+	assert_equal "$(j 'd["attachments"][0]["filename"]')" '周报.txt'
 }
 
 @test "header text not valid in the input charset is 65, naming the field" {
