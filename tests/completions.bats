@@ -7,7 +7,10 @@
 # bash: _outbox is called as bash's programmable completion calls it,
 # with COMP_WORDS split the way readline splits them (with the default
 # COMP_WORDBREAKS "=" is a word of its own) and $2 the text readline
-# replaces.  fish: "complete -C" on the command line.
+# replaces.  fish: "complete -C" on the command line.  zsh: an
+# interactive zsh on a pty (zsh/zpty) with compinit and completions/ on
+# fpath; LINE, Tab, then Ctrl-A and "print -r -- MARK " show the line as
+# completed (a unique match is inserted).
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
@@ -40,6 +43,29 @@ bash_complete() {
 fish_complete() {
 	fish --no-config -c "source '$TOP/completions/outbox.fish'; complete -C '$1'" |
 	    cut -f1 | sort
+}
+
+# zsh_complete LINE: LINE after Tab, as zsh completed it.
+zsh_complete() {
+	cat >"$BATS_TEST_TMPDIR/zc.zsh" <<'ZSH'
+zmodload zsh/zpty
+zpty z env HOME="$HOME" zsh -f -i
+zpty -w z "fpath=($1/completions \$fpath); autoload -Uz compinit; compinit -u -D"
+zpty -w -n z "$2"$'\t'$'\x01''print -r -- MARK '$'\n'
+out=
+integer i
+# At most 10 s for the shell to start, complete and print.
+for ((i = 0; i < 200; i++)); do
+	zpty -r -t z chunk && out+=$chunk
+	# A line that starts with MARK, ended (the echoed input has it
+	# after the prompt).
+	[[ $out == *$'\n'MARK\ *$'\n'* ]] && break
+	sleep 0.05
+done
+zpty -d z
+print -r -- ${${${(M)${(f)out}:#MARK *}[-1]}#MARK }
+ZSH
+	timeout 30 zsh -f "$BATS_TEST_TMPDIR/zc.zsh" "$TOP" "$1" | tr -d '\r'
 }
 
 @test "bash: --html=FILE completes files, with or without = in COMP_WORDBREAKS" {
@@ -109,4 +135,20 @@ fish_complete() {
 	assert_output other
 	run fish_complete 'outbox --attach-charset GB'
 	assert_output $'GB18030\nGB2312\nGBK'
+}
+
+@test "zsh: --html=FILE and --config=FILE, nothing after '--html ', aliases" {
+	printf 'x\n' >unique.html
+	run zsh_complete 'outbox --html=uni'
+	assert_output 'outbox --html=unique.html'
+	run zsh_complete 'outbox --config=rc2 o'
+	assert_output 'outbox --config=rc2 other'
+	run zsh_complete 'outbox -s x t'
+	assert_output 'outbox -s x team'
+	run zsh_complete 'outbox -c o'
+	assert_output 'outbox -c ops'
+	run zsh_complete 'outbox --html uni'
+	assert_output 'outbox --html uni'
+	run zsh_complete 'outbox --attach-charset GB1'
+	assert_output 'outbox --attach-charset GB18030'
 }
