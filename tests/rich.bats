@@ -69,8 +69,9 @@ v = eval(sys.argv[2]); print(v if isinstance(v, str) else json.dumps(v, ensure_a
 	    "$T/out.json" "$1"
 }
 
+# No header or parser defect at all (attachment names are RFC 2231 only).
 no_defects() {
-	run j '[x for x in d["defects"] if not x.startswith("content-type:")]'
+	run j 'd["defects"]'
 	assert_output '[]'
 }
 
