@@ -507,6 +507,19 @@ message_to_utf8(const char *cs, const char *where, const char *what,
 	return 0;
 }
 
+int
+message_text_utf8(const char *charset, const char *what, const char *in,
+    char **out, struct failure *f)
+{
+	struct message_spec spec;
+	const char *where, *cs;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.charset = charset;
+	cs = message_input_charset(&spec, &where);
+	return message_to_utf8(cs, where, what, in, out, f);
+}
+
 /* A copy of the spec whose header text is UTF-8 (message_to_utf8()). */
 struct message_conv {
 	struct message_spec spec;

@@ -99,6 +99,16 @@ int message_compose(const struct message_spec *spec, struct filetype *ft,
     FILE *out, struct message_info *info, struct failure *f);
 
 /*
+ * Header text in (display names, a subject) from the input charset,
+ * charset or, when NULL, the locale's, as UTF-8 in *out, newly allocated
+ * (the caller frees it), as message_compose() converts its own; for the
+ * sendmail personality's -F.  F_DATA naming what when in is not valid
+ * in that charset.
+ */
+int message_text_utf8(const char *charset, const char *what, const char *in,
+    char **out, struct failure *f);
+
+/*
  * Checks everything message_compose() would refuse before any work is
  * done (so the phases stay in order): header injection, addresses,
  * unreadable attachments.

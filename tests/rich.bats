@@ -371,6 +371,30 @@ print(v.count("a"), m["Subject"], m.get_payload().strip())' "$SMTPD_OUT/1.eml"
 	assert_output '330001 folds body'
 }
 
+@test "sendmail -F in a GB2312 locale: the added From's name converted to UTF-8" {
+	mkdir -p "$T/loc" "$T/bin"
+	localedef -i zh_CN -f GB2312 "$T/loc/zh_CN.GB2312" ||
+	    fail "localedef could not build zh_CN.GB2312"
+	start_smtpd
+	write_rc smtp-security=none
+	ln -s "$OUTBOX" "$T/bin/sendmail"
+	printf 'To: bob@example.org\nSubject: x\n\nbody\n' >"$T/msg"
+	name=$(printf '计划任务' | iconv -f UTF-8 -t GB2312)
+	LOCPATH="$T/loc" LC_ALL=zh_CN.GB2312 run timeout 60 \
+	    "$T/bin/sendmail" -F "$name" -f sender@example.org -t <"$T/msg"
+	assert_success
+	run "$PY" -c 'import email, email.header, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print(str(email.header.make_header(email.header.decode_header(m["From"]))))' \
+	    "$SMTPD_OUT/1.eml"
+	assert_output '计划任务 <sender@example.org>'
+	# Bytes that are not GB2312 are refused (65), not mislabelled.
+	LOCPATH="$T/loc" LC_ALL=zh_CN.GB2312 run timeout 60 \
+	    "$T/bin/sendmail" -F $'\xff\xfe' -f sender@example.org -t <"$T/msg"
+	assert_failure 65
+	assert_output --partial '-F: not valid GB2312'
+}
+
 @test "DSN: NOTIFY, RET and ENVID reach a server that offers DSN" {
 	start_fault 'capa PIPELINING 8BITMIME DSN'
 	write_rc smtp-security=none
