@@ -12,9 +12,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <iconv.h>
 #include <langinfo.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,10 +85,10 @@ message_dot_atom(const char *s, size_t n)
 				return 0;
 			continue;
 		}
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		if (s[i] == '\0' || !((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9') ||
-		    strchr("!#$%&'*+-/=?^_`{|}~", s[i]) != NULL) || s[i] == '\0')
+		    strchr("!#$%&'*+-/=?^_`{|}~", s[i]) != NULL))
 			return 0;
 	}
 	return 1;
