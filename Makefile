@@ -13,7 +13,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2
+DEPS = openssl libmagic libbsd-overlay libidn2 jansson
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
