@@ -140,6 +140,10 @@ ssl_key = <$DOVECOT_DIR/good.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = $_dpa
 auth_mechanisms = plain login
+# No failure delay or per-address penalty: one test fails a login on
+# purpose and the next must not wait for it.
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
 mail_location = maildir:~/Maildir
 mail_fsync = never
 lmtp_save_to_detail_mailbox = no
