@@ -11,9 +11,12 @@
 #   dovecot_maildir USER        prints USER's Maildir path
 #
 # What it serves (loopback only, ports chosen free at set-up time):
-#   DOVECOT_POP3_PORT    POP3, 110-style: STLS offered, and plaintext
-#                        login refused before it unless
-#                        DOVECOT_PLAINTEXT_AUTH=yes at set-up
+#   DOVECOT_POP3_PORT    POP3, 110-style: STLS offered.  Dovecot counts
+#                        a loopback connection as secured, so login
+#                        before STLS works there; DOVECOT_SSL=required at
+#                        set-up refuses any login without TLS
+#                        (DOVECOT_PLAINTEXT_AUTH=yes allows plaintext
+#                        login also where Dovecot would refuse it)
 #   DOVECOT_POP3S_PORT   POP3S, 995-style: implicit TLS
 #   DOVECOT_LMTP         LMTP unix socket (mode 0666) delivering into
 #                        Maildir (what Postfix's virtual_transport uses)
@@ -134,16 +137,15 @@ first_valid_uid = $_uid
 last_valid_uid = $_uid
 first_valid_gid = $_gid
 last_valid_gid = $_gid
-ssl = yes
+ssl = ${DOVECOT_SSL:-yes}
 ssl_cert = <$DOVECOT_DIR/good.pem
 ssl_key = <$DOVECOT_DIR/good.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = $_dpa
 auth_mechanisms = plain login
-# No failure delay or per-address penalty: one test fails a login on
-# purpose and the next must not wait for it.
+# No failure delay: one test fails a login on purpose and the next
+# must not wait for it.
 auth_failure_delay = 0
-login_trusted_networks = 127.0.0.0/8
 mail_location = maildir:~/Maildir
 mail_fsync = never
 lmtp_save_to_detail_mailbox = no
@@ -232,7 +234,9 @@ dovecot_stop() {
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	kill -9 "$_pid" 2>/dev/null
+	if kill -0 "$_pid" 2>/dev/null; then
+		kill -9 "$_pid"
+	fi
 	return 0
 }
 
