@@ -39,8 +39,8 @@ setup() {
 	BOX=$(dovecot_maildir "$DOVECOT_USER")
 	# A clean mailbox per test: earlier deliveries are complete (each
 	# test waits for its own).
-	find "$BOX" -type f \( -path '*/new/*' -o -path '*/cur/*' \) \
-	    -delete 2>/dev/null || true
+	find "$DOVECOT_DIR/mail" -type f \( -path '*/Maildir/new/*' -o \
+	    -path '*/Maildir/cur/*' \) -delete 2>/dev/null || true
 	export OUTBOX_TEST_DATE=1700000000
 	export OUTBOX_TEST_BOUNDARY=postfix-bats
 	T=$BATS_TEST_TMPDIR
@@ -265,6 +265,60 @@ mailx_case() { # KIND MECH
 	assert_output --partial 'Grüße — 报告 attached'
 	assert_output --partial 'Übersicht März.pdf'
 	assert_output --partial '数据.bin'
+}
+
+# pop_retr PORT MODE USER PASS N: message N over POP3 (MODE stls: plain
+# port, STLS first; tls: POP3S) with Python's poplib, CA-verified; the
+# raw lines joined with CRLF as on the wire.  "count C" first.
+pop_retr() {
+	"$PY" - "$@" "$CERTS/ca.pem" <<'PYEOF'
+import poplib, ssl, sys
+port, mode, user, pw, n, ca = sys.argv[1:7]
+ctx = ssl.create_default_context(cafile=ca)
+if mode == "tls":
+    p = poplib.POP3_SSL("localhost", int(port), context=ctx, timeout=10)
+else:
+    p = poplib.POP3("localhost", int(port), timeout=10)
+    p.stls(context=ctx)
+p.user(user)
+p.pass_(pw)
+count, _ = p.stat()
+print("count", count)
+_, lines, _ = p.retr(int(n))
+sys.stdout.buffer.write(b"\r\n".join(lines) + b"\r\n")
+p.quit()
+PYEOF
+}
+
+@test "dovecot: POP3 with STLS and POP3S serve the delivered message, byte for byte as --dry-run (CRLF)" {
+	pf_rc submission plain
+	printf 'Fetched back over POP3.\n' >"$T/body"
+	send_both '<pop3@example.org>' -s 'over POP3' one@example.com
+	assert_success
+	maildir_get '<pop3@example.org>' >/dev/null
+	local mode port
+	for mode in stls tls; do
+		[ $mode = stls ] && port=$DOVECOT_POP3_PORT ||
+		    port=$DOVECOT_POP3S_PORT
+		pop_retr "$port" "$mode" "$DOVECOT_USER" "$DOVECOT_PASS" 1 \
+		    >"$T/pop.$mode" || fail "POP3 ($mode) failed"
+		assert_equal "$(head -n 1 "$T/pop.$mode")" "count 1"
+		sed 1d "$T/pop.$mode" >"$T/pop.$mode.eml"
+		# Over POP3 the lines end in CRLF again: the trace block
+		# dropped, the rest is --dry-run's output exactly.
+		untrace "$T/pop.$mode.eml" | sed 's/\r$//' >"$T/pop.lf"
+		cmp -s "$T/pop.lf" <(lf "$T/dry.eml") ||
+		    fail "POP3 ($mode) message differs from --dry-run"
+		run grep -c $'\r$' "$T/pop.$mode.eml"
+		assert_output "$(($(wc -l <"$T/pop.$mode.eml")))"
+	done
+	# dovecot_fill, for the POP3 suites: three messages for the POP user.
+	dovecot_fill "$DOVECOT_POP_USER" 3
+	run pop_retr "$DOVECOT_POP3S_PORT" tls "$DOVECOT_POP_USER" \
+	    "$DOVECOT_POP_PASS" 3
+	assert_success
+	assert_line --index 0 "count 3"
+	assert_output --partial "Subject: fill 3 of 3"
 }
 
 @test "postfix: sendmail personality with Debian cron's exact invocation, byte for byte" {

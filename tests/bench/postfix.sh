@@ -37,11 +37,18 @@ RCPTS="one@example.com two@example.net three@example.org"
 [ -x "$OUTBOX" ] || { echo "postfix bench: no outbox binary at $OUTBOX"; exit 0; }
 [ "$(id -u)" = 0 ] || { echo "postfix bench: needs root (Postfix); skipped"; exit 0; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/outbox-pfbench.XXXXXX")
+# The servers' directories (Postfix's queue, which it fsyncs for every
+# message) go on tmpfs when there is one: the server's disk is not what
+# this measures.  outbox's own queue stays on $work's file system.
+srv=$work/servers
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	srv=$(mktemp -d /dev/shm/outbox-pfbench.XXXXXX) || srv=$work/servers
+fi
 cleanup() {
 	postfix_stop 2>/dev/null
 	dovecot_stop 2>/dev/null
-	[ "${BENCH_KEEP:-0}" = 1 ] && echo "(work dir kept: $work)" ||
-	    rm -rf "$work"
+	[ "${BENCH_KEEP:-0}" = 1 ] && echo "(work dir kept: $work $srv)" ||
+	    rm -rf "$work" "$srv"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
@@ -51,8 +58,8 @@ trap 'exit 1' INT TERM HUP PIPE
 sh "$top/tests/lib/certs.sh" "$work/certs" >/dev/null 2>&1
 CA=$work/certs/ca.pem
 POSTFIX_DELIVERY=discard
-if ! { dovecot_setup "$work/dovecot" "$work/certs" && dovecot_start &&
-    postfix_setup "$work/postfix" "$work/certs" && postfix_start; } \
+if ! { dovecot_setup "$srv/dovecot" "$work/certs" && dovecot_start &&
+    postfix_setup "$srv/postfix" "$work/certs" && postfix_start; } \
     >"$work/servers.log" 2>&1; then
 	echo "postfix bench: the servers did not start:"
 	sed 's/^/  /' "$work/servers.log"
@@ -61,7 +68,9 @@ fi
 U=$DOVECOT_SUBMIT_USER P=$DOVECOT_SUBMIT_PASS
 QDIR=$POSTFIX_DIR/queue
 echo "Server: Postfix $(postconf -c "$POSTFIX_CONF" -h mail_version 2>/dev/null), SASL via" \
-    "Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1); mail discarded."
+    "Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1); mail discarded;" \
+    "server dirs in $srv."
+echo "outbox's queue: $work ($(df -PT "$work" 2>/dev/null | awk 'NR == 2 { print $2 }'))"
 echo "Clients: outbox, msmtp $(msmtp --version 2>/dev/null | sed -n '1s/.* //p')," \
     "s-nail $(s-nail -:/ -Xversion -Xx 2>/dev/null | sed -n '1s/.*v\([0-9.]*\).*/\1/p')," \
     "curl $(curl --version 2>/dev/null | sed -n '1s/^curl \([^ ]*\).*/\1/p')"
@@ -168,7 +177,7 @@ trips() {
 	fi
 }
 
-CLIENTS="outbox msmtp snail curl"
+CLIENTS=${BENCH_CLIENTS-outbox msmtp snail curl}
 for p in 587 465; do
 	for c in $CLIENTS; do
 		case $c in
