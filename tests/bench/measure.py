@@ -9,6 +9,9 @@
 #       the peak RSS comes from one more run under /usr/bin/time (a
 #       child forked by Python starts with Python's pages, which
 #       ru_maxrss would count), not counted in the times
+#   measure.py once STDIN -- CMD...
+#       runs CMD once under /usr/bin/time: "total=MS rss=KIB fail=0|1"
+#       (the peak RSS of that very run, e.g. a queue flush)
 #   measure.py trips STRACE-LOG
 #       request/response round trips on the TCP sockets in an
 #       "strace -f -yy" log (a send followed by a receive counts one)
@@ -42,6 +45,23 @@ def runs(argv):
               n - fails, fails, statistics.median(walls), min(walls),
               max(walls), sum(walls), statistics.median(cpus), rss,
               sum(1 for w in walls if w > 30), shlex.quote(err)))
+
+
+def once(argv):
+    stdin, cmd = argv[0], argv[2:]
+    out = "%s/measure.once.%d" % (os.environ.get("TMPDIR", "/tmp"), os.getpid())
+    with open(stdin, "rb") as inp, open(os.devnull, "wb") as dn:
+        t0 = time.perf_counter()
+        code = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", out] + cmd,
+                               stdin=inp, stdout=dn, stderr=dn)
+        t1 = time.perf_counter()
+    try:
+        with open(out) as f:
+            rss = int(f.read().split()[-1])
+        os.unlink(out)
+    except (OSError, ValueError, IndexError):
+        rss = 0
+    print("total=%.1f rss=%d fail=%d" % ((t1 - t0) * 1000, rss, code != 0))
 
 
 def peak_rss(stdin, cmd):
@@ -96,9 +116,11 @@ if __name__ == "__main__":
     what, rest = sys.argv[1], sys.argv[2:]
     if what == "runs":
         runs(rest)
+    elif what == "once":
+        once(rest)
     elif what == "trips":
         trips(rest)
     elif what == "wait-empty":
         sys.exit(wait_empty(rest))
     else:
-        sys.exit("measure.py: runs | trips | wait-empty")
+        sys.exit("measure.py: runs | once | trips | wait-empty")
