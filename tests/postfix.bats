@@ -11,7 +11,8 @@
 # for byte with what outbox --dry-run prints for the same input (Date,
 # Message-ID and the boundaries pinned), after dropping the trace
 # headers the servers put on top (Return-Path, Delivered-To, Received)
-# and with CRLF as LF, which is how a Maildir stores lines.  If Postfix
+# and with CRLF as LF, which is how a Maildir stores lines (over POP3,
+# where CRLF is back, one test compares the CRLF form).  If Postfix
 # or Dovecot cannot start, every test fails.
 
 load test_helper
