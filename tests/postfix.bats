@@ -241,8 +241,12 @@ mailx_case() { # KIND MECH
 	printf '\xc4\xe3\xba\xc3\xa3\xac\xca\xc0\xbd\xe7\xa1\xa3\xd5\xe2\xca\xc7\xd2\xbb\xb7\xe2\xb2\xe2\xca\xd4\xd3\xca\xbc\xfe\xa1\xa3\n' \
 	    >"$T/body"
 	{ printf '%%PDF-1.4\n'; head -c 70000 /dev/urandom; } >"$T/季度报告.pdf"
+	# --charset is the charset of the body and of the Subject as typed
+	# (a GB2312 terminal); outbox sends the Subject as UTF-8 words.
+	local subj
+	subj=$(printf '季度报告：测试邮件' | iconv -f UTF-8 -t GB2312)
 	send_both '<gb2312@example.org>' --charset gb2312 \
-	    -s '季度报告：测试邮件' -a "$T/季度报告.pdf" one@example.com
+	    -s "$subj" -a "$T/季度报告.pdf" one@example.com
 	assert_success
 	f=$(maildir_get '<gb2312@example.org>')
 	assert_same_as_dry "$f" "$T/dry.eml"
