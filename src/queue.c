@@ -456,6 +456,19 @@ queue_num(const char *s)
 	return errstr != NULL ? -1 : v;
 }
 
+/* A repeated key: the last one wins, the earlier value is freed. */
+static void
+queue_set(char **p, const char **cp, const char *val)
+{
+	if (p != NULL) {
+		free(*p);
+		*p = xstrdup(val);
+	} else {
+		queue_free_const(*cp);
+		*cp = xstrdup(val);
+	}
+}
+
 /* Parses one .env file into e.  -1 when it is not a whole entry. */
 static int
 queue_read_env(FILE *fp, struct queue_entry *e)
@@ -503,7 +516,8 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			else if (line[0] == 'n')
 				e->next = (time_t)num;
 			else if (line[0] == 'a')
-				e->attempts = num > INT_MAX ? INT_MAX : (int)num;
+				e->attempts = num > QUEUE_ATTEMPTS_MAX ?
+				    QUEUE_ATTEMPTS_MAX : (int)num;
 			else if (line[0] == 'e')
 				env->eightbit = num != 0;
 			else if (line[0] == 'u')
@@ -511,19 +525,19 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			else
 				env->dsn_required = num != 0;
 		} else if (strcmp(line, "account") == 0)
-			e->account = xstrdup(val);
+			queue_set(&e->account, NULL, val);
 		else if (strcmp(line, "from") == 0)
-			env->from = xstrdup(val);
+			queue_set(NULL, &env->from, val);
 		else if (strcmp(line, "from-ascii") == 0)
-			env->from_ascii = xstrdup(val);
+			queue_set(NULL, &env->from_ascii, val);
 		else if (strcmp(line, "dsn-notify") == 0)
-			env->dsn_notify = xstrdup(val);
+			queue_set(NULL, &env->dsn_notify, val);
 		else if (strcmp(line, "dsn-ret") == 0)
-			env->dsn_ret = xstrdup(val);
+			queue_set(NULL, &env->dsn_ret, val);
 		else if (strcmp(line, "dsn-envid") == 0)
-			env->dsn_envid = xstrdup(val);
+			queue_set(NULL, &env->dsn_envid, val);
 		else if (strcmp(line, "last-reply") == 0)
-			e->last_reply = xstrdup(val);
+			queue_set(&e->last_reply, NULL, val);
 		else if (strcmp(line, "rcpt") == 0) {
 			rv = xreallocarray(rv, nr + 1, sizeof(*rv));
 			av = xreallocarray(av, nr + 1, sizeof(*av));

@@ -55,6 +55,11 @@
 #include "smtp.h"
 
 #define QUEUE_ID_MAX 32
+/*
+ * The reader caps attempts here (hourly retries for over a century), so
+ * counting one more can never overflow.
+ */
+#define QUEUE_ATTEMPTS_MAX 1000000
 
 /*
  * An entry: its state and its envelope.  env.rcpts are the recipients
