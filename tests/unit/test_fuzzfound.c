@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "queue.h"
+#include "recipients.h"
 #include "tap.h"
 
 static char dir[256];
@@ -90,12 +91,35 @@ queue_cases(void)
 		is_str(v[0].last_reply, "two", "queue: the last reply wins");
 	}
 	queue_entries_free(v, n);
-	rmrf(dir);
+}
+
+/* fuzz_config: an aliases file with CRLF line ends. */
+static void
+aliases_cases(void)
+{
+	struct failure f;
+	char path[512], *out = NULL;
+
+	put("aliases", "postmaster: root\r\nteam: a@example.org,\r\n"
+	    "  b@example.org\r\n");
+	snprintf(path, sizeof(path), "%s/aliases", dir);
+	ok(recipients_alias_file(path, "postmaster", &out, &f) == 1,
+	    "aliases CRLF: found");
+	is_str(out, "root", "aliases CRLF: no CR in the value");
+	free(out);
+	out = NULL;
+	ok(recipients_alias_file(path, "team", &out, &f) == 1,
+	    "aliases CRLF: continued entry found");
+	is_str(out, "a@example.org, b@example.org",
+	    "aliases CRLF: continuation without CR");
+	free(out);
 }
 
 int
 main(void)
 {
 	queue_cases();
+	aliases_cases();
+	rmrf(dir);
 	return done_testing();
 }
