@@ -336,7 +336,8 @@ sendmail_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 				    "header is larger than %d KiB",
 				    SENDMAIL_HEADER_MAX / 1024);
 			}
-			if (len + 2 > cap) {
+			/* Room for c, a line end added at EOF and the NUL. */
+			if (len + 3 > cap) {
 				cap = cap ? cap * 2 : 256;
 				line = xreallocarray(line, cap, 1);
 			}
@@ -353,6 +354,14 @@ sendmail_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 			continue;	/* an mbox separator */
 		if (len == 1)
 			break;		/* the empty line */
+		/* A NUL would cut the field and glue the next one on. */
+		if (memchr(line, '\0', len) != NULL &&
+		    ((sendmail_is_wsp(line[0]) && m->nfields > 0) ||
+		    sendmail_field_name(line, len) > 0)) {
+			free(line);
+			return failure_set(f, F_DATA, "the message's header "
+			    "holds a NUL byte");
+		}
 		sendmail_check_8bit(m, line, len);
 		if (sendmail_is_wsp(line[0]) && m->nfields > 0) {
 			struct sendmail_field *fl = &m->fields[m->nfields - 1];

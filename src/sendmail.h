@@ -59,7 +59,8 @@ struct sendmail_msg {
  * EOF, or the first line that is no header field) into m.  With
  * ignore_dots 0, a line holding a single "." ends the input, as in
  * sendmail.  A leading mbox "From " line is dropped.  F_DATA when the
- * block exceeds SENDMAIL_HEADER_MAX, F_IO on a read error.
+ * block exceeds SENDMAIL_HEADER_MAX or a field holds a NUL byte, F_IO on
+ * a read error.
  */
 int sendmail_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
     struct failure *f);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "queue.h"
 #include "recipients.h"
+#include "sendmail.h"
 #include "tap.h"
 
 static char dir[256];
@@ -115,11 +117,46 @@ aliases_cases(void)
 	free(out);
 }
 
+/*
+ * fuzz_sendmail: a header line of 2^n - 1 octets ending the input without
+ * a line end overran its buffer (ASan, under make sanitize); a NUL byte
+ * cut a field and glued the next one onto it.
+ */
+static void
+sendmail_cases(void)
+{
+	static const char nul[] = "Subject: a\0b\nTo: x@example.org\n\nbody\n";
+	struct sendmail_msg m;
+	struct failure f;
+	char buf[300];
+	FILE *in;
+
+	memset(buf, 'a', sizeof(buf));
+	memcpy(buf, "Subject: ", 9);
+	if ((in = fmemopen(buf, 255, "r")) == NULL)
+		exit(1);
+	ok(sendmail_read_header(in, 1, &m, &f) == 0 && m.nfields == 1 &&
+	    strlen(m.fields[0].raw) == 256,
+	    "sendmail: a 255-octet last header line, its line end added");
+	sendmail_msg_free(&m);
+	fclose(in);
+
+	if ((in = fmemopen((void *)(uintptr_t)nul, sizeof(nul) - 1, "r")) ==
+	    NULL)
+		exit(1);
+	failure_clear(&f);
+	ok(sendmail_read_header(in, 1, &m, &f) == -1 && f.kind == F_DATA,
+	    "sendmail: a NUL in a header field is refused (65)");
+	sendmail_msg_free(&m);
+	fclose(in);
+}
+
 int
 main(void)
 {
 	queue_cases();
 	aliases_cases();
+	sendmail_cases();
 	rmrf(dir);
 	return done_testing();
 }
