@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "message.h"
 #include "queue.h"
 #include "recipients.h"
 #include "sendmail.h"
@@ -151,12 +152,29 @@ sendmail_cases(void)
 	fclose(in);
 }
 
+/* fuzz_compose: a --reply-to list bad after its first address leaked. */
+static void
+compose_cases(void)
+{
+	struct address from = { NULL, "a@example.org" };
+	struct message_spec spec;
+	struct failure f;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.from = &from;
+	spec.reply_to = "b@example.org, <<bad";
+	failure_clear(&f);
+	ok(message_check(&spec, &f) == -1 && f.kind == F_DATA,
+	    "compose: a bad --reply-to list refused (no leak under ASan)");
+}
+
 int
 main(void)
 {
 	queue_cases();
 	aliases_cases();
 	sendmail_cases();
+	compose_cases();
 	rmrf(dir);
 	return done_testing();
 }
