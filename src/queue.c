@@ -298,10 +298,11 @@ queue_new_id(char *id, size_t sz, time_t now)
 }
 
 int
-queue_add(const char *dir, struct queue_entry *e, FILE *msg,
-    struct failure *f)
+queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
+    char *id, struct failure *f)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX], env[PATH_MAX];
+	struct queue_entry w = *in, *e = &w;
 	FILE *fp;
 	int i;
 
@@ -337,6 +338,7 @@ queue_add(const char *dir, struct queue_entry *e, FILE *msg,
 		unlink(dst);
 		return -1;
 	}
+	strlcpy(id, e->id, QUEUE_ID_MAX);
 	return 0;
 }
 
@@ -406,8 +408,8 @@ queue_entry_free(struct queue_entry *e)
 	queue_free_const(env->dsn_notify);
 	queue_free_const(env->dsn_ret);
 	queue_free_const(env->dsn_envid);
-	free(e->account);
-	free(e->last_reply);
+	queue_free_const(e->account);
+	queue_free_const(e->last_reply);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -458,15 +460,10 @@ queue_num(const char *s)
 
 /* A repeated key: the last one wins, the earlier value is freed. */
 static void
-queue_set(char **p, const char **cp, const char *val)
+queue_set(const char **p, const char *val)
 {
-	if (p != NULL) {
-		free(*p);
-		*p = xstrdup(val);
-	} else {
-		queue_free_const(*cp);
-		*cp = xstrdup(val);
-	}
+	queue_free_const(*p);
+	*p = xstrdup(val);
 }
 
 /* Parses one .env file into e.  -1 when it is not a whole entry. */
@@ -525,19 +522,19 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			else
 				env->dsn_required = num != 0;
 		} else if (strcmp(line, "account") == 0)
-			queue_set(&e->account, NULL, val);
+			queue_set(&e->account, val);
 		else if (strcmp(line, "from") == 0)
-			queue_set(NULL, &env->from, val);
+			queue_set(&env->from, val);
 		else if (strcmp(line, "from-ascii") == 0)
-			queue_set(NULL, &env->from_ascii, val);
+			queue_set(&env->from_ascii, val);
 		else if (strcmp(line, "dsn-notify") == 0)
-			queue_set(NULL, &env->dsn_notify, val);
+			queue_set(&env->dsn_notify, val);
 		else if (strcmp(line, "dsn-ret") == 0)
-			queue_set(NULL, &env->dsn_ret, val);
+			queue_set(&env->dsn_ret, val);
 		else if (strcmp(line, "dsn-envid") == 0)
-			queue_set(NULL, &env->dsn_envid, val);
+			queue_set(&env->dsn_envid, val);
 		else if (strcmp(line, "last-reply") == 0)
-			queue_set(&e->last_reply, NULL, val);
+			queue_set(&e->last_reply, val);
 		else if (strcmp(line, "rcpt") == 0) {
 			rv = xreallocarray(rv, nr + 1, sizeof(*rv));
 			av = xreallocarray(av, nr + 1, sizeof(*av));

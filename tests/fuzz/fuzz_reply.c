@@ -23,7 +23,7 @@
 #include "conn.h"
 #include "failure.h"
 #include "fuzz.h"
-#include "smtp.h"
+#include "smtp_reply.h"
 
 struct model {
 	const char *p, *end;	/* unread input */

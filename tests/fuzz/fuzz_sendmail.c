@@ -1,6 +1,6 @@
 /*
  * fuzz_sendmail.c — the sendmail personality's message reader and writer
- * (sendmail_read_header, sendmail_write) over stdin-like input.
+ * (sendmail_msg_read_header, sendmail_msg_write) over stdin-like input.
  *
  * Input: byte 0's low bit is ignore_dots (-i), the rest the message.
  * Properties: reading fails only with F_DATA or F_IO; the spool copy has
@@ -18,7 +18,7 @@
 
 #include "failure.h"
 #include "fuzz.h"
-#include "sendmail.h"
+#include "sendmail_msg.h"
 
 /* The input as the spool should hold it: LF line ends, the "." cut. */
 static void
@@ -121,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (in == NULL)
 		return 0;
 	failure_clear(&f);
-	if (sendmail_read_header(in, ignore_dots, &m, &f) == -1) {
+	if (sendmail_msg_read_header(in, ignore_dots, &m, &f) == -1) {
 		FUZZ_CHECK(f.kind == F_DATA || f.kind == F_IO, "kind %d",
 		    f.kind);
 		sendmail_msg_free(&m);
@@ -130,7 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if ((fp = open_memstream(&out, &olen)) == NULL)
 		abort();
-	FUZZ_CHECK(sendmail_write(in, ignore_dots, &m, &add, fp, &f) == 0,
+	FUZZ_CHECK(sendmail_msg_write(in, ignore_dots, &m, &add, fp, &f) == 0,
 	    "write: %s", f.text);
 	fclose(fp);
 	fclose(in);

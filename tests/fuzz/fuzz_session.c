@@ -32,7 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "failure.h"
 #include "fuzz.h"
 #include "smtp.h"
@@ -244,8 +243,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&p, 0, sizeof(p));
 	p.host = "127.0.0.1";
 	p.port = port;
-	p.security = SEC_NONE;
-	p.auth = AUTH_NONE;
+	p.security = SMTP_SEC_NONE;
 	p.helo_name = "fuzz.example.org";
 	p.timeout = 10;
 	memset(&env, 0, sizeof(env));

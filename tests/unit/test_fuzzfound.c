@@ -16,7 +16,7 @@
 #include "message.h"
 #include "queue.h"
 #include "recipients.h"
-#include "sendmail.h"
+#include "sendmail_msg.h"
 #include "tap.h"
 
 static char dir[256];
@@ -136,7 +136,7 @@ sendmail_cases(void)
 	memcpy(buf, "Subject: ", 9);
 	if ((in = fmemopen(buf, 255, "r")) == NULL)
 		exit(1);
-	ok(sendmail_read_header(in, 1, &m, &f) == 0 && m.nfields == 1 &&
+	ok(sendmail_msg_read_header(in, 1, &m, &f) == 0 && m.nfields == 1 &&
 	    strlen(m.fields[0].raw) == 256,
 	    "sendmail: a 255-octet last header line, its line end added");
 	sendmail_msg_free(&m);
@@ -146,7 +146,7 @@ sendmail_cases(void)
 	    NULL)
 		exit(1);
 	failure_clear(&f);
-	ok(sendmail_read_header(in, 1, &m, &f) == -1 && f.kind == F_DATA,
+	ok(sendmail_msg_read_header(in, 1, &m, &f) == -1 && f.kind == F_DATA,
 	    "sendmail: a NUL in a header field is refused (65)");
 	sendmail_msg_free(&m);
 	fclose(in);
