@@ -287,6 +287,8 @@ html_decode_ref(const char *s, size_t n, int utf8, char *buf, size_t *used)
 		return HTML_REF_NBSP;
 	if (cp == 0xad || cp == 0x200c || cp == 0x200d)
 		return HTML_REF_NONE;
+	if (cp == '\r')
+		cp = '\n';	/* &#13;: the text's lines end in LF only */
 	if (cp >= 0x80 && !utf8)
 		return 0;
 	return html_utf8(cp, buf);
@@ -725,9 +727,11 @@ html_cids(const char *html, size_t len, struct html_cids *c)
 			;
 		ref = xmalloc(j - i - 4 + 1);
 		for (o = 0, k = i + 4; k < j; k++) {
+			/* %00 stays as written: a NUL would cut the id. */
 			if (html[k] == '%' && k + 2 < j &&
 			    isxdigit((unsigned char)html[k + 1]) &&
-			    isxdigit((unsigned char)html[k + 2])) {
+			    isxdigit((unsigned char)html[k + 2]) &&
+			    (html[k + 1] != '0' || html[k + 2] != '0')) {
 				ref[o++] = (char)(html_hexval((unsigned char)
 				    html[k + 1]) * 16 +
 				    html_hexval((unsigned char)html[k + 2]));

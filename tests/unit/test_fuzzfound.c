@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "message.h"
 #include "queue.h"
 #include "recipients.h"
@@ -168,6 +169,29 @@ compose_cases(void)
 	    "compose: a bad --reply-to list refused (no leak under ASan)");
 }
 
+/* fuzz_html: &#13; wrote a bare CR; cid:%00 made an empty reference. */
+static void
+html_cases(void)
+{
+	static const char h1[] = "<p>a&#13;b&#xD;c</p>";
+	static const char h2[] = "<img src=\"cid:a%00b\">";
+	struct html_cids c = { 0 };
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&out, &olen)) == NULL)
+		exit(1);
+	ok(html_to_text(h1, sizeof(h1) - 1, 1, fp) == 0, "html: converted");
+	fclose(fp);
+	ok(memchr(out, '\r', olen) == NULL, "html: &#13; makes no CR");
+	free(out);
+	html_cids(h2, sizeof(h2) - 1, &c);
+	ok(c.n == 1 && strcmp(c.v[0], "a%00b") == 0,
+	    "html: cid:a%00b kept as written, not cut at a NUL");
+	html_cids_free(&c);
+}
+
 int
 main(void)
 {
@@ -175,6 +199,7 @@ main(void)
 	aliases_cases();
 	sendmail_cases();
 	compose_cases();
+	html_cases();
 	rmrf(dir);
 	return done_testing();
 }
