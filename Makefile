@@ -123,7 +123,7 @@ bench: deps
 # tests/fuzz/corpus/NAME; what it finds goes to FUZZ_B/corpus/NAME, its
 # log to FUZZ_B/fuzz-NAME.log, a crash to FUZZ_B/crash-NAME-*.
 # fuzz-smoke: 30 s each unless FUZZ_SECONDS is given.
-FUZZ_B = build/fuzz
+FUZZ_B = $(B)/build/fuzz
 FUZZ_SMOKE_SECONDS := $(or $(FUZZ_SECONDS),30)
 FUZZ_SECONDS ?= 300
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
