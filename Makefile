@@ -120,7 +120,8 @@ bench: deps
 # Fuzzing: each tests/fuzz/fuzz_NAME.c is a libFuzzer harness linked with
 # the project's objects (not main.c), all built with clang and the
 # sanitizers into FUZZ_B.  Each runs FUZZ_SECONDS over its seeds in
-# tests/fuzz/corpus/NAME; what it finds goes to FUZZ_B/corpus/NAME, its
+# tests/fuzz/corpus/NAME (with tests/fuzz/NAME.dict, when there is one,
+# as its dictionary); what it finds goes to FUZZ_B/corpus/NAME, its
 # log to FUZZ_B/fuzz-NAME.log, a crash to FUZZ_B/crash-NAME-*.
 # fuzz-smoke: 30 s each unless FUZZ_SECONDS is given.
 FUZZ_B = $(B)/build/fuzz
@@ -143,9 +144,10 @@ fuzz: deps
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	    -fsanitize=fuzzer-no-link" fuzz-bins
 	@for n in $(FUZZ_NAMES); do \
-		mkdir -p $(FUZZ_B)/corpus/$$n; echo "# fuzz $$n"; \
+		mkdir -p $(FUZZ_B)/corpus/$$n; echo "# fuzz $$n"; dict=; \
+		[ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 		$(FUZZ_B)/tests/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
-		    -timeout=20 -print_final_stats=1 \
+		    -timeout=20 -print_final_stats=1 $$dict \
 		    -artifact_prefix=$(FUZZ_B)/crash-$$n- \
 		    $(FUZZ_B)/corpus/$$n tests/fuzz/corpus/$$n \
 		    >$(FUZZ_LOG) 2>&1; rc=$$?; \
