@@ -458,6 +458,17 @@ queue_num(const char *s)
 	return errstr != NULL ? -1 : v;
 }
 
+static int
+queue_has_ctl(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* A repeated key: the last one wins, the earlier value is freed. */
 static void
 queue_set(const char **p, const char *val)
@@ -485,6 +496,12 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			break;
 		}
 		line[--len] = '\0';
+		/* The writer makes control characters "?": a CR, NUL or
+		 * other control here is damage (or a plant), refused. */
+		if (queue_has_ctl(line, len)) {
+			bad = 1;
+			break;
+		}
 		if (first) {
 			bad = strcmp(line, QUEUE_FORMAT) != 0;
 			first = 0;

@@ -95,6 +95,13 @@ queue_cases(void)
 		is_str(v[0].last_reply, "two", "queue: the last reply wins");
 	}
 	queue_entries_free(v, n);
+
+	/* A CR in a value: "rcpt a@b>\rDATA" would reach RCPT TO. */
+	put(QID ".env", "outbox-queue 1\ncreated 1\nfrom a@b\nattempts 0\n"
+	    "next 1\nrcpt e@f>\rDATA\nend\n");
+	ok(queue_list(dir, 0, &v, &n, &f) == 0 && n == 0,
+	    "queue: an entry with a control character in a value is skipped");
+	queue_entries_free(v, n);
 }
 
 /* fuzz_config: an aliases file with CRLF line ends. */
