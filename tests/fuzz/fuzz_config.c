@@ -57,12 +57,14 @@ check_settings(const struct config *cfg, const char *account)
 		    "settings failure %d", f.kind);
 		return;
 	}
-	FUZZ_CHECK(s.port[0] != '\0', "%s", "empty port");
-	for (p = s.port; *p != '\0'; p++)
-		FUZZ_CHECK(*p >= '0' && *p <= '9', "port \"%s\"", s.port);
-	FUZZ_CHECK(s.timeout > 0, "timeout %d", s.timeout);
-	FUZZ_CHECK(s.host == NULL || strpbrk(s.host, "/@ \r\n") == NULL,
-	    "host \"%s\"", s.host);
+	FUZZ_CHECK(s.smtp.port[0] != '\0', "%s", "empty port");
+	for (p = s.smtp.port; *p != '\0'; p++)
+		FUZZ_CHECK(*p >= '0' && *p <= '9', "port \"%s\"",
+		    s.smtp.port);
+	FUZZ_CHECK(s.smtp.timeout > 0, "timeout %d", s.smtp.timeout);
+	FUZZ_CHECK(s.smtp.host == NULL ||
+	    strpbrk(s.smtp.host, "/@ \r\n") == NULL, "host \"%s\"",
+	    s.smtp.host);
 }
 
 /* The name and value of the first line when it is "name: value". */
