@@ -122,6 +122,17 @@ test_env_format(FILE *msg)
 	is_int(queue_list(dir, 0, &v, &n, &f), 0, "bad number read");
 	is_int((int)n, 0, "a bad number: not an entry");
 	queue_entries_free(v, n);
+	/* Repeated keys: the last wins, the earlier are freed (ASan). */
+	spit(path, "outbox-queue 1\ncreated 5\nfrom a@b\nfrom e@f\n"
+	    "last-reply one\nlast-reply two\naccount x\naccount y\n"
+	    "rcpt c@d\nrcpt-ascii c@d\nrcpt-ascii g@h\nnext 7\nend\n");
+	is_int(queue_list(dir, 0, &v, &n, &f), 0, "repeated keys read");
+	if (n == 1) {
+		is_str(v[0].env.from, "e@f", "  the last from wins");
+		is_str(v[0].last_reply, "two", "  the last last-reply wins");
+		is_str(v[0].account, "y", "  the last account wins");
+	}
+	queue_entries_free(v, n);
 	is_int(queue_drop(dir, id, &f), 0, "dropped");
 }
 
