@@ -55,11 +55,6 @@
 #include "failure.h"
 
 #define QUEUE_ID_MAX 32
-/*
- * The reader caps attempts here (hourly retries for over a century), so
- * counting one more can never overflow.
- */
-#define QUEUE_ATTEMPTS_MAX 1000000
 
 /*
  * attempts is capped here when read (hourly retries for over a century),
