@@ -52,6 +52,7 @@ SRCS = \
 	src/recipients.c \
 	src/report.c \
 	src/sasl.c \
+	src/sendlog.c \
 	src/sendmail.c \
 	src/sendmail_msg.c \
 	src/smtp.c \

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sendlog.h"
 #include "xmalloc.h"
 
 #define SYSTEM_RC	"/etc/outboxrc"
@@ -112,6 +113,8 @@ static const char *valid_hostname(char **);
 static const char *valid_timeout(char **);
 static const char *valid_bool(char **);
 static const char *valid_max_age(char **);
+static const char *valid_from_rewrite(char **);
+static const char *valid_syslog(char **);
 
 /* Every known key; the man page and config.example document each. */
 static const struct key keys[] = {
@@ -131,6 +134,9 @@ static const struct key keys[] = {
 	{ KT_NUMBER, "queue-max-age", valid_max_age },
 	{ KT_STRING, "default-domain", valid_hostname },
 	{ KT_STRING, "aliases-file", valid_text },
+	{ KT_ENUM, "from-rewrite", valid_from_rewrite },
+	{ KT_STRING, "syslog", valid_syslog },
+	{ KT_STRING, "log-file", valid_text },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -207,6 +213,24 @@ valid_security(char **v)
 {
 	if (name_index(security_names, NSECURITY, *v) == -1)
 		return "must be starttls, tls or none";
+	return NULL;
+}
+
+static const char *
+valid_from_rewrite(char **v)
+{
+	if (strcmp(*v, "never") != 0 && strcmp(*v, "local") != 0 &&
+	    strcmp(*v, "always") != 0)
+		return "must be never, local or always";
+	return NULL;
+}
+
+static const char *
+valid_syslog(char **v)
+{
+	if (sendlog_facility(*v) == -2)
+		return "must be yes, no, or a facility (mail, user, daemon, "
+		    "local0 to local7)";
 	return NULL;
 }
 

@@ -6,6 +6,8 @@
  * the password and submit (deliver.c) -> report.  Nothing new is opened
  * from disk once the spool is built.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +25,7 @@
 #include "mailx.h"
 #include "recipients.h"
 #include "report.h"
+#include "sendlog.h"
 #include "spool.h"
 #include "xmalloc.h"
 
@@ -314,6 +317,70 @@ mailx_dead_letter(const struct mailx_send *s, char *saved, size_t sz)
 	return 0;
 }
 
+/* The sendlog settings of this run (syslog, log-file; test socket). */
+void
+mailx_sendlog_cfg(const struct config *cfg, const char *account,
+    struct sendlog_cfg *c)
+{
+	/* Test-only (tests/README): the syslog socket the test binds. */
+	sendlog_init(c, config_get(cfg, account, "syslog"),
+	    config_get(cfg, account, "log-file"),
+	    getenv("OUTBOX_TEST_SYSLOG_SOCKET"));
+}
+
+/*
+ * The log line of this send (sendlog.h): once the message exists,
+ * whatever became of it.
+ */
+static void
+mailx_log(const struct mailx_send *s, int rc, const struct failure *f,
+    const char *kept)
+{
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure lf;
+	struct stat st;
+	const char **refused = NULL;
+	char server[300];
+	size_t i;
+
+	if (s->spool == NULL || s->opt->dry_run)
+		return;
+	mailx_sendlog_cfg(s->cfg, s->set.account, &c);
+	memset(&r, 0, sizeof(r));
+	r.id = s->queue_id[0] ? s->queue_id : s->info.message_id[0] ?
+	    s->info.message_id : NULL;
+	r.from = s->from.addr;
+	r.nrcpts = s->rcpts.n;
+	if (s->have_result && s->result.nrcpts > 0) {
+		refused = xcalloc(s->result.nrcpts, sizeof(*refused));
+		for (i = 0; i < s->result.nrcpts; i++)
+			if (!s->result.rcpts[i].accepted &&
+			    s->result.rcpts[i].code >= 400)
+				refused[r.nrefused++] = s->result.rcpts[i].addr;
+		r.refused = refused;
+	}
+	r.size = fstat(fileno(s->spool), &st) == 0 ? (long long)st.st_size :
+	    -1;
+	if (s->set.host != NULL) {
+		snprintf(server, sizeof(server), "%s:%s", s->set.host,
+		    s->set.port);
+		r.server = server;
+	}
+	if (rc == 0 && s->queue_id[0] == '\0') {
+		r.outcome = "sent";
+		r.reply = s->have_result ? s->result.final_reply : NULL;
+	} else {
+		r.outcome = rc == 0 ? "queued" : "failed";
+		r.reply = f->text;
+	}
+	r.kept = kept;
+	r.status = rc == 0 ? 0 : failure_exitcode(f->kind);
+	if (sendlog_write(&c, &r, &lf) == -1)
+		log_warnx("%s", lf.text);
+	free(refused);
+}
+
 static void
 mailx_free(struct mailx_send *s)
 {
@@ -340,6 +407,7 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 {
 	int status;
 
+	mailx_log(s, rc, f, NULL);
 	if (rc == 0) {
 		report_flush(&s->flushed, 1);
 		/* Safe in the queue: exit 0, and say so (DESIGN). */

@@ -76,6 +76,14 @@ int mailx_dsn(struct mailx_send *s, struct failure *f);
 int mailx_submit(struct mailx_send *s, struct failure *f);
 
 /*
+ * The syslog and log-file settings (sendlog.h) of account (NULL: top
+ * level) into c; strings point into cfg.
+ */
+struct sendlog_cfg;
+void mailx_sendlog_cfg(const struct config *cfg, const char *account,
+    struct sendlog_cfg *c);
+
+/*
  * After a send that returned rc (f its failure): the notices, the
  * refusals, dead.letter (rep->saved) and the --json object
  * (rep->json_done); then frees s.  Returns rc.

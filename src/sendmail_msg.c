@@ -444,6 +444,38 @@ sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
 }
 
 void
+sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
+    const char *value)
+{
+	size_t i, j, at = m->nfields;
+
+	for (i = j = 0; i < m->nfields; i++) {
+		if (sendmail_msg_name_is(&m->fields[i], name)) {
+			if (at == m->nfields)
+				at = j;
+			else {
+				m->size -= strlen(m->fields[i].raw);
+				free(m->fields[i].raw);
+				continue;
+			}
+		}
+		m->fields[j++] = m->fields[i];
+	}
+	if (at == m->nfields && at == j) {
+		m->fields = xreallocarray(m->fields, m->nfields + 1,
+		    sizeof(*m->fields));
+		j++;
+	} else {
+		m->size -= strlen(m->fields[at].raw);
+		free(m->fields[at].raw);
+	}
+	m->nfields = j;
+	m->fields[at].raw = xasprintf("%s: %s\n", name, value);
+	m->fields[at].namelen = strlen(name);
+	m->size += strlen(m->fields[at].raw);
+}
+
+void
 sendmail_msg_free(struct sendmail_msg *m)
 {
 	size_t i;

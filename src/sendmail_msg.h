@@ -93,6 +93,15 @@ int sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
 int sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
     struct failure *f);
 
+/*
+ * Replaces every field called name (case-insensitive) by one
+ * "Name: value" field where the first stood, or adds it at the end when
+ * there was none.  value is one line (no LF); a long one is folded by
+ * the caller.
+ */
+void sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
+    const char *value);
+
 void sendmail_msg_free(struct sendmail_msg *m);
 
 #endif
