@@ -381,6 +381,32 @@ mailx_log(const struct mailx_send *s, int rc, const struct failure *f,
 	free(refused);
 }
 
+void
+mailx_log_flush(const struct config *cfg, const char *account,
+    const struct flush_report *fr)
+{
+	static const char *const kinds[] = { "sent", "deferred", "failed" };
+	static const int status[] = { 0, 75, 69 };
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure lf;
+	size_t i;
+
+	mailx_sendlog_cfg(cfg, account, &c);
+	for (i = 0; i < fr->n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.id = fr->v[i].id;
+		r.size = -1;
+		r.outcome = kinds[fr->v[i].kind];
+		r.status = status[fr->v[i].kind];
+		r.reply = fr->v[i].text;
+		if (sendlog_write(&c, &r, &lf) == -1) {
+			log_warnx("%s", lf.text);
+			break;
+		}
+	}
+}
+
 static void
 mailx_free(struct mailx_send *s)
 {
@@ -408,6 +434,7 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 	int status;
 
 	mailx_log(s, rc, f, NULL);
+	mailx_log_flush(s->cfg, s->set.account, &s->flushed);
 	if (rc == 0) {
 		report_flush(&s->flushed, 1);
 		/* Safe in the queue: exit 0, and say so (DESIGN). */

@@ -83,6 +83,11 @@ struct sendlog_cfg;
 void mailx_sendlog_cfg(const struct config *cfg, const char *account,
     struct sendlog_cfg *c);
 
+/* The log line (sendlog.h) of every entry a flush sent, deferred or
+ * gave up. */
+void mailx_log_flush(const struct config *cfg, const char *account,
+    const struct flush_report *fr);
+
 /*
  * After a send that returned rc (f its failure): the notices, the
  * refusals, dead.letter (rep->saved) and the --json object

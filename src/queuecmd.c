@@ -66,6 +66,7 @@ queuecmd_flush(const struct options *o, const struct config *cfg,
 	if (fr.busy)
 		log_warnx("another flush of %s is running; nothing done", dir);
 	report_flush(&fr, 0);
+	mailx_log_flush(cfg, set->account, &fr);
 	if (rc == 0 && fr.count[FLUSH_FAILED] > 0)
 		rc = failure_set(f, F_PERM, "flush: %zu message%s "
 		    "undeliverable, kept in %s/failed", fr.count[FLUSH_FAILED],

@@ -88,10 +88,12 @@ sendlog_format(const struct sendlog_rec *r, char *buf, size_t bufsz)
 
 	buf[0] = '\0';
 	sendlog_field(buf, bufsz, "id", r->id ? r->id : "-");
-	sendlog_field(buf, bufsz, "from", r->from ? (*r->from ? r->from :
-	    "<>") : "-");
-	snprintf(num, sizeof(num), "%zu", r->nrcpts);
-	sendlog_field(buf, bufsz, "rcpts", num);
+	/* A flush's line knows the entry only: no sender, no count. */
+	if (r->from != NULL) {
+		sendlog_field(buf, bufsz, "from", *r->from ? r->from : "<>");
+		snprintf(num, sizeof(num), "%zu", r->nrcpts);
+		sendlog_field(buf, bufsz, "rcpts", num);
+	}
 	if (r->nrefused > 0) {
 		list[0] = '\0';
 		for (i = 0; i < r->nrefused; i++) {

@@ -29,7 +29,8 @@ struct sendlog_cfg {
 /* One message and what became of it. */
 struct sendlog_rec {
 	const char *id;			/* queue id or Message-ID, or NULL */
-	const char *from;		/* envelope sender, or NULL */
+	const char *from;		/* envelope sender, or NULL (then
+					   no sender and no count) */
 	size_t nrcpts;
 	const char *const *refused;	/* refused recipients */
 	size_t nrefused;

@@ -152,3 +152,124 @@ hdr() {
 	assert_failure 78
 	assert_output --regexp "outboxrc:[0-9]+: .*never, local or always"
 }
+
+# start_syslog: a unix datagram socket at $SYSLOG_SOCK, as the syslog
+# daemon binds /dev/log; every datagram becomes a line of $SYSLOG_OUT.
+start_syslog() {
+	export SYSLOG_SOCK="$BATS_TEST_TMPDIR/log.sock"
+	export SYSLOG_OUT="$BATS_TEST_TMPDIR/syslog.out"
+	export OUTBOX_TEST_SYSLOG_SOCKET="$SYSLOG_SOCK"
+	: >"$SYSLOG_OUT"
+	"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(120)
+with open(sys.argv[2], "ab", buffering=0) as out:
+    while True:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            break
+        out.write(d + b"\n")
+' "$SYSLOG_SOCK" "$SYSLOG_OUT" </dev/null 2>"$BATS_TEST_TMPDIR/syslog.err" 3>&- &
+	SERVER_PIDS+=("$!")
+	local i
+	for i in $(seq 100); do
+		[ -e "$SYSLOG_SOCK.ready" ] && return 0
+		sleep 0.1
+	done
+	fail "the syslog socket was not bound within 10 s"
+}
+
+# restart_fault SCRIPT: stops the fault server started last (not the
+# syslog socket) and starts it again with SCRIPT.
+restart_fault() {
+	local pid=${SERVER_PIDS[-1]}
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset 'SERVER_PIDS[-1]'
+	start_fault "$1"
+}
+
+# wait_lines FILE N: FILE has N lines (10 s at most); prints them.
+wait_lines() {
+	local i
+	for i in $(seq 100); do
+		[ "$(wc -l <"$1")" -ge "$2" ] && break
+		sleep 0.1
+	done
+	[ "$(wc -l <"$1")" -ge "$2" ] ||
+	    fail "$1 has $(wc -l <"$1") lines, not $2: $(cat "$1")"
+}
+
+@test "syslog: one line for a sent message, facility mail, no secret" {
+	start_syslog
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	write_rc_auth
+	OUTBOX_TEST_MESSAGE_ID='<log.1@example.org>' \
+	    run_outbox -s 'the secret plan' a@example.net b@example.net \
+	    <<<"body text here"
+	assert_success
+	wait_lines "$SYSLOG_OUT" 1
+	run cat "$SYSLOG_OUT"
+	# <22>: facility mail (2) * 8 + info (6), then RFC 3164's stamp.
+	assert_output --regexp '^<22>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} outbox\[[0-9]+\]: id=<log\.1@example\.org> from=sender@example\.org rcpts=2 size=[0-9]+ server=localhost:[0-9]+ result=sent status=0 reply="250 '
+	[ "${#lines[@]}" -eq 1 ]
+	refute_secret
+	refute_output --partial 'secret plan'
+	refute_output --partial 'body text'
+}
+
+@test "syslog and log-file: a refused recipient, and a queued message" {
+	start_syslog
+	start_fault 'reply RCPT 250 ok
+reply RCPT 550 5.1.1 no such user'
+	write_rc smtp-security=none log-file="$BATS_TEST_TMPDIR/outbox.log"
+	run_outbox -s hi good@example.net bad@example.net <<<"x"
+	assert_failure 67
+	wait_lines "$SYSLOG_OUT" 1
+	run cat "$SYSLOG_OUT"
+	assert_output --regexp 'rcpts=2 refused=bad@example\.net size=[0-9]+ server=localhost:[0-9]+ result=failed status=67 reply='
+	run cat "$BATS_TEST_TMPDIR/outbox.log"
+	assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z outbox\[[0-9]+\]: id=<[^>]+> from=sender@example\.org rcpts=2 refused=bad@example\.net .*result=failed status=67'
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/outbox.log")" = 600 ]
+	# A temporary failure, queued: the queue id names it, then the flush.
+	restart_fault 'reply MAIL 451 4.3.0 try later'
+	write_rc smtp-security=none queue-on-failure=yes \
+	    log-file="$BATS_TEST_TMPDIR/outbox.log"
+	run_outbox -s hi a@example.net <<<"x"
+	assert_success
+	wait_lines "$SYSLOG_OUT" 2
+	run tail -n 1 "$SYSLOG_OUT"
+	assert_output --regexp 'id=[0-9]{8}T[0-9]{6}-[0-9a-f]{8} from=sender@example\.org rcpts=1 size=[0-9]+ server=localhost:[0-9]+ result=queued status=0 reply=".*451 4\.3\.0 try later'
+	id=$(ls "$BATS_TEST_TMPDIR/queue" | sed -n 's/\.env$//p')
+	restart_fault ''
+	write_rc smtp-security=none queue-on-failure=yes \
+	    log-file="$BATS_TEST_TMPDIR/outbox.log"
+	run_outbox --flush --now
+	assert_success
+	wait_lines "$SYSLOG_OUT" 3
+	run tail -n 1 "$SYSLOG_OUT"
+	assert_output --regexp "id=$id result=sent status=0\$"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/outbox.log")" -eq 3 ]
+}
+
+@test "syslog=no sends nothing; syslog=local3 picks the facility" {
+	start_syslog
+	start_smtpd
+	write_rc smtp-security=none syslog=no
+	run_outbox -s one a@example.net <<<"x"
+	assert_success
+	write_rc smtp-security=none syslog=local3
+	OUTBOX_TEST_MESSAGE_ID='<two@example.org>' \
+	    run_outbox -s two a@example.net <<<"x"
+	assert_success
+	wait_lines "$SYSLOG_OUT" 1
+	run cat "$SYSLOG_OUT"
+	# Datagrams arrive in order: the first run sent none.
+	[ "${#lines[@]}" -eq 1 ]
+	# <158>: local3 (19) * 8 + info (6).
+	assert_output --regexp '^<158>.* id=<two@example\.org> '
+}
