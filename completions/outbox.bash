@@ -61,7 +61,7 @@ _outbox()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "-s --subject -c --cc -b --bcc -a --attach
 		    -r --from -A --account -C --config -H --header --charset
-		    -n --no-system-config --dry-run -v --verbose --json
+		    -n --no-system-config --dry-run -E --skip-empty -v --verbose --json
 		    --html --inline --reply-to --dsn --dsn-return --dsn-required
 		    --queue --flush --now --queue-list --queue-drop
 		    -h --help -V --version --sendmail --" -- "$cur"))

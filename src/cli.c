@@ -24,7 +24,8 @@ enum {
 	OPT_REPLY_TO,
 	OPT_DSN,
 	OPT_DSN_RETURN,
-	OPT_DSN_REQUIRED
+	OPT_DSN_REQUIRED,
+	OPT_SKIP_EMPTY
 };
 
 /*
@@ -32,7 +33,7 @@ enum {
  * operands to the end); with POSIXLY_CORRECT set it stops at the first
  * operand, as POSIX mailx does.
  */
-static const char shortopts[] = ":s:c:b:a:r:A:C:H:nvhV";
+static const char shortopts[] = ":s:c:b:a:r:A:C:H:nvhVE";
 
 static const struct option longopts[] = {
 	{ "subject", required_argument, NULL, 's' },
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
 	{ "no-system-config", no_argument, NULL, 'n' },
 	{ "charset", required_argument, NULL, OPT_CHARSET },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "skip-empty", no_argument, NULL, 'E' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "queue", no_argument, NULL, OPT_QUEUE },
@@ -193,6 +195,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_DRY_RUN:
 			o->dry_run = 1;
 			break;
+		case 'E':
+			o->skip_empty = 1;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -302,6 +307,7 @@ cli_usage(FILE *out)
 "  -n, --no-system-config    do not read /etc/outboxrc\n"
 "      --charset NAME        charset of a body that is not UTF-8\n"
 "      --dry-run             print the message instead of sending it\n"
+"  -E, --skip-empty          send nothing (exit 0) when the body is empty\n"
 "  -v, --verbose             show the SMTP dialogue (passwords redacted)\n"
 "      --json                print the result as one JSON object (also\n"
 "                            on a usage error)\n"

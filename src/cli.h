@@ -39,6 +39,7 @@ struct options {
 	struct strlist headers;		/* -H */
 	int no_system_rc;		/* -n */
 	int dry_run;			/* --dry-run */
+	int skip_empty;			/* -E: an empty body sends nothing */
 	int verbose;			/* -v, counted */
 	int json;			/* --json */
 	int queue;			/* --queue: enqueue, do not connect */

@@ -465,6 +465,21 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 	return rc;
 }
 
+/*
+ * -E (s-nail's skipemptybody): is the body on stdin empty?  The byte
+ * looked at goes back to stdin.
+ */
+static int
+mailx_body_empty(void)
+{
+	int c = getc(stdin);
+
+	if (c == EOF)
+		return !ferror(stdin);
+	ungetc(c, stdin);
+	return 0;
+}
+
 static int
 mailx_phases(struct mailx_send *s, struct failure *f)
 {
@@ -477,6 +492,10 @@ mailx_phases(struct mailx_send *s, struct failure *f)
 		return -1;
 	if (mailx_dsn(s, f) == -1)
 		return -1;
+	if (s->opt->skip_empty && mailx_body_empty()) {
+		log_info("the body is empty: nothing sent (-E)");
+		return 0;
+	}
 	if (mailx_compose(s, f) == -1)
 		return -1;
 	if (s->opt->dry_run)

@@ -486,6 +486,33 @@ sendmail_spool(struct sendmail_send *r, struct failure *f)
 }
 
 /*
+ * A body line over 998 octets (RFC 5322 2.1.1) cannot go as it is: a
+ * single-part body goes in quoted-printable instead.
+ */
+static int
+sendmail_fold_long(struct sendmail_send *r, struct failure *f)
+{
+	struct mailx_send *s = &r->s;
+	FILE *conv;
+
+	if (r->sm.long_line == 0)
+		return 0;
+	if ((conv = spool_temp(f)) == NULL)
+		return -1;
+	if (sendmail_msg_fold_long(&r->sm, s->spool, conv, f) == -1) {
+		fclose(conv);
+		return -1;
+	}
+	log_info("line %zu is longer than %d octets: sending the body as "
+	    "quoted-printable", r->sm.long_line, SENDMAIL_MSG_LINE_MAX);
+	fclose(s->spool);
+	s->spool = conv;
+	/* The body is 7-bit now; the header is as it came. */
+	s->info.eightbit = r->sm.eightbit_header;
+	return 0;
+}
+
+/*
  * The server lacks 8BITMIME (RFC 6152): the body again in
  * quoted-printable, when the message allows it, and a second try.
  */
@@ -529,7 +556,8 @@ sendmail_phases(struct sendmail_send *r, struct failure *f)
 	config_log_settings(&s->set);
 	if (sendmail_sender(r, f) == -1 || sendmail_rewrite_from(r, f) == -1 ||
 	    sendmail_recipients(r, f) == -1 ||
-	    mailx_dsn(s, f) == -1 || sendmail_spool(r, f) == -1)
+	    mailx_dsn(s, f) == -1 || sendmail_spool(r, f) == -1 ||
+	    sendmail_fold_long(r, f) == -1)
 		return -1;
 	if ((rc = mailx_submit(s, f)) == -1 && s->have_result &&
 	    s->result.lacks_8bitmime)

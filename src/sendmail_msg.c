@@ -182,6 +182,7 @@ sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 		if (line[len - 1] != '\n')
 			line[len++] = '\n';
 		line[len] = '\0';
+		m->header_lines++;
 		if (nlines++ == 0 && len > 5 && memcmp(line, "From ", 5) == 0)
 			continue;	/* an mbox separator */
 		if (len == 1)
@@ -204,6 +205,7 @@ sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 			 * empty line; the writer adds it. */
 			m->first_body = line;
 			m->first_body_len = len;
+			m->header_lines--;	/* it is body line 1 */
 			line = NULL;
 			break;
 		}
@@ -313,12 +315,24 @@ sendmail_msg_utf8_step(int *need, int *ok, int c)
 		*ok = 0;
 }
 
+/* Line lengths of the body: the first line over the limit. */
+static void
+sendmail_msg_count_line(struct sendmail_msg *m, int c, size_t *col,
+    size_t *lineno)
+{
+	if (c == '\n') {
+		*col = 0;
+		(*lineno)++;
+	} else if (++*col == SENDMAIL_MSG_LINE_MAX + 1 && m->long_line == 0)
+		m->long_line = *lineno;
+}
+
 int
 sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
     const struct sendmail_add *add, FILE *out, struct failure *f)
 {
 	struct sendmail_msg_reader rd;
-	size_t i;
+	size_t i, col = 0, lineno = m->header_lines + 1;
 	int c, need = 0, ok = 1;
 
 	for (i = 0; i < m->nfields; i++) {
@@ -333,6 +347,7 @@ sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
 		goto werr;
 	m->body_offset = ftello(out);
 	m->eightbit_body = 0;
+	m->long_line = 0;
 	if (m->first_body != NULL) {
 		if (fwrite(m->first_body, 1, m->first_body_len, out) !=
 		    m->first_body_len)
@@ -341,6 +356,7 @@ sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
 			c = (unsigned char)m->first_body[i];
 			m->eightbit_body |= c >= 0x80;
 			sendmail_msg_utf8_step(&need, &ok, c);
+			sendmail_msg_count_line(m, c, &col, &lineno);
 		}
 	}
 	/* The header reader stopped at a line start (or at the end). */
@@ -352,6 +368,7 @@ sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
 		if (c >= 0x80)
 			m->eightbit_body = 1;
 		sendmail_msg_utf8_step(&need, &ok, c);
+		sendmail_msg_count_line(m, c, &col, &lineno);
 	}
 	if (ferror(in))
 		return failure_set(f, F_IO, "reading the message: %s",
@@ -388,21 +405,26 @@ sendmail_msg_why_not_7bit(const struct sendmail_msg *m)
 	return why;
 }
 
-int
-sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
+/* The charset of an added Content-Type: what the body holds. */
+static const char *
+sendmail_msg_charset(const struct sendmail_msg *m)
+{
+	if (!m->eightbit_body)
+		return "us-ascii";
+	return m->utf8_body ? "UTF-8" : "unknown-8bit";
+}
+
+/* The message with its body in quoted-printable (RFC 2045 6.7). */
+static int
+sendmail_msg_to_qp(const struct sendmail_msg *m, FILE *spool, FILE *out,
     struct failure *f)
 {
 	struct encode_qp qp;
 	char *line = NULL, *buf;
-	const char *why;
 	size_t cap = 0, n;
 	ssize_t len;
 	int skip = 0, rc = 0;
 
-	if ((why = sendmail_msg_why_not_7bit(m)) != NULL)
-		return failure_set(f, F_PERM, "MAIL FROM: the server lacks "
-		    "8BITMIME and the message cannot be converted to 7-bit: "
-		    "%s", why);
 	rewind(spool);
 	while (ftello(spool) < m->body_offset &&
 	    (len = getline(&line, &cap, spool)) > 0) {
@@ -412,8 +434,7 @@ sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
 				fputs("MIME-Version: 1.0\n", out);
 			if (!sendmail_msg_has(m, "Content-Type"))
 				fprintf(out, "Content-Type: text/plain; "
-				    "charset=%s\n", m->utf8_body ? "UTF-8" :
-				    "unknown-8bit");
+				    "charset=%s\n", sendmail_msg_charset(m));
 			fputs("Content-Transfer-Encoding: quoted-printable\n\n",
 			    out);
 			break;
@@ -441,6 +462,43 @@ sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
 		return failure_set(f, F_IO, "converting the message to "
 		    "quoted-printable: %s", strerror(errno));
 	return 0;
+}
+
+int
+sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
+    struct failure *f)
+{
+	const char *why;
+
+	if ((why = sendmail_msg_why_not_7bit(m)) != NULL)
+		return failure_set(f, F_PERM, "MAIL FROM: the server lacks "
+		    "8BITMIME and the message cannot be converted to 7-bit: "
+		    "%s", why);
+	return sendmail_msg_to_qp(m, spool, out, f);
+}
+
+int
+sendmail_msg_fold_long(const struct sendmail_msg *m, FILE *spool, FILE *out,
+    struct failure *f)
+{
+	char *ct, *cte;
+	const char *why = NULL;
+
+	ct = sendmail_msg_header(m, "Content-Type", 0);
+	cte = sendmail_msg_header(m, "Content-Transfer-Encoding", 0);
+	if (ct != NULL && (strncasecmp(ct, "multipart/", 10) == 0 ||
+	    strncasecmp(ct, "message/", 8) == 0))
+		why = "outbox re-encodes a single-part message only";
+	else if (cte != NULL && strcasecmp(cte, "8bit") != 0 &&
+	    strcasecmp(cte, "7bit") != 0 && strcasecmp(cte, "binary") != 0)
+		why = "its body claims another Content-Transfer-Encoding";
+	free(ct);
+	free(cte);
+	if (why != NULL)
+		return failure_set(f, F_DATA, "line %zu of the message is "
+		    "longer than %d octets and %s", m->long_line,
+		    SENDMAIL_MSG_LINE_MAX, why);
+	return sendmail_msg_to_qp(m, spool, out, f);
 }
 
 void

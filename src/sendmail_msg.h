@@ -21,6 +21,9 @@
 /* A header block larger than this is refused (F_DATA): 1 MiB. */
 #define SENDMAIL_MSG_HEADER_MAX (1024 * 1024)
 
+/* RFC 5322 2.1.1: a line holds at most 998 octets before its CRLF. */
+#define SENDMAIL_MSG_LINE_MAX 998
+
 /* One header field as it came: "Name: value" with its folds, LF ends. */
 struct sendmail_field {
 	char *raw;
@@ -39,6 +42,10 @@ struct sendmail_msg {
 	int eightbit_body;
 	int utf8_body;			/* the body is valid UTF-8 */
 	off_t body_offset;		/* where the body starts in the spool */
+	size_t header_lines;		/* input lines before the body */
+	size_t long_line;		/* the first body line over
+					   SENDMAIL_MSG_LINE_MAX octets, as
+					   a line number of the input, or 0 */
 	char message_id[256];		/* "<...>" as sent */
 };
 
@@ -75,7 +82,8 @@ struct sendmail_add {
  * Writes the message to out: the header fields without Bcc and
  * Resent-Bcc, the missing Date, Message-ID and From, the empty line, and
  * the rest of in (the body, streamed, same dot rule as the header).
- * Sets m->eightbit_*, m->utf8_body, m->body_offset and m->message_id.
+ * Sets m->eightbit_*, m->utf8_body, m->body_offset, m->long_line and
+ * m->message_id.
  * F_IO on a read or write error.
  */
 int sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
@@ -101,6 +109,18 @@ int sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
  */
 void sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
     const char *value);
+
+/*
+ * For a body with a line over SENDMAIL_MSG_LINE_MAX octets
+ * (m->long_line): writes to out a copy of the message in spool with the
+ * body in quoted-printable (its lines soft-broken at 76), the MIME
+ * fields added or replaced as sendmail_msg_to_7bit() does.  F_DATA,
+ * naming the line, for a multipart or message body (its parts are not
+ * re-encoded) or a body that claims an encoding other than 7bit, 8bit
+ * or binary.  F_IO on error.
+ */
+int sendmail_msg_fold_long(const struct sendmail_msg *m, FILE *spool,
+    FILE *out, struct failure *f);
 
 void sendmail_msg_free(struct sendmail_msg *m);
 

@@ -273,3 +273,76 @@ reply RCPT 550 5.1.1 no such user'
 	# <158>: local3 (19) * 8 + info (6).
 	assert_output --regexp '^<158>.* id=<two@example\.org> '
 }
+
+@test "sendmail: a 2000-octet body line goes as quoted-printable" {
+	start_smtpd
+	rc_cron
+	long=$(printf 'a%.0s' $(seq 2000))
+	printf '%s\n' 'From: root (Cron Daemon)' 'To: root' 'Subject: long' \
+	    '' 'short line' "$long" 'end' >"$MSG"
+	run_sm "$MSG" -i root
+	assert_success
+	run hdr "$SMTPD_OUT/1.eml" Content-Transfer-Encoding
+	assert_output 'Content-Transfer-Encoding: quoted-printable'
+	run hdr "$SMTPD_OUT/1.eml" Content-Type
+	assert_output 'Content-Type: text/plain; charset=us-ascii'
+	run hdr "$SMTPD_OUT/1.eml" MIME-Version
+	assert_output 'MIME-Version: 1.0'
+	run eml_body "$SMTPD_OUT/1.eml"
+	assert_output "$(printf '%s\n' 'short line' "$long" 'end')"
+	run "$PY" -c 'import sys
+print(max(len(l) for l in open(sys.argv[1], "rb").read().split(b"\r\n")))' \
+	    "$SMTPD_OUT/1.eml"
+	[ "$output" -le 78 ]
+}
+
+@test "sendmail: a long line in an 8-bit body keeps its Content-Type" {
+	start_smtpd
+	rc_cron
+	long=$(printf 'é%.0s' $(seq 600))
+	printf '%s\n' 'From: root (Cron Daemon)' 'To: root' 'Subject: long' \
+	    'MIME-Version: 1.0' 'Content-Type: text/plain; charset=UTF-8' \
+	    'Content-Transfer-Encoding: 8bit' '' "$long" >"$MSG"
+	run_sm "$MSG" -i root
+	assert_success
+	run grep -ci '^Content-Transfer-Encoding: ' "$SMTPD_OUT/1.eml"
+	assert_output 1
+	run hdr "$SMTPD_OUT/1.eml" Content-Transfer-Encoding
+	assert_output 'Content-Transfer-Encoding: quoted-printable'
+	run hdr "$SMTPD_OUT/1.eml" Content-Type
+	assert_output 'Content-Type: text/plain; charset=UTF-8'
+	run eml_body "$SMTPD_OUT/1.eml"
+	assert_output "$long"
+}
+
+@test "sendmail: a multipart message with a long line fails naming it" {
+	start_smtpd
+	rc_cron
+	long=$(printf 'b%.0s' $(seq 1200))
+	printf '%s\n' 'From: a@example.org' 'To: root' 'Subject: mp' \
+	    'MIME-Version: 1.0' 'Content-Type: multipart/mixed; boundary=XX' \
+	    '' '--XX' 'Content-Type: text/plain' '' 'ok' "$long" '--XX--' \
+	    >"$MSG"
+	run_sm "$MSG" -i root
+	assert_failure 65
+	assert_output --partial 'outbox: line 11 of the message is longer than 998 octets and outbox re-encodes a single-part message only'
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+}
+
+@test "-E/--skip-empty: an empty body sends nothing and exits 0" {
+	start_smtpd
+	write_rc smtp-security=none
+	run_outbox -E -s 'nothing to report' a@example.net </dev/null
+	assert_success
+	run_outbox --skip-empty -s 'nothing' a@example.net < <(printf '')
+	assert_success
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	run_outbox -E -s 'something' a@example.net <<<"x"
+	assert_success
+	run eml_body "$SMTPD_OUT/1.eml"
+	assert_output "x"
+	# Without -E an empty body is still sent.
+	run_outbox -s 'empty' a@example.net </dev/null
+	assert_success
+	[ -e "$SMTPD_OUT/2.eml" ]
+}
