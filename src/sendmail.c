@@ -12,10 +12,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "address.h"
-#include "encode.h"
 #include "log.h"
 #include "mailx.h"
 #include "recipients.h"
@@ -259,113 +257,37 @@ sendmail_settings(struct sendmail_send *r, const char *hfrom,
 	return config_settings(r->s.cfg, account, &r->s.set, f);
 }
 
-/* from-rewrite (outboxrc(5)): which From fields become the account's. */
-enum sendmail_rewrite { SM_REWRITE_NEVER, SM_REWRITE_LOCAL,
-    SM_REWRITE_ALWAYS };
-
+/* from-rewrite of the settings' account (nothing without a from). */
 static enum sendmail_rewrite
 sendmail_rewrite_mode(const struct mailx_send *s)
 {
-	const char *v = config_get(s->cfg, s->set.account, "from-rewrite");
-
-	/* Nothing to rewrite to without a configured from. */
 	if (s->set.from == NULL)
 		return SM_REWRITE_NEVER;
-	if (v != NULL && strcmp(v, "never") == 0)
-		return SM_REWRITE_NEVER;
-	if (v != NULL && strcmp(v, "always") == 0)
-		return SM_REWRITE_ALWAYS;
-	return SM_REWRITE_LOCAL;
-}
-
-/*
- * A local name: no domain ("root", cron's "root (Cron Daemon)",
- * "MAILER-DAEMON"), or this machine's own name (or localhost) as the
- * domain, which no provider accepts as a From.
- */
-static int
-sendmail_is_local(const struct settings *set, const char *addr)
-{
-	char host[256];
-	const char *dom;
-
-	if (addr == NULL || !address_has_domain(addr))
-		return 1;
-	dom = address_domain(addr);
-	if (strcasecmp(dom, "localhost") == 0 ||
-	    strcasecmp(dom, "localhost.localdomain") == 0 ||
-	    strcasecmp(dom, set->hostname) == 0)
-		return 1;
-	return gethostname(host, sizeof(host)) == 0 &&
-	    (host[sizeof(host) - 1] = '\0', strcasecmp(dom, host) == 0);
+	return sendmail_msg_rewrite_mode(config_get(s->cfg, s->set.account,
+	    "from-rewrite"));
 }
 
 /* Whether from-rewrite applies to addr (a From or -f address). */
 static int
 sendmail_rewrites(const struct mailx_send *s, const char *addr)
 {
-	switch (sendmail_rewrite_mode(s)) {
-	case SM_REWRITE_ALWAYS:
-		return 1;
-	case SM_REWRITE_LOCAL:
-		return sendmail_is_local(&s->set, addr);
-	case SM_REWRITE_NEVER:
-		break;
-	}
-	return 0;
+	return sendmail_msg_rewrites(sendmail_rewrite_mode(s), addr,
+	    s->set.hostname);
 }
 
-/*
- * from-rewrite on the header: From becomes the configured address, the
- * original kept as its display name ("root (Cron Daemon) on host01")
- * and whole in X-Original-From.  No Sender: the new From is a single
- * mailbox, the one that sends (RFC 5322 3.6.2).
- */
 static int
 sendmail_rewrite_from(struct sendmail_send *r, struct failure *f)
 {
 	struct mailx_send *s = &r->s;
-	struct address_list l = { 0 };
-	struct address conf = { 0 };
-	struct failure ignore;
-	char *orig, *a, *name, *enc, *v;
-	size_t hl;
-	int local;
 
-	if ((orig = sendmail_msg_header(&r->sm, "From", 0)) == NULL)
-		return 0;
-	a = sendmail_one_addr(orig);
-	local = sendmail_is_local(&s->set, a);
-	if (!sendmail_rewrites(s, a)) {
-		free(a);
-		free(orig);
-		return 0;
-	}
-	free(a);
-	if (address_parse_list(s->set.from, &l, &ignore) == -1 || l.n != 1) {
-		address_list_free(&l);
-		free(orig);
-		return failure_set(f, F_CONFIG, "from-rewrite: the configured "
-		    "from \"%s\" is not one address", s->set.from);
-	}
-	conf.addr = l.v[0].addr;
-	/* The host's first label: "on host01" names the machine. */
-	hl = strcspn(s->set.hostname, ".");
-	name = local ? xasprintf("%s on %.*s", orig, (int)hl,
-	    s->set.hostname) : xstrdup(orig);
-	enc = encode_header_text(name, 6, 1);
-	v = xasprintf("%s <%s>", enc, conf.addr);
-	sendmail_msg_set_field(&r->sm, "From", v);
-	log_info("from-rewrite: From: %s -> %s", orig, v);
-	free(v);
-	free(enc);
-	free(name);
-	v = encode_header_text(orig, 17, 0);
-	sendmail_msg_set_field(&r->sm, "X-Original-From", v);
-	free(v);
-	free(orig);
-	address_list_free(&l);
-	return 0;
+	int rc;
+
+	rc = sendmail_msg_rewrite_from(&r->sm, sendmail_rewrite_mode(s),
+	    s->set.from, s->set.hostname, f);
+	if (rc == 1)
+		log_info("from-rewrite: From is now the account's, %s",
+		    s->set.from);
+	return rc == -1 ? -1 : 0;
 }
 
 /*

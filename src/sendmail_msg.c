@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "address.h"
 #include "encode.h"
 #include "message.h"
 #include "sendmail_msg.h"
@@ -531,6 +533,107 @@ sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
 	m->fields[at].raw = xasprintf("%s: %s\n", name, value);
 	m->fields[at].namelen = strlen(name);
 	m->size += strlen(m->fields[at].raw);
+}
+
+enum sendmail_rewrite
+sendmail_msg_rewrite_mode(const char *v)
+{
+	if (v != NULL && strcmp(v, "never") == 0)
+		return SM_REWRITE_NEVER;
+	if (v != NULL && strcmp(v, "always") == 0)
+		return SM_REWRITE_ALWAYS;
+	return SM_REWRITE_LOCAL;
+}
+
+static int
+sendmail_msg_is_local(const char *addr, const char *hostname)
+{
+	char host[256];
+	const char *dom;
+
+	if (addr == NULL || !address_has_domain(addr))
+		return 1;
+	dom = address_domain(addr);
+	if (strcasecmp(dom, "localhost") == 0 ||
+	    strcasecmp(dom, "localhost.localdomain") == 0 ||
+	    (hostname != NULL && strcasecmp(dom, hostname) == 0))
+		return 1;
+	if (gethostname(host, sizeof(host)) == -1)
+		return 0;
+	host[sizeof(host) - 1] = '\0';
+	return strcasecmp(dom, host) == 0;
+}
+
+int
+sendmail_msg_rewrites(enum sendmail_rewrite mode, const char *addr,
+    const char *hostname)
+{
+	switch (mode) {
+	case SM_REWRITE_ALWAYS:
+		return 1;
+	case SM_REWRITE_LOCAL:
+		return sendmail_msg_is_local(addr, hostname);
+	case SM_REWRITE_NEVER:
+		break;
+	}
+	return 0;
+}
+
+/* The single address of text, or NULL; caller frees. */
+static char *
+sendmail_msg_one_addr(const char *text)
+{
+	struct address_list l = { 0 };
+	struct failure ignore;
+	char *a = NULL;
+
+	if (text != NULL && address_parse_list(text, &l, &ignore) == 0 &&
+	    l.n == 1)
+		a = xstrdup(l.v[0].addr);
+	address_list_free(&l);
+	return a;
+}
+
+int
+sendmail_msg_rewrite_from(struct sendmail_msg *m, enum sendmail_rewrite mode,
+    const char *conf_from, const char *hostname, struct failure *f)
+{
+	char *orig, *a, *conf, *name, *enc, *v;
+	size_t hl;
+	int local;
+
+	if (mode == SM_REWRITE_NEVER || conf_from == NULL ||
+	    (orig = sendmail_msg_header(m, "From", 0)) == NULL)
+		return 0;
+	a = sendmail_msg_one_addr(orig);
+	local = sendmail_msg_is_local(a, hostname);
+	if (!sendmail_msg_rewrites(mode, a, hostname)) {
+		free(a);
+		free(orig);
+		return 0;
+	}
+	free(a);
+	if ((conf = sendmail_msg_one_addr(conf_from)) == NULL) {
+		free(orig);
+		return failure_set(f, F_CONFIG, "from-rewrite: the configured "
+		    "from \"%s\" is not one address", conf_from);
+	}
+	/* The host's first label: "on host01" names the machine. */
+	hl = hostname != NULL ? strcspn(hostname, ".") : 0;
+	name = local && hl > 0 ? xasprintf("%s on %.*s", orig, (int)hl,
+	    hostname) : xstrdup(orig);
+	enc = encode_header_text(name, 6, 1);
+	v = xasprintf("%s <%s>", enc, conf);
+	sendmail_msg_set_field(m, "From", v);
+	free(v);
+	free(enc);
+	free(name);
+	free(conf);
+	v = encode_header_text(orig, 17, 0);
+	sendmail_msg_set_field(m, "X-Original-From", v);
+	free(v);
+	free(orig);
+	return 1;
 }
 
 void

@@ -122,6 +122,34 @@ void sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
 int sendmail_msg_fold_long(const struct sendmail_msg *m, FILE *spool,
     FILE *out, struct failure *f);
 
+/* from-rewrite (outboxrc(5)): which From fields become the account's. */
+enum sendmail_rewrite { SM_REWRITE_NEVER, SM_REWRITE_LOCAL,
+    SM_REWRITE_ALWAYS };
+
+/* The mode named by v ("never", "local", "always"; NULL: local). */
+enum sendmail_rewrite sendmail_msg_rewrite_mode(const char *v);
+
+/*
+ * Whether mode rewrites the From (or envelope) address addr: always, or
+ * for local when addr is a local name: no domain (cron's "root (Cron
+ * Daemon)", "MAILER-DAEMON"), or localhost, hostname, or this machine's
+ * name as its domain.  addr NULL counts as local.
+ */
+int sendmail_msg_rewrites(enum sendmail_rewrite mode, const char *addr,
+    const char *hostname);
+
+/*
+ * from-rewrite on m's header: when mode rewrites the From field's
+ * address, From becomes conf_from's address (conf_from: one address as
+ * configured, "Name <addr>"), with the original as its display name
+ * (with " on HOST", hostname's first label, for a local one) and whole
+ * in X-Original-From.  No Sender: the new From is the one mailbox that
+ * sends (RFC 5322 3.6.2).  Returns 1 when it rewrote, 0 when not, -1
+ * with F_CONFIG when conf_from is not one address.
+ */
+int sendmail_msg_rewrite_from(struct sendmail_msg *m, enum sendmail_rewrite mode,
+    const char *conf_from, const char *hostname, struct failure *f);
+
 void sendmail_msg_free(struct sendmail_msg *m);
 
 #endif
