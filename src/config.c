@@ -1023,18 +1023,21 @@ load_user(struct config *cfg, struct failure *f)
 	return r;
 }
 
+const char *
+config_system_path(void)
+{
+	const char *sys = getenv("OUTBOX_SYSTEM_RC");
+
+	return sys == NULL || *sys == '\0' ? SYSTEM_RC : sys;
+}
+
 int
 config_load(struct config *cfg, const char *explicit_path, int skip_system,
     struct failure *f)
 {
-	const char *sys;
-
 	memset(cfg, 0, sizeof(*cfg));
 	if (!skip_system) {
-		sys = getenv("OUTBOX_SYSTEM_RC");
-		if (sys == NULL || *sys == '\0')
-			sys = SYSTEM_RC;
-		if (load_if_exists(cfg, sys, f) == -1)
+		if (load_if_exists(cfg, config_system_path(), f) == -1)
 			goto fail;
 	}
 	if (explicit_path != NULL) {

@@ -22,6 +22,7 @@
 #include "filetype.h"
 #include "idn.h"
 #include "log.h"
+#include "maildrop.h"
 #include "mailx.h"
 #include "recipients.h"
 #include "report.h"
@@ -37,6 +38,30 @@ mailx_init(struct mailx_send *s, const struct options *o, struct config *cfg)
 	s->cfg = cfg;
 }
 
+int
+mailx_expand(const struct mailx_send *s, const char *text,
+    struct address_list *out, struct failure *f)
+{
+	struct address_list l = { 0 };
+	size_t i;
+	int rc = 0;
+
+	if (!s->opt->maildrop)
+		return recipients_expand(s->cfg, &s->set, text, out, f);
+	/* Bare names are for the system's aliases: the intake's. */
+	if (address_parse_list(text, &l, f) == -1)
+		return -1;
+	for (i = 0; rc == 0 && i < l.n; i++)
+		if (!address_has_domain(l.v[i].addr) &&
+		    maildrop_bare_name(l.v[i].addr))
+			address_list_add(out, l.v[i].name, l.v[i].addr);
+		else
+			rc = recipients_expand(s->cfg, &s->set, l.v[i].addr,
+			    out, f);
+	address_list_free(&l);
+	return rc;
+}
+
 static int
 mailx_recipients(struct mailx_send *s, struct failure *f)
 {
@@ -47,8 +72,7 @@ mailx_recipients(struct mailx_send *s, struct failure *f)
 
 	for (i = 0; i < 3; i++) {
 		for (j = 0; j < lists[i]->n; j++)
-			if (recipients_expand(s->cfg, &s->set, lists[i]->v[j],
-			    outs[i], f) == -1)
+			if (mailx_expand(s, lists[i]->v[j], outs[i], f) == -1)
 				return -1;
 		for (j = 0; j < outs[i]->n; j++)
 			recipients_add_unique(&s->rcpts, outs[i]->v[j].addr);
@@ -231,6 +255,20 @@ mailx_idn_free(struct mailx_send *s)
 	s->from_ascii = NULL;
 }
 
+/* The system maildrop: its directory (test-only override, tests/README). */
+static int
+mailx_maildrop(struct mailx_send *s, struct failure *f)
+{
+	const char *dir = getenv("OUTBOX_TEST_MAILDROP");
+
+	if (dir == NULL || *dir == '\0')
+		dir = MAILDROP_DIR;
+	log_info("%s is not readable: handing the message to the system "
+	    "sender through %s", config_system_path(), dir);
+	return maildrop_put(dir, s->spool, s->rcpt_addrs, s->rcpts.n,
+	    s->drop_id, f);
+}
+
 int
 mailx_submit(struct mailx_send *s, struct failure *f)
 {
@@ -250,6 +288,9 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 		for (i = 0; i < s->rcpts.n; i++)
 			s->rcpt_addrs[i] = s->rcpts.v[i].addr;
 	}
+	/* No config of our own: root's flush sends it (maildrop.h). */
+	if (s->opt->maildrop && s->set.host == NULL)
+		return mailx_maildrop(s, f);
 	memset(&job, 0, sizeof(job));
 	job.set = &s->set;
 	job.env.from = s->from.addr;
@@ -286,7 +327,8 @@ mailx_report_json(const struct mailx_send *s, const struct failure *f,
 	memset(&rs, 0, sizeof(rs));
 	rs.status = status;
 	rs.failure = f;
-	rs.queue_id = s->queue_id[0] ? s->queue_id : NULL;
+	rs.queue_id = s->queue_id[0] ? s->queue_id : s->drop_id[0] ?
+	    s->drop_id : NULL;
 	rs.message_id = s->info.message_id[0] ? s->info.message_id : NULL;
 	rs.result = s->have_result ? &s->result : NULL;
 	rs.dead_letter = saved;
@@ -367,7 +409,10 @@ mailx_log(const struct mailx_send *s, int rc, const struct failure *f,
 		    s->set.port);
 		r.server = server;
 	}
-	if (rc == 0 && s->queue_id[0] == '\0') {
+	if (rc == 0 && s->drop_id[0] != '\0') {
+		r.id = s->drop_id;
+		r.outcome = "maildrop";
+	} else if (rc == 0 && s->queue_id[0] == '\0') {
 		r.outcome = "sent";
 		r.reply = s->have_result ? s->result.final_reply : NULL;
 	} else {
@@ -441,6 +486,9 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 		if (s->queue_id[0] != '\0')
 			fprintf(stderr, "outbox: queued %s: %s; will retry\n",
 			    s->queue_id, f->text);
+		if (s->drop_id[0] != '\0')
+			fprintf(stderr, "outbox: queued for the system sender "
+			    "(%s)\n", s->drop_id);
 		if (s->opt->json && !s->opt->dry_run) {
 			mailx_report_json(s, f, 0, NULL);
 			rep->json_done = 1;

@@ -39,6 +39,7 @@ struct mailx_send {
 	char *from_ascii;		/* A-label forms, or NULL */
 	char **rcpts_ascii;
 	char queue_id[QUEUE_ID_MAX];	/* queued: the entry's id */
+	char drop_id[QUEUE_ID_MAX];	/* in the system maildrop: its id */
 	struct flush_report flushed;	/* the quiet flush after a send */
 };
 
@@ -65,6 +66,14 @@ int mailx_settings(const struct options *o, struct config *cfg,
  * F_DATA for an invalid address.
  */
 int mailx_sender(struct mailx_send *s, const char *text, struct failure *f);
+
+/*
+ * text (an address list) into out as recipients_expand() does; for the
+ * maildrop (o->maildrop) a bare name is kept bare, for the system's
+ * aliases and default-domain at the intake.
+ */
+int mailx_expand(const struct mailx_send *s, const char *text,
+    struct address_list *out, struct failure *f);
 
 /* --dsn and --dsn-return into s->dsn_notify, s->dsn_ret.  F_USAGE. */
 int mailx_dsn(struct mailx_send *s, struct failure *f);

@@ -20,6 +20,7 @@
 #include "failure.h"
 #include "front.h"
 #include "log.h"
+#include "maildrop.h"
 #include "mailx.h"
 #include "queuecmd.h"
 #include "report.h"
@@ -75,6 +76,16 @@ main_phases(struct main_run *m, int argc, char **argv, struct failure *f)
 	}
 	log_init(m->opt.verbose > 1 ? LOG_L_DEBUG :
 	    m->opt.verbose ? LOG_L_VERBOSE : LOG_L_QUIET);
+	/*
+	 * A system config this user cannot read (root's, holding the
+	 * password): the user's own files only, and without a server of
+	 * their own the message goes to the system maildrop (maildrop.h).
+	 */
+	if (m->opt.mode == CLI_SEND && !m->opt.no_system_rc &&
+	    maildrop_config_unreadable(config_system_path())) {
+		m->opt.no_system_rc = 1;
+		m->opt.maildrop = 1;
+	}
 	if (config_load(&m->cfg, m->opt.config_file, m->opt.no_system_rc,
 	    f) == -1)
 		return -1;

@@ -3,6 +3,8 @@
  * options, the loaded config and the account's settings.
  */
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,9 +12,11 @@
 #include "deliver.h"
 #include "log.h"
 #include "mailx.h"
+#include "maildrop.h"
 #include "queue.h"
 #include "queuecmd.h"
 #include "report.h"
+#include "sendlog.h"
 
 static int
 queuecmd_list(const struct options *o, const char *dir,
@@ -53,6 +57,70 @@ queuecmd_drop(const struct options *o, const char *dir,
 	return 0;
 }
 
+/*
+ * Root's flush first takes in what local users dropped (maildrop.h),
+ * under the queue's lock so two flushes never take a file twice; each
+ * file gets a log line.
+ */
+static void
+queuecmd_intake(const struct config *cfg, const struct settings *set,
+    const char *dir)
+{
+	struct maildrop_report mr;
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure f, lf;
+	const char *md = getenv("OUTBOX_TEST_MAILDROP");
+	char reply[400];
+	size_t i;
+	int lock;
+
+	if (geteuid() != 0)
+		return;
+	if (md == NULL || *md == '\0')
+		md = MAILDROP_DIR;
+	/* No maildrop set up (make install-systemd makes it): nothing. */
+	if (access(md, F_OK) == -1)
+		return;
+	if ((lock = queue_lock(dir, 1, &f)) < 0) {
+		log_warnx("maildrop: %s", f.text);
+		return;
+	}
+	failure_clear(&f);
+	if (maildrop_intake(md, dir, cfg, set, &mr, &f) == -1)
+		log_warnx("maildrop: %s", f.text);
+	close(lock);
+	mailx_sendlog_cfg(cfg, set->account, &c);
+	for (i = 0; i < mr.n; i++) {
+		const struct maildrop_event *ev = &mr.v[i];
+
+		memset(&r, 0, sizeof(r));
+		r.size = ev->size;
+		if (ev->why[0] != '\0') {
+			log_warnx("maildrop: %s from %s rejected: %s", ev->name,
+			    ev->user, ev->why);
+			snprintf(reply, sizeof(reply), "maildrop of %s "
+			    "rejected: %s", ev->user, ev->why);
+			r.id = ev->name;
+			r.outcome = "rejected";
+			r.status = 65;
+		} else {
+			log_info("maildrop: %s from %s queued as %s", ev->name,
+			    ev->user, ev->queue_id);
+			snprintf(reply, sizeof(reply), "from the maildrop of "
+			    "%s (%s)", ev->user, ev->name);
+			r.id = ev->queue_id;
+			r.from = ev->from;
+			r.nrcpts = ev->nrcpts;
+			r.outcome = "queued";
+		}
+		r.reply = reply;
+		if (sendlog_write(&c, &r, &lf) == -1)
+			log_warnx("%s", lf.text);
+	}
+	maildrop_report_free(&mr);
+}
+
 /* --flush: -A limits it to one account; --now ignores the back-off. */
 static int
 queuecmd_flush(const struct options *o, const struct config *cfg,
@@ -62,6 +130,7 @@ queuecmd_flush(const struct options *o, const struct config *cfg,
 	struct flush_report fr;
 	int rc;
 
+	queuecmd_intake(cfg, set, dir);
 	rc = deliver_flush(cfg, o->account ? set : NULL, dir, o->now, &fr, f);
 	if (fr.busy)
 		log_warnx("another flush of %s is running; nothing done", dir);

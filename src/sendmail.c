@@ -337,14 +337,12 @@ sendmail_recipients(struct sendmail_send *r, struct failure *f)
 	char *v;
 
 	for (j = 0; j < s->opt->to.n; j++)
-		if (recipients_expand(s->cfg, &s->set, s->opt->to.v[j],
-		    &s->to, f) == -1)
+		if (mailx_expand(s, s->opt->to.v[j], &s->to, f) == -1)
 			return -1;
 	for (i = 0; r->so->extract_recipients && i < 3; i++)
 		for (k = 0; (v = sendmail_msg_header(&r->sm, fields[i], k)) !=
 		    NULL; k++) {
-			if (recipients_expand(s->cfg, &s->set, v, outs[i],
-			    f) == -1) {
+			if (mailx_expand(s, v, outs[i], f) == -1) {
 				free(v);
 				return -1;
 			}

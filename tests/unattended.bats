@@ -17,12 +17,11 @@ setup() {
 	ln -s "$OUTBOX" "$BIN/sendmail"
 	SM="$BIN/sendmail"
 	MSG="$BATS_TEST_TMPDIR/msg"
-	# Nothing reaches the machine's own syslog from a test.
-	export OUTBOX_TEST_SYSLOG_SOCKET="$BATS_TEST_TMPDIR/no-syslog.sock"
 }
 
 teardown() {
 	common_teardown
+	md_teardown
 }
 
 run_sm() {
@@ -345,4 +344,165 @@ print(max(len(l) for l in open(sys.argv[1], "rb").read().split(b"\r\n")))' \
 	run_outbox -s 'empty' a@example.net </dev/null
 	assert_success
 	[ -e "$SMTPD_OUT/2.eml" ]
+}
+
+# md_setup: a tree an unprivileged user can traverse (mktemp under /tmp,
+# mode 711), a real user made for this test (removed in md_teardown),
+# the system maildrop (1733) and root's system rc (0600, with the
+# password) in it.  MD_RUN runs a command as the user.
+md_setup() {
+	MD_T=$(mktemp -d /tmp/outbox-md.XXXXXX)
+	chmod 711 "$MD_T"
+	MD_USER="obx$$x$RANDOM"
+	useradd -M -d "$MD_T/home" -s /bin/sh -U "$MD_USER"
+	mkdir -p "$MD_T/home"
+	chown "$MD_USER:" "$MD_T/home"
+	chmod 700 "$MD_T/home"
+	install -d -m 1733 "$MD_T/maildrop"
+	export OUTBOX_TEST_MAILDROP="$MD_T/maildrop"
+	export OUTBOX_SYSTEM_RC="$MD_T/outboxrc"
+	: >"$OUTBOX_SYSTEM_RC"
+	chmod 600 "$OUTBOX_SYSTEM_RC"
+}
+
+md_teardown() {
+	[ -n "${MD_USER:-}" ] && userdel "$MD_USER" 2>/dev/null
+	[ -n "${MD_T:-}" ] && rm -rf "$MD_T"
+	return 0
+}
+
+# md_rc [KEY=VALUE]...: root's system rc: STARTTLS with alice's password.
+md_rc() {
+	local a
+	{
+		printf 'set %s\n' smtp=localhost:$PORT smtp-security=starttls \
+		    "tls-ca-file=$CERTS/ca.pem" smtp-user=alice \
+		    "smtp-password=$PASSWORD" hostname=host01.example.net \
+		    default-domain=example.org timeout=5 \
+		    "queue-dir=$MD_T/queue"
+		printf 'set from="Alerts <alerts@example.org>"\n'
+		for a in "$@"; do printf 'set %s\n' "$a"; done
+		printf 'alias root admin@example.org\n'
+	} >"$OUTBOX_SYSTEM_RC"
+}
+
+# md_as CMD...: CMD as the test's user, with a clean environment.
+md_as() {
+	setpriv --reuid="$MD_USER" --regid="$MD_USER" --init-groups \
+	    env -i PATH=/usr/bin:/bin HOME="$MD_T/home" \
+	    OUTBOX_SYSTEM_RC="$OUTBOX_SYSTEM_RC" \
+	    OUTBOX_TEST_MAILDROP="$OUTBOX_TEST_MAILDROP" "$@"
+}
+
+@test "maildrop: a local user sends through root's config without reading it" {
+	md_setup
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	md_rc
+	# The user cannot read the system file.
+	run md_as cat "$OUTBOX_SYSTEM_RC"
+	assert_failure
+	run md_as timeout 60 "$OUTBOX" -s 'disk report' bob@example.net \
+	    <<<"disk 91% full"
+	assert_success
+	assert_output --regexp '^outbox: queued for the system sender \(([0-9]{8}T[0-9]{6}-[0-9a-f]{8})\)$'
+	refute_secret
+	id=$(sed -E 's/.*\((.*)\)$/\1/' <<<"$output")
+	[ "$(stat -c '%U %a' "$MD_T/maildrop/$id")" = "$MD_USER 600" ]
+	# The sendmail personality, cron's way: "root" is for root's aliases.
+	cron_msg
+	run md_as timeout 60 "$OUTBOX" --sendmail -FCronDaemon -i -oem root \
+	    <"$MSG"
+	assert_success
+	assert_output --regexp '^outbox: queued for the system sender '
+	[ "$(ls "$MD_T/maildrop" | wc -l)" -eq 2 ]
+	# Root's flush takes both in and sends them with the system account.
+	run_outbox --flush
+	assert_success
+	[ "$(ls -A "$MD_T/maildrop" | wc -l)" -eq 0 ]
+	[ -e "$SMTPD_OUT/2.eml" ]
+	for n in 1 2; do
+		run json_get "$SMTPD_OUT/$n.json" 'j["auth_user"]'
+		assert_output alice
+		run json_get "$SMTPD_OUT/$n.json" 'j["mail_from"]'
+		assert_output 'alerts@example.org'
+	done
+	run grep -l 'disk 91% full' "$SMTPD_OUT"/1.eml "$SMTPD_OUT"/2.eml
+	disk=$output
+	run json_get "${disk%.eml}.json" 'j["rcpt_tos"]'
+	assert_output '["bob@example.net"]'
+	# The user's From (login@this host) is local: rewritten, kept.
+	run hdr "$disk" X-Original-From
+	assert_output --regexp "^X-Original-From: $MD_USER@"
+	run hdr "$disk" From
+	assert_output --regexp "^From: \"$MD_USER@[^ ]+ on host01\" <alerts@example\.org>\$"
+	cron=$SMTPD_OUT/1.eml
+	[ "$disk" = "$cron" ] && cron=$SMTPD_OUT/2.eml
+	run json_get "${cron%.eml}.json" 'j["rcpt_tos"]'
+	assert_output '["admin@example.org"]'
+	run hdr "$cron" From
+	assert_output 'From: "root (Cron Daemon) on host01" <alerts@example.org>'
+	md_teardown
+}
+
+@test "maildrop: from-rewrite=never sends as the owner's name at default-domain" {
+	md_setup
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	md_rc from-rewrite=never
+	run md_as timeout 60 "$OUTBOX" -s hi -r 'Mallory <ceo@example.org>' \
+	    bob@example.net <<<"x"
+	assert_success
+	run_outbox --flush
+	assert_success
+	# The envelope is the owner's, whatever the header claims.
+	run json_get "$SMTPD_OUT/1.json" 'j["mail_from"]'
+	assert_output "$MD_USER@example.org"
+	md_teardown
+}
+
+@test "maildrop: forged, linked and oversized drops are rejected, not sent" {
+	md_setup
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	md_rc
+	d=$MD_T/maildrop
+	# Not the format; a symbolic link to root's file; a hard link.
+	md_as sh -c "printf 'hello\n' >'$d/20260101T000000-00000001'"
+	md_as ln -s "$OUTBOX_SYSTEM_RC" "$d/20260101T000000-00000002"
+	md_as sh -c "printf 'outbox-maildrop 1\nrcpt a@example.net\nend\nSubject: x\n\nx\n' >'$MD_T/home/m' && ln '$MD_T/home/m' '$d/20260101T000000-00000003'"
+	# Larger than the cap (sparse: no 60 MiB written).
+	md_as truncate -s 60M "$d/20260101T000000-00000004"
+	# And one good message.
+	run md_as timeout 60 "$OUTBOX" -s good bob@example.net <<<"fine"
+	assert_success
+	run_outbox --flush
+	assert_success
+	assert_output --partial 'rejected: not a maildrop file'
+	assert_output --partial 'rejected: a symbolic link'
+	assert_output --partial 'rejected: it has 2 links'
+	assert_output --partial 'rejected: larger than 50 MiB'
+	[ "$(ls -A "$d" | wc -l)" -eq 0 ]
+	[ "$(ls "$MD_T/queue/maildrop-rejected" | wc -l)" -eq 4 ]
+	[ -e "$SMTPD_OUT/1.eml" ]
+	[ ! -e "$SMTPD_OUT/2.eml" ]
+	grep -q fine "$SMTPD_OUT/1.eml"
+	md_teardown
+}
+
+@test "install-systemd: the units pass systemd-analyze verify" {
+	T=$BATS_TEST_TMPDIR/dest
+	run make -s -C "$TESTS_DIR/.." install-systemd DESTDIR="$T" \
+	    BINDIR="$(cd "$(dirname "$OUTBOX")" && pwd)" \
+	    SYSTEMDUNITDIR=/lib/systemd/system MAILDROPDIR=/var/spool/outbox-maildrop
+	assert_success
+	u=$T/lib/systemd/system
+	[ "$(stat -c %a "$T/var/spool/outbox-maildrop")" = 1733 ]
+	run grep -h '^ExecStart=\|^PathChanged=\|^OnUnitActiveSec=' \
+	    "$u/outbox-flush.service" "$u/outbox-flush.path" \
+	    "$u/outbox-flush.timer"
+	assert_output "$(printf '%s\n' \
+	    "ExecStart=$(cd "$(dirname "$OUTBOX")" && pwd)/outbox --flush" \
+	    'PathChanged=/var/spool/outbox-maildrop' 'OnUnitActiveSec=5min')"
+	run systemd-analyze verify --man=no "$u/outbox-flush.service" \
+	    "$u/outbox-flush.timer" "$u/outbox-flush.path"
+	assert_success
+	assert_output ''
 }
