@@ -62,6 +62,7 @@ SRCS = \
 	src/sendmail.c \
 	src/sendmail_msg.c \
 	src/smtp.c \
+	src/smtp_reply.c \
 	src/spool.c \
 	src/tls.c \
 	src/xmalloc.c

@@ -390,7 +390,7 @@ maildrop_take(int dfd, const char *name, const char *qdir,
 		e.env.nrcpts = n;
 		e.env.eightbit = sm.eightbit_header || sm.eightbit_body;
 		e.env.utf8_headers = sm.eightbit_header;
-		rc = queue_add(qdir, &e, spool, f) == 0 ? 0 : -1;
+		rc = queue_add(qdir, &e, spool, e.id, f) == 0 ? 0 : -1;
 		if (rc == 0) {
 			strlcpy(ev->queue_id, e.id, sizeof(ev->queue_id));
 			ev->nrcpts = n;

@@ -310,11 +310,9 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 		job.env.dsn_envid = s->dsn_envid;
 	job.env.dsn_required = s->opt->dsn_required;
 	job.queue_only = s->opt->queue;
-	job.queue_id = s->queue_id;
-	flush_report_free(&s->flushed);
-	job.flushed = &s->flushed;
+	deliver_result_free(&s->dres);
 	s->have_result = 1;
-	return deliver(&job, &s->result, f);
+	return deliver(&job, &s->result, &s->dres, f);
 }
 
 /* The outcome of this send as one JSON object (--json). */
@@ -323,12 +321,18 @@ mailx_report_json(const struct mailx_send *s, const struct failure *f,
     int status, const char *saved)
 {
 	struct report_send rs;
+	struct failure note;
 
 	memset(&rs, 0, sizeof(rs));
 	rs.status = status;
 	rs.failure = f;
-	rs.queue_id = s->queue_id[0] ? s->queue_id : s->drop_id[0] ?
-	    s->drop_id : NULL;
+	/* Queued on success: the note is the "error" that will be retried. */
+	if (status == 0 && s->dres.note[0] != '\0') {
+		failure_set(&note, F_TEMP, "%s", s->dres.note);
+		rs.failure = &note;
+	}
+	rs.queue_id = s->dres.queue_id[0] ? s->dres.queue_id :
+	    s->drop_id[0] ? s->drop_id : NULL;
 	rs.message_id = s->info.message_id[0] ? s->info.message_id : NULL;
 	rs.result = s->have_result ? &s->result : NULL;
 	rs.dead_letter = saved;
@@ -390,7 +394,7 @@ mailx_log(const struct mailx_send *s, int rc, const struct failure *f,
 		return;
 	mailx_sendlog_cfg(s->cfg, s->set.account, &c);
 	memset(&r, 0, sizeof(r));
-	r.id = s->queue_id[0] ? s->queue_id : s->info.message_id[0] ?
+	r.id = s->dres.queue_id[0] ? s->dres.queue_id : s->info.message_id[0] ?
 	    s->info.message_id : NULL;
 	r.from = s->from.addr;
 	r.nrcpts = s->rcpts.n;
@@ -412,12 +416,12 @@ mailx_log(const struct mailx_send *s, int rc, const struct failure *f,
 	if (rc == 0 && s->drop_id[0] != '\0') {
 		r.id = s->drop_id;
 		r.outcome = "maildrop";
-	} else if (rc == 0 && s->queue_id[0] == '\0') {
+	} else if (rc == 0 && s->dres.queue_id[0] == '\0') {
 		r.outcome = "sent";
 		r.reply = s->have_result ? s->result.final_reply : NULL;
 	} else {
 		r.outcome = rc == 0 ? "queued" : "failed";
-		r.reply = f->text;
+		r.reply = rc == 0 && s->dres.note[0] ? s->dres.note : f->text;
 	}
 	r.kept = kept;
 	r.status = rc == 0 ? 0 : failure_exitcode(f->kind);
@@ -460,7 +464,7 @@ mailx_free(struct mailx_send *s)
 	free(s->dsn_notify);
 	if (s->have_result)
 		smtp_result_free(&s->result);
-	flush_report_free(&s->flushed);
+	deliver_result_free(&s->dres);
 	if (s->spool != NULL)
 		fclose(s->spool);
 	free(s->from.name);
@@ -479,13 +483,13 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 	int status;
 
 	mailx_log(s, rc, f, NULL);
-	mailx_log_flush(s->cfg, s->set.account, &s->flushed);
+	mailx_log_flush(s->cfg, s->set.account, &s->dres.flushed);
 	if (rc == 0) {
-		report_flush(&s->flushed, 1);
+		report_flush(&s->dres.flushed, 1);
 		/* Safe in the queue: exit 0, and say so (DESIGN). */
-		if (s->queue_id[0] != '\0')
+		if (s->dres.queue_id[0] != '\0')
 			fprintf(stderr, "outbox: queued %s: %s; will retry\n",
-			    s->queue_id, f->text);
+			    s->dres.queue_id, s->dres.note);
 		if (s->drop_id[0] != '\0')
 			fprintf(stderr, "outbox: queued for the system sender "
 			    "(%s)\n", s->drop_id);
@@ -496,10 +500,10 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 	} else if (f->kind != F_USAGE) {
 		status = failure_exitcode(f->kind);
 		report_refusals(s->have_result ? &s->result : NULL);
-		if (s->queue_id[0] != '\0')
+		if (s->dres.queue_id[0] != '\0')
 			fprintf(stderr, "outbox: queued %s for the recipients "
 			    "that may still get it; will retry\n",
-			    s->queue_id);
+			    s->dres.queue_id);
 		else if (!s->opt->dry_run)
 			(void)mailx_dead_letter(s, rep->saved,
 			    sizeof(rep->saved));

@@ -38,9 +38,8 @@ struct mailx_send {
 					   NULL: the Message-ID */
 	char *from_ascii;		/* A-label forms, or NULL */
 	char **rcpts_ascii;
-	char queue_id[QUEUE_ID_MAX];	/* queued: the entry's id */
+	struct deliver_result dres;	/* queue id, note, the quiet flush */
 	char drop_id[QUEUE_ID_MAX];	/* in the system maildrop: its id */
-	struct flush_report flushed;	/* the quiet flush after a send */
 };
 
 /*
@@ -79,8 +78,8 @@ int mailx_expand(const struct mailx_send *s, const char *text,
 int mailx_dsn(struct mailx_send *s, struct failure *f);
 
 /*
- * s->spool to the server (deliver()): fills s->result, s->queue_id,
- * s->flushed.  Fails as deliver() does.
+ * s->spool to the server (deliver()): fills s->result and s->dres
+ * (queue id, note, the quiet flush).  Fails as deliver() does.
  */
 int mailx_submit(struct mailx_send *s, struct failure *f);
 
