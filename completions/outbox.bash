@@ -49,7 +49,7 @@ _outbox()
 	--dsn-return)
 		COMPREPLY=($(compgen -W "full headers" -- "$cur"))
 		return ;;
-	--queue-drop)
+	--queue-drop|--queue-retry)
 		COMPREPLY=($(compgen -W "$(outbox --queue-list 2>/dev/null |
 		    sed -n 's/^\([0-9]\{8\}T[0-9]\{6\}-[0-9a-f]\{8\}\) .*/\1/p')" \
 		    -- "$cur"))
@@ -63,7 +63,7 @@ _outbox()
 		    -r --from -A --account -C --config -H --header --charset
 		    -n --no-system-config --dry-run -E --skip-empty -v --verbose --json
 		    --html --inline --reply-to --dsn --dsn-return --dsn-required
-		    --queue --flush --now --queue-list --queue-drop
+		    --queue --flush --now --queue-list --failed --queue-drop --queue-retry
 		    -h --help -V --version --sendmail --" -- "$cur"))
 		return
 	fi

@@ -25,7 +25,9 @@ enum {
 	OPT_DSN,
 	OPT_DSN_RETURN,
 	OPT_DSN_REQUIRED,
-	OPT_SKIP_EMPTY
+	OPT_SKIP_EMPTY,
+	OPT_QUEUE_RETRY,
+	OPT_FAILED
 };
 
 /*
@@ -48,6 +50,8 @@ static const struct option longopts[] = {
 	{ "charset", required_argument, NULL, OPT_CHARSET },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "skip-empty", no_argument, NULL, 'E' },
+	{ "queue-retry", required_argument, NULL, OPT_QUEUE_RETRY },
+	{ "failed", no_argument, NULL, OPT_FAILED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "queue", no_argument, NULL, OPT_QUEUE },
@@ -105,10 +109,13 @@ cli_check(const struct options *o, struct failure *f)
 	int composing = o->mode == CLI_SEND;
 
 	if (!composing && (o->to.n || o->cc.n || o->bcc.n))
-		return failure_set(f, F_USAGE, "--flush, --queue-list and "
-		    "--queue-drop take no recipients");
+		return failure_set(f, F_USAGE, "--flush, --queue-list, "
+		    "--queue-drop and --queue-retry take no recipients");
 	if (o->now && o->mode != CLI_FLUSH)
 		return failure_set(f, F_USAGE, "--now goes with --flush");
+	if (o->failed_only && o->mode != CLI_QUEUE_LIST)
+		return failure_set(f, F_USAGE, "--failed goes with "
+		    "--queue-list");
 	if (o->queue && o->dry_run)
 		return failure_set(f, F_USAGE,
 		    "--queue and --dry-run exclude each other");
@@ -220,6 +227,13 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 			o->mode = CLI_QUEUE_DROP;
 			o->queue_id = optarg;
 			break;
+		case OPT_QUEUE_RETRY:
+			o->mode = CLI_QUEUE_RETRY;
+			o->queue_id = optarg;
+			break;
+		case OPT_FAILED:
+			o->failed_only = 1;
+			break;
 		case OPT_HTML:
 			if (optarg != NULL)
 				o->html = optarg;
@@ -290,7 +304,8 @@ cli_usage(FILE *out)
 {
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
-"       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
+"       outbox --flush [--now] | --queue-list [--failed] | --queue-drop ID\n"
+"       outbox --queue-retry ID|all\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "Compose a message from the options and standard input and send it.\n"
 "Options may follow the recipients, up to \"--\" (POSIXLY_CORRECT: up to\n"
@@ -320,8 +335,10 @@ cli_usage(FILE *out)
 "      --dsn-required        fail (69) when the server offers no DSN\n"
 "      --queue               put the message in the queue; do not connect\n"
 "      --flush [--now]       send the queue (--now: ignore back-off)\n"
-"      --queue-list          list the queue\n"
-"      --queue-drop ID       remove one message from the queue\n"
+"      --queue-list          list the queue, failed entries too\n"
+"      --failed              with --queue-list: the failed entries only\n"
+"      --queue-drop ID       remove one message (queued or failed)\n"
+"      --queue-retry ID|all  move failed entries back and send them now\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"

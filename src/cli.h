@@ -16,6 +16,7 @@ enum cli_mode {
 	CLI_FLUSH,		/* --flush: send what the queue holds */
 	CLI_QUEUE_LIST,		/* --queue-list */
 	CLI_QUEUE_DROP,		/* --queue-drop ID */
+	CLI_QUEUE_RETRY,	/* --queue-retry ID|all */
 	CLI_HELP,
 	CLI_VERSION
 };
@@ -47,7 +48,8 @@ struct options {
 	int json;			/* --json */
 	int queue;			/* --queue: enqueue, do not connect */
 	int now;			/* --now: --flush ignores back-off */
-	const char *queue_id;		/* --queue-drop ID */
+	const char *queue_id;		/* --queue-drop ID, --queue-retry ID */
+	int failed_only;		/* --failed: --queue-list of failed/ */
 	const char *html;		/* --html=FILE */
 	int html_stdin;			/* --html alone: stdin is HTML */
 	struct strlist inlines;		/* --inline FILE[:ID] */

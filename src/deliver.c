@@ -161,6 +161,34 @@ deliver_enqueue(const struct job *job, const int *take, const char *reason,
 	return rc;
 }
 
+int
+deliver_keep_failed(const struct job *job, const struct smtp_result *r,
+    const char *reason, char *id, struct failure *f)
+{
+	struct deliver_subset sub;
+	struct queue_entry e;
+	char dir[PATH_MAX];
+	int *take, rc;
+	size_t i;
+
+	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1)
+		return -1;
+	/* The recipients that did not get it: a retry goes to them only. */
+	take = xcalloc(job->env.nrcpts ? job->env.nrcpts : 1, sizeof(*take));
+	for (i = 0; i < job->env.nrcpts; i++)
+		take[i] = r == NULL || i >= r->nrcpts || !r->rcpts[i].accepted;
+	memset(&e, 0, sizeof(e));
+	e.failed = 1;
+	e.account = job->set->account;
+	e.last_reply = reason;
+	deliver_subset(&job->env, take, &sub);
+	e.env = sub.env;
+	rc = queue_add(dir, &e, job->msg, id, f);
+	deliver_subset_free(&sub);
+	free(take);
+	return rc;
+}
+
 /* Tells the user what the engine noticed (it prints nothing itself). */
 static void
 deliver_warn(unsigned int warnings)

@@ -269,6 +269,8 @@ mailx_maildrop(struct mailx_send *s, struct failure *f)
 	    s->drop_id, f);
 }
 
+static void mailx_job(const struct mailx_send *, struct job *);
+
 int
 mailx_submit(struct mailx_send *s, struct failure *f)
 {
@@ -291,6 +293,18 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 	/* No config of our own: root's flush sends it (maildrop.h). */
 	if (s->opt->maildrop && s->set.host == NULL)
 		return mailx_maildrop(s, f);
+	mailx_job(s, &job);
+	deliver_result_free(&s->dres);
+	s->have_result = 1;
+	return deliver(&job, &s->result, &s->dres, f);
+}
+
+/* The job (deliver.h) of this send; it points into s. */
+static void
+mailx_job(const struct mailx_send *s, struct job *job_out)
+{
+	struct job job;
+
 	memset(&job, 0, sizeof(job));
 	job.set = &s->set;
 	job.env.from = s->from.addr;
@@ -310,9 +324,7 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 		job.env.dsn_envid = s->dsn_envid;
 	job.env.dsn_required = s->opt->dsn_required;
 	job.queue_only = s->opt->queue;
-	deliver_result_free(&s->dres);
-	s->have_result = 1;
-	return deliver(&job, &s->result, &s->dres, f);
+	*job_out = job;
 }
 
 /* The outcome of this send as one JSON object (--json). */
@@ -476,13 +488,44 @@ mailx_free(struct mailx_send *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * Keep what failed (DESIGN "Never lose a message"): a message that
+ * exists and was neither queued nor dropped goes to the queue's failed
+ * area, whatever the failure and whether or not a person is watching;
+ * rep->kept names it ("failed/ID").  When it cannot be written, f says
+ * so and takes its kind (73, 74): the message is lost.
+ */
+static void
+mailx_keep(struct mailx_send *s, struct failure *f, struct front_report *rep)
+{
+	struct failure kf;
+	struct job job;
+	char id[QUEUE_ID_MAX], orig[FAILURE_TEXT_MAX];
+
+	if (s->spool == NULL || s->opt->dry_run || s->rcpt_addrs == NULL ||
+	    s->dres.queue_id[0] != '\0' || s->drop_id[0] != '\0')
+		return;
+	mailx_job(s, &job);
+	failure_clear(&kf);
+	if (deliver_keep_failed(&job, s->have_result ? &s->result : NULL,
+	    f->text, id, &kf) == 0) {
+		snprintf(rep->kept, sizeof(rep->kept), "failed/%s", id);
+		return;
+	}
+	strlcpy(orig, f->text, sizeof(orig));
+	failure_set(f, kf.kind, "%s; the message was not kept (%s)", orig,
+	    kf.text);
+}
+
 int
 mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
     struct failure *f)
 {
 	int status;
 
-	mailx_log(s, rc, f, NULL);
+	if (rc == -1 && f->kind != F_USAGE)
+		mailx_keep(s, f, rep);
+	mailx_log(s, rc, f, rep->kept[0] ? rep->kept : NULL);
 	mailx_log_flush(s->cfg, s->set.account, &s->dres.flushed);
 	if (rc == 0) {
 		report_flush(&s->dres.flushed, 1);

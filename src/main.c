@@ -49,6 +49,7 @@ main_dispatch(struct main_run *m, struct failure *f)
 	case CLI_FLUSH:
 	case CLI_QUEUE_LIST:
 	case CLI_QUEUE_DROP:
+	case CLI_QUEUE_RETRY:
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_HELP:
 	case CLI_VERSION:
@@ -134,6 +135,9 @@ main_report(const struct main_run *m, const struct failure *f, int status)
 		    m->rep.saved);
 	else
 		fprintf(stderr, "outbox: %s\n", f->text);
+	if (m->rep.kept[0] != '\0')
+		fprintf(stderr, "outbox: kept as %s: run 'outbox --queue-retry "
+		    "%s' once fixed\n", m->rep.kept, m->rep.kept + 7);
 	if (m->opt.json && !m->rep.json_done) {
 		memset(&rs, 0, sizeof(rs));
 		rs.status = status;

@@ -301,8 +301,9 @@ int
 queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
     char *id, struct failure *f)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX], env[PATH_MAX];
+	char tmp[PATH_MAX], dst[PATH_MAX], env[PATH_MAX], ddir[PATH_MAX];
 	struct queue_entry w = *in, *e = &w;
+	const char *sub = in->failed ? "failed" : NULL;
 	FILE *fp;
 	int i;
 
@@ -310,12 +311,12 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 		return -1;
 	e->created = e->next = time(NULL);
 	e->attempts = 0;
-	e->failed = 0;
+	snprintf(ddir, sizeof(ddir), "%s%s", dir, sub ? "/failed" : "");
 	/* A fresh id; O_EXCL on the .msg name catches the unlikely clash. */
 	for (i = 0;; i++) {
 		queue_new_id(e->id, sizeof(e->id), e->created);
-		if (queue_path(dst, sizeof(dst), dir, NULL, e->id, ".msg",
-		    f) == -1 || queue_path(env, sizeof(env), dir, NULL, e->id,
+		if (queue_path(dst, sizeof(dst), dir, sub, e->id, ".msg",
+		    f) == -1 || queue_path(env, sizeof(env), dir, sub, e->id,
 		    ".env", f) == -1)
 			return -1;
 		if (access(dst, F_OK) == -1 && access(env, F_OK) == -1)
@@ -332,9 +333,9 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 		unlink(tmp);
 		return -1;
 	}
-	if (queue_commit(fp, tmp, dst, dir, f) == -1)
+	if (queue_commit(fp, tmp, dst, ddir, f) == -1)
 		return -1;
-	if (queue_env_commit(dir, NULL, e, f) == -1) {
+	if (queue_env_commit(dir, sub, e, f) == -1) {
 		unlink(dst);
 		return -1;
 	}
@@ -707,6 +708,33 @@ queue_fail(const char *dir, const struct queue_entry *e, int keep,
 		return -1;
 	if (keep)
 		return 0;
+	return queue_remove(dir, e, f);
+}
+
+int
+queue_unfail(const char *dir, const struct queue_entry *e, struct failure *f)
+{
+	struct queue_entry w = *e;
+	char src[PATH_MAX], dst[PATH_MAX];
+
+	if (!e->failed)
+		return 0;
+	if (queue_prepare(dir, f) == -1 ||
+	    queue_path(src, sizeof(src), dir, "failed", e->id, ".msg",
+	    f) == -1 ||
+	    queue_path(dst, sizeof(dst), dir, NULL, e->id, ".msg", f) == -1)
+		return -1;
+	/* A hard link, as queue_fail(): never absent from both places. */
+	if (link(src, dst) == -1 && errno != EEXIST)
+		return failure_set(f, F_IO, "%s: %s", dst, strerror(errno));
+	if (queue_fsync_dir(dir, f) == -1)
+		return -1;
+	/* A fresh start: due now, and queue-max-age counts from now. */
+	w.failed = 0;
+	w.attempts = 0;
+	w.created = w.next = time(NULL);
+	if (queue_env_commit(dir, NULL, &w, f) == -1)
+		return -1;
 	return queue_remove(dir, e, f);
 }
 

@@ -2,6 +2,8 @@
  * queuecmd.c — the queue commands (see queuecmd.h).  Each takes the
  * options, the loaded config and the account's settings.
  */
+#include <sys/stat.h>
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +28,19 @@ queuecmd_list(const struct options *o, const char *dir,
 	size_t n;
 	time_t now = time(NULL);
 
+	size_t i, k;
+
 	if (queue_list(dir, 1, &v, &n, f) == -1)
 		return -1;
+	/* --failed: the failed area only (queue_list puts it last). */
+	for (i = 0; o->failed_only && i < n && !v[i].failed; i++)
+		;
+	if (i > 0 && o->failed_only) {
+		for (k = 0; k < i; k++)
+			queue_entry_free(&v[k]);
+		memmove(v, v + i, (n - i) * sizeof(*v));
+		n -= i;
+	}
 	report_queue(dir, v, n, now, o->json);
 	rep->json_done = o->json;
 	queue_entries_free(v, n);
@@ -55,6 +68,102 @@ queuecmd_drop(const struct options *o, const char *dir,
 		rep->json_done = 1;
 	}
 	return 0;
+}
+
+/*
+ * --queue-retry ID|all: failed entries back to the queue, due now; then
+ * a flush sends them (and whatever else is due).
+ */
+static int
+queuecmd_retry(const struct options *o, const struct config *cfg,
+    const char *dir, struct front_report *rep, struct failure *f)
+{
+	struct queue_entry *v;
+	struct flush_report fr;
+	size_t n, i, moved = 0;
+	int lock, rc = 0, all = strcmp(o->queue_id, "all") == 0;
+
+	if ((lock = queue_lock(dir, 1, f)) < 0)
+		return -1;
+	if (queue_list(dir, 1, &v, &n, f) == -1) {
+		close(lock);
+		return -1;
+	}
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (!v[i].failed || (!all && strcmp(v[i].id, o->queue_id) != 0))
+			continue;
+		if (queue_unfail(dir, &v[i], f) == -1)
+			rc = -1;
+		else
+			moved++;
+	}
+	queue_entries_free(v, n);
+	close(lock);
+	if (rc == -1)
+		return -1;
+	if (moved == 0 && !all)
+		return failure_set(f, F_NOINPUT, "no failed entry %s in %s",
+		    o->queue_id, dir);
+	log_info("%zu failed entr%s back in the queue", moved, moved == 1 ?
+	    "y" : "ies");
+	rc = deliver_flush(cfg, NULL, dir, 1, &fr, f);
+	report_flush(&fr, 0);
+	mailx_log_flush(cfg, NULL, &fr);
+	if (rc == 0 && fr.count[FLUSH_FAILED] > 0)
+		rc = failure_set(f, F_PERM, "retry: %zu message%s "
+		    "undeliverable, kept in %s/failed", fr.count[FLUSH_FAILED],
+		    fr.count[FLUSH_FAILED] == 1 ? "" : "s", dir);
+	if (o->json) {
+		report_flush_json(&fr, rc == 0 ? 0 :
+		    failure_exitcode(f->kind));
+		rep->json_done = 1;
+	}
+	flush_report_free(&fr);
+	return rc;
+}
+
+/*
+ * Failed entries are kept for queue-max-age from when they failed (the
+ * time of their .env), then removed, each with a log line.
+ */
+static void
+queuecmd_expire(const struct config *cfg, const struct settings *set,
+    const char *dir)
+{
+	struct queue_entry *v;
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure f, lf;
+	struct stat st;
+	char path[PATH_MAX];
+	size_t n, i;
+	time_t now = time(NULL);
+
+	if (queue_list(dir, 1, &v, &n, &f) == -1)
+		return;
+	mailx_sendlog_cfg(cfg, set->account, &c);
+	for (i = 0; i < n; i++) {
+		if (!v[i].failed ||
+		    (size_t)snprintf(path, sizeof(path), "%s/failed/%s.env",
+		    dir, v[i].id) >= sizeof(path) || stat(path, &st) == -1 ||
+		    now - st.st_mtime <= set->queue_max_age)
+			continue;
+		if (queue_remove(dir, &v[i], &f) == -1)
+			continue;
+		log_info("queue %s: failed entry removed after queue-max-age",
+		    v[i].id);
+		memset(&r, 0, sizeof(r));
+		r.id = v[i].id;
+		r.from = v[i].env.from;
+		r.nrcpts = v[i].env.nrcpts;
+		r.size = (long long)v[i].size;
+		r.outcome = "expired";
+		r.status = 0;
+		r.reply = "failed entry removed after queue-max-age";
+		if (sendlog_write(&c, &r, &lf) == -1)
+			log_warnx("%s", lf.text);
+	}
+	queue_entries_free(v, n);
 }
 
 /*
@@ -140,6 +249,8 @@ queuecmd_flush(const struct options *o, const struct config *cfg,
 		rc = failure_set(f, F_PERM, "flush: %zu message%s "
 		    "undeliverable, kept in %s/failed", fr.count[FLUSH_FAILED],
 		    fr.count[FLUSH_FAILED] == 1 ? "" : "s", dir);
+	if (rc == 0 || f->kind == F_PERM)
+		queuecmd_expire(cfg, set, dir);
 	if (rc == 0)
 		log_info("flush: %zu sent, %zu deferred",
 		    fr.count[FLUSH_SENT], fr.count[FLUSH_DEFERRED]);
@@ -170,6 +281,8 @@ queuecmd_run(const struct options *o, struct config *cfg,
 		return queuecmd_list(o, dir, rep, f);
 	case CLI_QUEUE_DROP:
 		return queuecmd_drop(o, dir, rep, f);
+	case CLI_QUEUE_RETRY:
+		return queuecmd_retry(o, cfg, dir, rep, f);
 	default:
 		break;
 	}
