@@ -20,6 +20,7 @@
 
 #include "credentials.h"
 #include "deliver.h"
+#include "sendmail_msg.h"
 #include "log.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -502,6 +503,51 @@ flush_mark_sending(void *arg)
 		    m->id, strerror(errno));
 }
 
+/*
+ * The server lacks 8BITMIME (RFC 6152): the queued message converted to
+ * quoted-printable as a direct send converts it (sendmail_msg.h), and a
+ * second try; *msg becomes the converted copy.  When the message cannot
+ * be converted, *sf says why (F_PERM).
+ */
+static void
+flush_retry_7bit(struct flush_group *g, struct smtp_envelope *env, FILE **msg,
+    struct flush_mark *mark, struct smtp_result *r, struct failure *sf)
+{
+	struct failure cf;
+	FILE *conv;
+
+	failure_clear(&cf);
+	if ((conv = spool_temp(&cf)) == NULL)
+		return;
+	if (sendmail_msg_convert_7bit(*msg, conv, &cf) == -1) {
+		if (cf.kind == F_PERM)
+			*sf = cf;
+		fclose(conv);
+		return;
+	}
+	log_info("queue %s: the server lacks 8BITMIME: sending the body as "
+	    "quoted-printable", mark->id);
+	fclose(*msg);
+	*msg = conv;
+	env->eightbit = 0;
+	smtp_result_free(r);
+	memset(r, 0, sizeof(*r));
+	failure_clear(sf);
+	if (!smtp_usable(g->sess)) {
+		smtp_close(g->sess);
+		if ((g->sess = smtp_open(&g->p, sf)) == NULL) {
+			g->down = *sf;
+			return;
+		}
+	}
+	if (spool_wire(*msg, NULL, 1, &env->size, sf) == -1)
+		return;
+	smtp_set_dot_hook(g->sess, flush_mark_sending, mark);
+	smtp_send(g->sess, env, *msg, r, sf);
+	smtp_set_dot_hook(g->sess, NULL, NULL);
+	deliver_warn(r->warnings);
+}
+
 static int
 flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 {
@@ -547,6 +593,8 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 		smtp_send(g->sess, &env, msg, &r, &sf);
 		smtp_set_dot_hook(g->sess, NULL, NULL);
 		deliver_warn(r.warnings);
+		if (r.lacks_8bitmime)
+			flush_retry_7bit(g, &env, &msg, &mark, &r, &sf);
 	}
 	fclose(msg);
 	keep = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*keep));

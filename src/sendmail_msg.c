@@ -480,6 +480,40 @@ sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
 }
 
 int
+sendmail_msg_convert_7bit(FILE *msg, FILE *out, struct failure *f)
+{
+	struct sendmail_msg m;
+	int c, need = 0, ok = 1, rc;
+
+	rewind(msg);
+	if (sendmail_msg_read_header(msg, 1, &m, f) == -1) {
+		sendmail_msg_free(&m);
+		return -1;
+	}
+	if (m.first_body != NULL) {
+		sendmail_msg_free(&m);
+		return failure_set(f, F_PERM, "MAIL FROM: the server lacks "
+		    "8BITMIME and the queued message has no header/body "
+		    "separator to convert at");
+	}
+	m.body_offset = ftello(msg);
+	while ((c = getc(msg)) != EOF) {
+		if (c >= 0x80)
+			m.eightbit_body = 1;
+		sendmail_msg_utf8_step(&need, &ok, c);
+	}
+	m.utf8_body = ok && need == 0;
+	if (ferror(msg)) {
+		sendmail_msg_free(&m);
+		return failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+	}
+	rc = sendmail_msg_to_7bit(&m, msg, out, f);
+	sendmail_msg_free(&m);
+	return rc;
+}
+
+int
 sendmail_msg_fold_long(const struct sendmail_msg *m, FILE *spool, FILE *out,
     struct failure *f)
 {

@@ -111,6 +111,14 @@ void sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
     const char *value);
 
 /*
+ * sendmail_msg_to_7bit() for a message already in a file (a queue
+ * entry, LF lines, header then empty line then body): parses msg's
+ * header and body again and writes the converted copy to out.  Fails as
+ * sendmail_msg_to_7bit() does.
+ */
+int sendmail_msg_convert_7bit(FILE *msg, FILE *out, struct failure *f);
+
+/*
  * For a body with a line over SENDMAIL_MSG_LINE_MAX octets
  * (m->long_line): writes to out a copy of the message in spool with the
  * body in quoted-printable (its lines soft-broken at 76), the MIME

@@ -506,3 +506,94 @@ md_as() {
 	assert_success
 	assert_output ''
 }
+
+# nfailed: entries in the failed area of the test's queue.
+nfailed() {
+	ls "$BATS_TEST_TMPDIR/queue/failed" 2>/dev/null | grep -c '\.env$' || true
+}
+
+@test "keep: AUTH refused (77) from a script keeps the message in failed/" {
+	start_fault 'tls starttls
+reply AUTH 535 5.7.8 bad credentials'
+	write_rc_auth
+	run_outbox -s 'nightly' ops@example.net <<<"report body 42"
+	assert_failure 77
+	assert_line --regexp "^outbox: kept as failed/([0-9]{8}T[0-9]{6}-[0-9a-f]{8}): run 'outbox --queue-retry \\1' once fixed\$"
+	[ "$(nfailed)" -eq 1 ]
+	grep -q 'report body 42' "$BATS_TEST_TMPDIR"/queue/failed/*.msg
+	grep -q '^last-reply .*535 5.7.8 bad credentials' \
+	    "$BATS_TEST_TMPDIR"/queue/failed/*.env
+	# Listed, marked, with the reason; --failed lists only those.
+	run_outbox --queue-list --failed
+	assert_success
+	assert_output --partial failed
+	assert_output --partial '535 5.7.8 bad credentials'
+	# Fixed: --queue-retry sends it now and empties failed/.
+	id=$(ls "$BATS_TEST_TMPDIR/queue/failed" | sed -n 's/\.env$//p')
+	restart_fault 'tls starttls'
+	write_rc_auth
+	run_outbox --queue-retry "$id"
+	assert_success
+	[ "$(nfailed)" -eq 0 ]
+	grep -q 'report body 42' "$FAULT_LOG/data.eml"
+	refute_secret
+}
+
+@test "keep: every recipient refused (67) and 5xx DATA (69) in the sendmail personality" {
+	start_fault 'reply RCPT 550 5.1.1 no such user'
+	rc_cron
+	cron_msg
+	run_sm "$MSG" -i root
+	assert_failure 67
+	assert_line --regexp "^outbox: kept as failed/"
+	[ "$(nfailed)" -eq 1 ]
+	grep -q '^rcpt admin@example.org$' "$BATS_TEST_TMPDIR"/queue/failed/*.env
+	restart_fault 'reply DOT 554 5.3.4 message too big'
+	rc_cron
+	run_sm "$MSG" -i root
+	assert_failure 69
+	[ "$(nfailed)" -eq 2 ]
+	# --queue-drop works on failed entries; --queue-retry all.
+	id=$(ls "$BATS_TEST_TMPDIR/queue/failed" | sed -n 's/\.env$//p' | head -1)
+	run_outbox --queue-drop "$id"
+	assert_success
+	[ "$(nfailed)" -eq 1 ]
+	restart_fault ''
+	rc_cron
+	run_outbox --queue-retry all
+	assert_success
+	[ "$(nfailed)" -eq 0 ]
+	grep -q 'backup done' "$FAULT_LOG/data.eml"
+}
+
+@test "keep: a queue that cannot take the copy says so (73) and not kept" {
+	start_fault 'reply AUTH 535 5.7.8 bad credentials
+tls starttls'
+	write_rc_auth queue-dir=/proc/outbox-no-queue
+	run_outbox -s x ops@example.net <<<"x"
+	assert_failure 73
+	assert_output --partial 'the message was not kept'
+	refute_output --partial 'kept as failed/'
+}
+
+@test "8BITMIME: a queued 8-bit message is converted by the flush too" {
+	start_fault 'reply MAIL 451 4.3.0 try later'
+	rc_cron queue-on-failure=yes
+	printf '%s\n' 'From: root (Cron Daemon)' 'To: root' 'Subject: 8bit' \
+	    'MIME-Version: 1.0' 'Content-Type: text/plain; charset=UTF-8' \
+	    'Content-Transfer-Encoding: 8bit' '' 'Sauvegarde terminée ✓' \
+	    >"$MSG"
+	run_sm "$MSG" -i root
+	assert_success
+	assert_output --regexp '^outbox: queued '
+	restart_fault 'capa PIPELINING SIZE 10485760'
+	rc_cron queue-on-failure=yes
+	run_outbox --flush --now
+	assert_success
+	[ "$(nfailed)" -eq 0 ]
+	run grep -c 'Content-Transfer-Encoding: quoted-printable' "$FAULT_LOG/data.eml"
+	assert_output 1
+	grep -q 'Sauvegarde termin=C3=A9e =E2=9C=93' "$FAULT_LOG/data.eml"
+	run sh -c "grep -i '^MAIL FROM' '$FAULT_LOG/transcript.log' | tail -n 1"
+	refute_output --partial 'BODY=8BITMIME'
+}
