@@ -597,3 +597,96 @@ tls starttls'
 	run sh -c "grep -i '^MAIL FROM' '$FAULT_LOG/transcript.log' | tail -n 1"
 	refute_output --partial 'BODY=8BITMIME'
 }
+
+# Every failure kind of the fault suite, in both personalities: the
+# message is kept (q: the queue, for temporary ones, exit 0 with
+# queue-on-failure; f: failed/, with the failure's own status), and the
+# kept bytes are the message.  NAME|SCRIPT (\n between lines)|CERT|EXIT|AREA
+FAULT_CASES=(
+	'421 greeting|greeting 421 4.3.2 try again later|good|0|q'
+	'554 greeting|greeting 554 5.7.1 no service|good|69|f'
+	'dropped after the greeting|close-after GREETING|good|0|q'
+	'dropped after EHLO|close-after EHLO|good|0|q'
+	'dropped in DATA|close-after DATA-MIDDLE|good|0|q'
+	'lost after the dot|close-after DOT|good|0|q'
+	'STARTTLS missing|capa PIPELINING 8BITMIME SIZE 10485760 AUTH PLAIN LOGIN|good|69|f'
+	'STARTTLS injection|inject-after STARTTLS 250 injected|good|76|f'
+	'454 to STARTTLS|reply STARTTLS 454 4.7.0 not now|good|0|q'
+	'self-signed certificate||selfsigned|69|f'
+	'wrong-host certificate||wronghost|69|f'
+	'expired certificate||expired|69|f'
+	'535 to AUTH|reply AUTH 535 5.7.8 invalid|good|77|f'
+	'454 to AUTH|reply AUTH 454 4.7.0 temporary|good|0|q'
+	'AUTH not offered|capa PIPELINING 8BITMIME STARTTLS|good|69|f'
+	'451 to MAIL|reply MAIL 451 4.3.0 local problem|good|0|q'
+	'552 to MAIL|reply MAIL 552 5.3.4 too big|good|69|f'
+	'every recipient refused|reply RCPT 550 5.1.1 nobody|good|67|f'
+	'554 after the dot|reply DOT 554 5.7.1 spam|good|69|f'
+	'451 after the dot|reply DOT 451 4.3.0 later|good|0|q'
+	'250 to DATA|reply DATA 250 2.0.0 whatever|good|76|f'
+	'silent server|silent|good|0|q'
+	'garbled reply|garbage EHLO hello, this is not SMTP|good|76|f'
+	'10 KiB reply line|longline EHLO 10240|good|76|f'
+	'endless reply|endless EHLO|good|76|f'
+	'no ESMTP, STARTTLS required|no-esmtp|good|69|f'
+	'refused connection|REFUSED|good|0|q'
+	'unknown host|NOHOST|good|68|f'
+)
+
+# kept_one AREA: the path of the one .msg in the queue (q) or failed/ (f).
+kept_one() {
+	local d=$BATS_TEST_TMPDIR/queue
+	[ "$1" = f ] && d=$d/failed
+	ls "$d"/*.msg 2>/dev/null
+}
+
+@test "every failure kind of the fault suite keeps the message, both personalities" {
+	local c name script cert want area kept=0 total=0 bad=()
+	printf '%s\n' 'From: Ops <ops@example.org>' 'To: rcpt@example.net' \
+	    'Subject: kept' '' 'the body that must not be lost' >"$MSG"
+	for c in "${FAULT_CASES[@]}"; do
+		IFS='|' read -r name script cert want area <<<"$c"
+		script=${script//\\n/$'\n'}
+		for who in script sendmail; do
+			total=$((total + 1))
+			rm -rf "$BATS_TEST_TMPDIR/queue" "$BATS_TEST_TMPDIR/fault"
+			case $script in
+			REFUSED) start_fault ''; common_teardown
+				write_rc_auth queue-on-failure=yes timeout=2 \
+				    smtp="127.0.0.1:$PORT" ;;
+			NOHOST) PORT=25
+				write_rc_auth queue-on-failure=yes timeout=2 \
+				    smtp=no-such-host.invalid:587 ;;
+			*) start_fault "$script" "$cert"
+				write_rc_auth queue-on-failure=yes timeout=2 ;;
+			esac
+			if [ $who = script ]; then
+				run_outbox -s kept rcpt@example.net \
+				    <<<"the body that must not be lost"
+			else
+				run timeout 60 "$SM" -i rcpt@example.net <"$MSG"
+			fi
+			common_teardown
+			local f
+			f=$(kept_one "$area")
+			if [ "$status" -ne "$want" ] || [ -z "$f" ] ||
+			    ! grep -qx 'the body that must not be lost' "$f" ||
+			    ! grep -qx 'Subject: kept' "$f"; then
+				bad+=("$name ($who): status $status, kept '$f': $output")
+				continue
+			fi
+			if [ $who = sendmail ]; then
+				# Byte for byte, apart from the Date and
+				# Message-ID added.
+				if ! diff <(grep -v -E '^(Date|Message-ID): ' "$f") \
+				    "$MSG" >/dev/null; then
+					bad+=("$name ($who): bytes differ")
+					continue
+				fi
+			fi
+			kept=$((kept + 1))
+		done
+	done
+	echo "# kept: $kept of $total runs (${#FAULT_CASES[@]} failure kinds x 2 personalities)" >&3
+	[ "${#bad[@]}" -eq 0 ] || fail "$(printf '%s\n' "${bad[@]}")"
+}
