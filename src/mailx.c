@@ -153,6 +153,8 @@ mailx_compose(struct mailx_send *s, struct failure *f)
 	spec.body = stdin;
 	spec.charset = s->opt->charset;
 	spec.attachments = (const char *const *)s->opt->attach.v;
+	spec.attach_charsets =
+	    (const char *const *)s->opt->attach_charset.v;
 	spec.nattachments = s->opt->attach.n;
 	spec.html = s->opt->html;
 	spec.html_stdin = s->opt->html_stdin;
@@ -291,7 +293,7 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 			s->rcpt_addrs[i] = s->rcpts.v[i].addr;
 	}
 	/* No config of our own: root's flush sends it (maildrop.h). */
-	if (s->opt->maildrop && s->set.host == NULL)
+	if (s->opt->maildrop && s->set.smtp.host == NULL)
 		return mailx_maildrop(s, f);
 	mailx_job(s, &job);
 	deliver_result_free(&s->dres);
@@ -420,9 +422,9 @@ mailx_log(const struct mailx_send *s, int rc, const struct failure *f,
 	}
 	r.size = fstat(fileno(s->spool), &st) == 0 ? (long long)st.st_size :
 	    -1;
-	if (s->set.host != NULL) {
-		snprintf(server, sizeof(server), "%s:%s", s->set.host,
-		    s->set.port);
+	if (s->set.smtp.host != NULL) {
+		snprintf(server, sizeof(server), "%s:%s", s->set.smtp.host,
+		    s->set.smtp.port);
 		r.server = server;
 	}
 	if (rc == 0 && s->drop_id[0] != '\0') {
