@@ -444,6 +444,7 @@ queue_entry_free(struct queue_entry *e)
 	queue_free_const(env->dsn_envid);
 	queue_free_const(e->account);
 	queue_free_const(e->last_reply);
+	free(e->subject);
 	memset(e, 0, sizeof(*e));
 }
 

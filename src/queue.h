@@ -74,6 +74,9 @@ struct queue_entry {
 	const char *last_reply;	/* or NULL */
 	struct smtp_envelope env;
 	off_t size;		/* octets in ID.msg (from queue_list) */
+	char *subject;		/* the message's Subject, decoded, for
+				   listings, or NULL (queuecmd fills it;
+				   queue_entry_free() frees it) */
 };
 
 /*

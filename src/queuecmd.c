@@ -19,6 +19,30 @@
 #include "queuecmd.h"
 #include "report.h"
 #include "sendlog.h"
+#include "sendmail_msg.h"
+
+/* The Subject of each entry, for the listing (item 7 of issue 11). */
+static void
+queuecmd_subjects(const char *dir, struct queue_entry *v, size_t n)
+{
+	struct sendmail_msg sm;
+	struct failure f;
+	char *raw;
+	size_t i;
+	FILE *fp;
+
+	for (i = 0; i < n; i++) {
+		if ((fp = queue_open_msg(dir, &v[i], &f)) == NULL)
+			continue;
+		if (sendmail_msg_read_header(fp, 1, &sm, &f) == 0 &&
+		    (raw = sendmail_msg_header(&sm, "Subject", 0)) != NULL) {
+			v[i].subject = sendmail_msg_decode_words(raw);
+			free(raw);
+		}
+		sendmail_msg_free(&sm);
+		fclose(fp);
+	}
+}
 
 static int
 queuecmd_list(const struct options *o, const char *dir,
@@ -41,6 +65,7 @@ queuecmd_list(const struct options *o, const char *dir,
 		memmove(v, v + i, (n - i) * sizeof(*v));
 		n -= i;
 	}
+	queuecmd_subjects(dir, v, n);
 	report_queue(dir, v, n, now, o->json);
 	rep->json_done = o->json;
 	queue_entries_free(v, n);

@@ -576,6 +576,102 @@ sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
 	m->size += strlen(m->fields[at].raw);
 }
 
+static int
+sendmail_msg_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * One encoded word at p ("=?cs?B|Q?text?="): its decoded bytes to out
+ * (room for the word's length), the length consumed, or 0 when p is no
+ * word or its charset is not UTF-8 or ASCII.
+ */
+static size_t
+sendmail_msg_word(const char *p, char *out, size_t *outlen)
+{
+	const char *cs, *enc, *text, *end;
+	unsigned char *b;
+	size_t n, i, o = 0;
+	int h, l;
+
+	if (strncmp(p, "=?", 2) != 0)
+		return 0;
+	cs = p + 2;
+	if ((enc = strchr(cs, '?')) == NULL || enc[1] == '\0' ||
+	    enc[2] != '?')
+		return 0;
+	text = enc + 3;
+	if ((end = strstr(text, "?=")) == NULL || memchr(text, ' ',
+	    (size_t)(end - text)) != NULL)
+		return 0;
+	n = (size_t)(enc - cs);
+	/* RFC 2231 5: a language after "*" is allowed and ignored. */
+	if (memchr(cs, '*', n) != NULL)
+		n = (size_t)((const char *)memchr(cs, '*', n) - cs);
+	if (!(n == 5 && strncasecmp(cs, "utf-8", 5) == 0) &&
+	    !(n == 8 && strncasecmp(cs, "us-ascii", 8) == 0))
+		return 0;
+	if (enc[1] == 'B' || enc[1] == 'b') {
+		if ((b = encode_base64_decode(text, (size_t)(end - text),
+		    &n)) == NULL)
+			return 0;
+		memcpy(out, b, n);
+		free(b);
+		o = n;
+	} else if (enc[1] == 'Q' || enc[1] == 'q') {
+		for (i = 0; text + i < end; i++) {
+			if (text[i] == '_')
+				out[o++] = ' ';
+			else if (text[i] == '=' && text + i + 2 < end &&
+			    (h = sendmail_msg_hex(text[i + 1])) != -1 &&
+			    (l = sendmail_msg_hex(text[i + 2])) != -1) {
+				out[o++] = (char)(h * 16 + l);
+				i += 2;
+			} else
+				out[o++] = text[i];
+		}
+	} else
+		return 0;
+	*outlen = o;
+	return (size_t)(end + 2 - p);
+}
+
+char *
+sendmail_msg_decode_words(const char *v)
+{
+	char *out = xmalloc(strlen(v) + 1);
+	size_t o = 0, n, len, ws;
+	const char *p = v;
+	int prev_word = 0;
+
+	while (*p != '\0') {
+		if ((n = sendmail_msg_word(p, out + o, &len)) > 0) {
+			o += len;
+			p += n;
+			prev_word = 1;
+			continue;
+		}
+		/* RFC 2047 6.2: white space between two words goes. */
+		ws = strspn(p, " \t");
+		if (ws > 0 && prev_word && sendmail_msg_word(p + ws, out + o,
+		    &len) > 0) {
+			p += ws;
+			continue;
+		}
+		out[o++] = *p++;
+		prev_word = 0;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 enum sendmail_rewrite
 sendmail_msg_rewrite_mode(const char *v)
 {

@@ -130,6 +130,14 @@ int sendmail_msg_convert_7bit(FILE *msg, FILE *out, struct failure *f);
 int sendmail_msg_fold_long(const struct sendmail_msg *m, FILE *spool,
     FILE *out, struct failure *f);
 
+/*
+ * v with its RFC 2047 encoded words in UTF-8 or US-ASCII decoded (words
+ * in other charsets are left as they are), for showing a Subject in a
+ * listing.  The result is bytes, not necessarily valid UTF-8.  Caller
+ * frees.
+ */
+char *sendmail_msg_decode_words(const char *v);
+
 /* from-rewrite (outboxrc(5)): which From fields become the account's. */
 enum sendmail_rewrite { SM_REWRITE_NEVER, SM_REWRITE_LOCAL,
     SM_REWRITE_ALWAYS };

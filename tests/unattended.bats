@@ -690,3 +690,39 @@ kept_one() {
 	echo "# kept: $kept of $total runs (${#FAULT_CASES[@]} failure kinds x 2 personalities)" >&3
 	[ "${#bad[@]}" -eq 0 ] || fail "$(printf '%s\n' "${bad[@]}")"
 }
+
+@test "--queue-list shows the Subject, decoded; --json stays valid with bytes that are not UTF-8" {
+	# Port 1 refuses: both messages go to the queue.
+	PORT=1 rc_cron queue-on-failure=yes
+	printf '%s\n' 'From: Ops <ops@example.org>' 'To: root' \
+	    'Subject: Rapport =?UTF-8?Q?termin=C3=A9?= du =?UTF-8?B?am91cg==?=' \
+	    '' 'x' >"$MSG"
+	run timeout 60 "$SM" -i root <"$MSG"
+	assert_success
+	printf 'From: Ops <ops@example.org>\nTo: root\nSubject: caf\xe9 latin-1\n\nx\n' \
+	    >"$MSG.2"
+	run timeout 60 "$SM" -i root <"$MSG.2"
+	assert_success
+	LC_ALL=C.UTF-8 run_outbox --queue-list
+	assert_success
+	assert_output --partial 'subject: Rapport terminé du jour'
+	run_outbox_split --queue-list --json
+	assert_success
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" '[e["subject"] for e in j["entries"]]'
+	assert_output '["Rapport termin\u00e9 du jour", "caf\ufffd latin-1"]'
+	# Every queue command's --json parses: drop, retry, flush.
+	id=$(ls "$BATS_TEST_TMPDIR/queue" | sed -n 's/\.env$//p' | head -1)
+	run_outbox_split --queue-drop "$id" --json
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" 'j["result"]'
+	assert_output dropped
+	run_outbox_split --flush --json
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" 'j["status"]'
+	assert_output 0
+	run_outbox_split --queue-retry all --json
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" 'j["status"]'
+	assert_output 0
+}
