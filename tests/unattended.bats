@@ -709,7 +709,8 @@ kept_one() {
 	run_outbox_split --queue-list --json
 	assert_success
 	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
-	run json_get "$BATS_TEST_TMPDIR/j" '[e["subject"] for e in j["entries"]]'
+	# Both queued in the same second: their order is the ids' random part.
+	run json_get "$BATS_TEST_TMPDIR/j" 'sorted(e["subject"] for e in j["entries"])'
 	assert_output '["Rapport termin\u00e9 du jour", "caf\ufffd latin-1"]'
 	# Every queue command's --json parses: drop, retry, flush.
 	id=$(ls "$BATS_TEST_TMPDIR/queue" | sed -n 's/\.env$//p' | head -1)
@@ -725,4 +726,25 @@ kept_one() {
 	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
 	run json_get "$BATS_TEST_TMPDIR/j" 'j["status"]'
 	assert_output 0
+}
+
+@test "failed entries are removed after queue-max-age, with a log line" {
+	start_syslog
+	start_fault 'reply DOT 554 5.7.1 spam'
+	write_rc smtp-security=none queue-max-age=1h
+	run_outbox -s old a@example.net <<<"x"
+	assert_failure 69
+	run_outbox -s new a@example.net <<<"y"
+	assert_failure 69
+	[ "$(nfailed)" -eq 2 ]
+	old=$(ls "$BATS_TEST_TMPDIR/queue/failed" | sed -n 's/\.env$//p' | head -1)
+	# Failed two hours ago (the time of its .env).
+	touch -d '2 hours ago' "$BATS_TEST_TMPDIR/queue/failed/$old.env"
+	run_outbox --flush
+	assert_success
+	[ "$(nfailed)" -eq 1 ]
+	[ ! -e "$BATS_TEST_TMPDIR/queue/failed/$old.msg" ]
+	wait_lines "$SYSLOG_OUT" 3
+	run grep -c "id=$old .*result=expired" "$SYSLOG_OUT"
+	assert_output 1
 }
