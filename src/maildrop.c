@@ -67,12 +67,12 @@ maildrop_new_id(char *id)
 {
 	struct tm tm;
 	time_t now = time(NULL);
-	char stamp[32];
+	char stamp[16];		/* YYYYMMDDTHHMMSS */
 
 	gmtime_r(&now, &tm);
 	if (strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm) == 0)
 		stamp[0] = '\0';
-	snprintf(id, QUEUE_ID_MAX, "%s-%08x", stamp, arc4random());
+	snprintf(id, QUEUE_ID_MAX, "%.15s-%08x", stamp, arc4random());
 }
 
 static int
