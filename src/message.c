@@ -1273,7 +1273,8 @@ message_filename(struct mime_part *p, const char *path)
 	if (base == e)
 		return;
 	raw = xstrndup(base, (size_t)(e - base));
-	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0) {
+	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0 &&
+	    u != NULL) {
 		for (i = 0; u[i] != '\0'; i++)
 			if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f)
 				u[i] = '_';
