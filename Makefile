@@ -11,6 +11,11 @@ SENDMAIL_LINK ?= $(SBINDIR)/sendmail
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+# install-systemd: the units, and the system maildrop (the same path as
+# MAILDROP_DIR in src/maildrop.h).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MAILDROPDIR ?= /var/spool/outbox-maildrop
+SYSTEMD_UNITS = outbox-flush.service outbox-flush.timer outbox-flush.path
 
 PKG_CONFIG ?= pkg-config
 DEPS = openssl libmagic libbsd-overlay libidn2 jansson
@@ -44,6 +49,7 @@ SRCS = \
 	src/html.c \
 	src/idn.c \
 	src/log.c \
+	src/maildrop.c \
 	src/mailx.c \
 	src/message.c \
 	src/mime.c \
@@ -53,6 +59,7 @@ SRCS = \
 	src/recipients.c \
 	src/report.c \
 	src/sasl.c \
+	src/sendlog.c \
 	src/sendmail.c \
 	src/sendmail_msg.c \
 	src/smtp.c \
@@ -205,6 +212,25 @@ uninstall-sendmail-link:
 	@l=$(DESTDIR)$(SENDMAIL_LINK); \
 	if [ "$$(readlink "$$l")" = "$(BINDIR)/outbox" ]; then rm -f "$$l"; fi
 
+# The flush as a system service for every local user (MULTI-USER in
+# outbox(1)): the units with BINDIR and MAILDROPDIR filled in, and the
+# maildrop (1733).  Enable with
+# "systemctl enable --now outbox-flush.timer outbox-flush.path".
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(SYSTEMD_UNITS); do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' \
+		    -e 's|@MAILDROPDIR@|$(MAILDROPDIR)|g' \
+		    contrib/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		mv $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp \
+		    $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -d -m 1733 $(DESTDIR)$(MAILDROPDIR)
+
+uninstall-systemd:
+	for u in $(SYSTEMD_UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/outbox $(DESTDIR)$(MANDIR)/man1/outbox.1 \
 		$(DESTDIR)$(MANDIR)/man5/outboxrc.5 \
@@ -217,4 +243,5 @@ clean:
 
 .PHONY: all deps test check run-tests unit-bins sanitize demo bench lint \
 	fuzz fuzz-smoke fuzz-bins \
-	install uninstall clean install-sendmail-link uninstall-sendmail-link
+	install uninstall clean install-sendmail-link uninstall-sendmail-link \
+	install-systemd uninstall-systemd
