@@ -13,7 +13,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2 jansson
+DEPS = openssl libmagic libbsd-overlay libidn2 jansson libcurl
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -48,6 +48,8 @@ SRCS = \
 	src/message.c \
 	src/mime.c \
 	src/net.c \
+	src/oauth2.c \
+	src/oauth2login.c \
 	src/queue.c \
 	src/queuecmd.c \
 	src/recipients.c \

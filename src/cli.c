@@ -25,7 +25,8 @@ enum {
 	OPT_DSN,
 	OPT_DSN_RETURN,
 	OPT_DSN_REQUIRED,
-	OPT_ATTACH_CHARSET
+	OPT_ATTACH_CHARSET,
+	OPT_OAUTH2_LOGIN
 };
 
 /*
@@ -61,6 +62,7 @@ static const struct option longopts[] = {
 	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
 	{ "dsn-required", no_argument, NULL, OPT_DSN_REQUIRED },
 	{ "attach-charset", required_argument, NULL, OPT_ATTACH_CHARSET },
+	{ "oauth2-login", no_argument, NULL, OPT_OAUTH2_LOGIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -105,8 +107,8 @@ cli_check(const struct options *o, struct failure *f)
 	int composing = o->mode == CLI_SEND;
 
 	if (!composing && (o->to.n || o->cc.n || o->bcc.n))
-		return failure_set(f, F_USAGE, "--flush, --queue-list and "
-		    "--queue-drop take no recipients");
+		return failure_set(f, F_USAGE, "--flush, --queue-list, "
+		    "--queue-drop and --oauth2-login take no recipients");
 	if (o->now && o->mode != CLI_FLUSH)
 		return failure_set(f, F_USAGE, "--now goes with --flush");
 	if (o->queue && o->dry_run)
@@ -222,6 +224,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_QUEUE_LIST:
 			o->mode = CLI_QUEUE_LIST;
 			break;
+		case OPT_OAUTH2_LOGIN:
+			o->mode = CLI_OAUTH2_LOGIN;
+			break;
 		case OPT_QUEUE_DROP:
 			o->mode = CLI_QUEUE_DROP;
 			o->queue_id = optarg;
@@ -301,6 +306,7 @@ cli_usage(FILE *out)
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
 "       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
+"       outbox --oauth2-login [-A NAME]\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "Compose a message from the options and standard input and send it.\n"
 "Options may follow the recipients, up to \"--\" (POSIXLY_CORRECT: up to\n"
@@ -333,6 +339,8 @@ cli_usage(FILE *out)
 "      --flush [--now]       send the queue (--now: ignore back-off)\n"
 "      --queue-list          list the queue\n"
 "      --queue-drop ID       remove one message from the queue\n"
+"      --oauth2-login        log in once with OAuth2 (-A: the account) and\n"
+"                            store its tokens; later sends refresh them\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"

@@ -99,6 +99,34 @@ deliver_password(const struct settings *set, char **password,
 	return 0;
 }
 
+/*
+ * The server refused an OAuth2 token (F_AUTH): one fresh token, once.
+ * 0 with *password and p renewed, else -1 with f kept or set.
+ */
+static int
+deliver_renew(const struct settings *set, char **password,
+    struct smtp_params *p, struct failure *f)
+{
+	struct failure rf;
+	char *fresh;
+
+	if (f->kind != F_AUTH || *password == NULL ||
+	    !credentials_is_token(&set->smtp))
+		return -1;
+	log_info("the server refused the OAuth2 access token; refreshing "
+	    "it once");
+	failure_clear(&rf);
+	if ((fresh = credentials_renew(&set->smtp, *password, &rf)) == NULL) {
+		*f = rf;
+		return -1;
+	}
+	credentials_free(*password);
+	*password = fresh;
+	deliver_params(set, *password, p);
+	failure_clear(f);
+	return 0;
+}
+
 /* An envelope narrowed to some recipients; it owns only the arrays. */
 struct deliver_subset {
 	struct smtp_envelope env;
@@ -284,7 +312,10 @@ deliver(const struct job *job, struct smtp_result *r,
 		credentials_free(password);
 		return -1;
 	}
-	if ((sess = smtp_open(&p, f)) == NULL) {
+	if ((sess = smtp_open(&p, f)) == NULL &&
+	    deliver_renew(set, &password, &p, f) == 0)
+		sess = smtp_open(&p, f);
+	if (sess == NULL) {
 		smtp_result_init(r, &env);
 		rc = -1;
 	} else

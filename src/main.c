@@ -21,6 +21,7 @@
 #include "front.h"
 #include "log.h"
 #include "mailx.h"
+#include "oauth2login.h"
 #include "queuecmd.h"
 #include "report.h"
 #include "sendmail.h"
@@ -49,6 +50,8 @@ main_dispatch(struct main_run *m, struct failure *f)
 	case CLI_QUEUE_LIST:
 	case CLI_QUEUE_DROP:
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
+	case CLI_OAUTH2_LOGIN:
+		return oauth2login_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_HELP:
 	case CLI_VERSION:
 		break;
