@@ -127,6 +127,29 @@ deliver_renew(const struct settings *set, char **password,
 	return 0;
 }
 
+static int deliver_enqueue(const struct job *, const int *, const char *,
+    char *, struct failure *);
+
+/*
+ * An OAuth2 login that no longer works (invalid_grant, no token, a token
+ * refused after a refresh): the message waits in the queue for the next
+ * login and flush, and the failure stays (77).  Returns -1.
+ */
+static int
+deliver_keep_for_login(const struct job *job, struct deliver_result *out,
+    struct failure *f)
+{
+	struct failure qf;
+
+	if (f->kind != F_AUTH || !job->set->queue_on_failure ||
+	    !credentials_is_token(&job->set->smtp))
+		return -1;
+	failure_clear(&qf);
+	if (deliver_enqueue(job, NULL, f->text, out->queue_id, &qf) == -1)
+		log_warnx("cannot queue the message: %s", qf.text);
+	return -1;
+}
+
 /* An envelope narrowed to some recipients; it owns only the arrays. */
 struct deliver_subset {
 	struct smtp_envelope env;
@@ -304,7 +327,7 @@ deliver(const struct job *job, struct smtp_result *r,
 		return 0;
 	}
 	if (deliver_password(set, &password, f) == -1)
-		return -1;
+		return deliver_keep_for_login(job, out, f);
 	deliver_params(set, password, &p);
 
 	env = job->env;
@@ -338,6 +361,8 @@ deliver(const struct job *job, struct smtp_result *r,
 	credentials_free(password);
 	if (rc == 0)
 		return 0;
+	if (f->kind == F_AUTH)
+		return deliver_keep_for_login(job, out, f);
 	if (deliver_queue_failure(job, r, out, f) <= 0)
 		return -1;
 	/* Queued; refusals for good still make it a failure (67). */

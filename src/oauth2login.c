@@ -244,6 +244,9 @@ redirect_wait(int lfd, struct redirect *r, struct failure *f)
 				use_stdin = 0;	/* EOF: the browser only */
 				continue;
 			}
+			while (n > 0 && (line[n - 1] == '\n' ||
+			    line[n - 1] == '\r' || line[n - 1] == ' '))
+				line[--n] = '\0';
 			if (redirect_parse(line, (size_t)n, r))
 				break;
 			redirect_free(r);
