@@ -121,6 +121,7 @@ _outbox()
 		    --charset -n --no-system-config --dry-run -v --verbose --json
 		    --html --html= --inline --reply-to --dsn --dsn-return
 		    --dsn-required --queue --flush --now --queue-list --queue-drop
+		    --oauth2-login
 		    -h --help -V --version --sendmail --" -- "$word"))
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
 		    compopt -o nospace 2>/dev/null
