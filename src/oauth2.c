@@ -739,7 +739,6 @@ store_save(const struct oauth2_conf *c, int timeout,
 {
 	struct atomic_file af;
 	char path[PATH_MAX], dir[PATH_MAX], *text;
-	const char *name;
 	size_t len, off = 0;
 	ssize_t n;
 	int rc;
@@ -754,8 +753,7 @@ store_save(const struct oauth2_conf *c, int timeout,
 	}
 	if (oauth2_store_path(c, path, sizeof(path), f) == -1 ||
 	    store_dir(path, dir, sizeof(dir), f) == -1 ||
-	    atomic_open(&af, dir, (name = strrchr(path, '/') + 1), 0600,
-	    f) == -1) {
+	    atomic_open(&af, dir, strrchr(path, '/') + 1, 0600, f) == -1) {
 		freezero(text, len + 1);
 		return -1;
 	}
@@ -845,6 +843,7 @@ token_refresh(const struct oauth2_conf *c, int timeout,
 	CURL *h;
 	int rc;
 
+	memset(t, 0, sizeof(*t));
 	if ((h = http_handle(f)) == NULL)
 		return -1;
 	form_add(h, &form, "grant_type", "refresh_token");
@@ -1026,6 +1025,7 @@ oauth2_exchange_code(const struct oauth2_conf *c, int timeout,
 	CURL *h;
 	int rc;
 
+	memset(t, 0, sizeof(*t));
 	if ((h = http_handle(f)) == NULL)
 		return -1;
 	form_add(h, &form, "grant_type", "authorization_code");

@@ -268,6 +268,7 @@ login_code(const struct server *s, struct oauth2_tokens *t,
 	struct redirect r;
 	int lfd, port = 0, rc;
 
+	memset(&r, 0, sizeof(r));
 	if ((lfd = listen_loopback(&port, f)) == -1)
 		return -1;
 	snprintf(redirect, sizeof(redirect), "http://127.0.0.1:%d/", port);
