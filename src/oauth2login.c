@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "credentials.h"
 #include "log.h"
 #include "oauth2.h"
 #include "oauth2login.h"
@@ -374,6 +375,8 @@ oauth2login_run(const struct options *o, struct config *cfg,
 		    " for account " : "", o->account ? o->account : "");
 	if (oauth2_endpoints(&set.smtp.oauth2, &e, f) == -1)
 		return -1;
+	/* Tokens are about to be held: no core file, no ptrace. */
+	credentials_protect();
 	memset(&t, 0, sizeof(t));
 	if (e.device_url != NULL)
 		rc = login_device(&set.smtp, &t, f);
