@@ -615,6 +615,17 @@ queue_env_set(struct queue_entry *e, const struct env_key *k,
 	return 0;
 }
 
+static int
+queue_has_ctl(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* Parses one .env file into e.  -1 when it is not a whole entry. */
 static int
 queue_read_env(FILE *fp, struct queue_entry *e)
@@ -634,6 +645,12 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			break;
 		}
 		line[--len] = '\0';
+		/* The writer makes control characters "?": a CR, NUL or
+		 * other control here is damage (or a plant), refused. */
+		if (queue_has_ctl(line, len)) {
+			bad = 1;
+			break;
+		}
 		if (first) {
 			bad = strcmp(line, QUEUE_FORMAT) != 0;
 			first = 0;
