@@ -13,7 +13,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2
+DEPS = openssl libmagic libbsd-overlay libidn2 jansson
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -39,6 +39,7 @@ SRCS = \
 	src/deliver.c \
 	src/encode.c \
 	src/failure.c \
+	src/fetch.c \
 	src/filetype.c \
 	src/html.c \
 	src/idn.c \
@@ -46,6 +47,7 @@ SRCS = \
 	src/message.c \
 	src/mime.c \
 	src/net.c \
+	src/pop3.c \
 	src/queue.c \
 	src/recipients.c \
 	src/report.c \

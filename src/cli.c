@@ -24,7 +24,11 @@ enum {
 	OPT_REPLY_TO,
 	OPT_DSN,
 	OPT_DSN_RETURN,
-	OPT_DSN_REQUIRED
+	OPT_DSN_REQUIRED,
+	OPT_FETCH,
+	OPT_LIST,
+	OPT_DELETE,
+	OPT_KEEP
 };
 
 static const char shortopts[] = "+:s:c:b:a:r:A:C:H:nvhV";
@@ -54,6 +58,10 @@ static const struct option longopts[] = {
 	{ "dsn", required_argument, NULL, OPT_DSN },
 	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
 	{ "dsn-required", no_argument, NULL, OPT_DSN_REQUIRED },
+	{ "fetch", no_argument, NULL, OPT_FETCH },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -84,6 +92,14 @@ cli_check(const struct options *o, struct failure *f)
 {
 	int composing = o->mode == CLI_SEND;
 
+	if ((o->fetch_list || o->fetch_delete) && o->mode != CLI_FETCH)
+		return failure_set(f, F_USAGE,
+		    "--list, --delete and --keep go with --fetch");
+	if (o->fetch_delete == -1)
+		return failure_set(f, F_USAGE,
+		    "--delete and --keep exclude each other");
+	if (o->mode == CLI_FETCH && (o->to.n || o->cc.n || o->bcc.n))
+		return failure_set(f, F_USAGE, "--fetch takes no recipients");
 	if (!composing && (o->to.n || o->cc.n || o->bcc.n))
 		return failure_set(f, F_USAGE, "--flush, --queue-list and "
 		    "--queue-drop take no recipients");
@@ -195,6 +211,19 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_DSN_REQUIRED:
 			o->dsn_required = 1;
 			break;
+		case OPT_FETCH:
+			o->mode = CLI_FETCH;
+			break;
+		case OPT_LIST:
+			o->fetch_list = 1;
+			break;
+		case OPT_DELETE:
+		case OPT_KEEP:
+			ch = ch == OPT_DELETE ? CLI_FETCH_DELETE :
+			    CLI_FETCH_KEEP;
+			o->fetch_delete = o->fetch_delete != 0 &&
+			    o->fetch_delete != ch ? -1 : ch;
+			break;
 		case 'h':
 			o->mode = CLI_HELP;
 			return 0;
@@ -235,6 +264,7 @@ cli_usage(FILE *out)
 "usage: outbox [options] [--] recipient...\n"
 "       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
+"       outbox --fetch [-A NAME] [--delete|--keep] [--list] [-v] [--json]\n"
 "Compose a message from the options and standard input and send it.\n"
 "\n"
 "  -s, --subject TEXT        the Subject\n"
@@ -261,6 +291,10 @@ cli_usage(FILE *out)
 "      --flush [--now]       send the queue (--now: ignore back-off)\n"
 "      --queue-list          list the queue\n"
 "      --queue-drop ID       remove one message from the queue\n"
+"      --fetch               download new mail over POP3 (see fetch-to)\n"
+"      --list                with --fetch: show what waits, fetch nothing\n"
+"      --delete, --keep      with --fetch: delete fetched mail on the server,\n"
+"                            or keep it (overrides fetch-delete)\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"

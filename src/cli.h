@@ -15,9 +15,14 @@ enum cli_mode {
 	CLI_FLUSH,		/* --flush: send what the queue holds */
 	CLI_QUEUE_LIST,		/* --queue-list */
 	CLI_QUEUE_DROP,		/* --queue-drop ID */
+	CLI_FETCH,		/* --fetch: POP3 into a Maildir or mbox */
 	CLI_HELP,
 	CLI_VERSION
 };
+
+/* --fetch's --delete and --keep (struct options.fetch_delete). */
+#define CLI_FETCH_DELETE 1
+#define CLI_FETCH_KEEP 2
 
 struct strlist {
 	char **v;		/* points into argv */
@@ -50,6 +55,8 @@ struct options {
 	const char *dsn_notify;		/* --dsn never|success,failure,delay */
 	const char *dsn_return;		/* --dsn-return full|headers */
 	int dsn_required;		/* --dsn-required */
+	int fetch_list;			/* --list: show, download nothing */
+	int fetch_delete;		/* --delete/--keep, or 0: config */
 	/* The sendmail personality (sendmail.c). */
 	int sendmail;			/* invoked as sendmail/--sendmail */
 	int extract_recipients;		/* -t: To, Cc, Bcc of the message */

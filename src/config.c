@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -112,6 +113,10 @@ static const char *valid_hostname(char **);
 static const char *valid_timeout(char **);
 static const char *valid_bool(char **);
 static const char *valid_max_age(char **);
+static const char *valid_pop3_url(char **);
+static const char *valid_pop3_security(char **);
+static const char *valid_pop3_auth(char **);
+static const char *valid_size(char **);
 
 /* Every known key; the man page and config.example document each. */
 static const struct key keys[] = {
@@ -131,6 +136,16 @@ static const struct key keys[] = {
 	{ KT_NUMBER, "queue-max-age", valid_max_age },
 	{ KT_STRING, "default-domain", valid_hostname },
 	{ KT_STRING, "aliases-file", valid_text },
+	{ KT_URL, "pop3", valid_pop3_url },
+	{ KT_ENUM, "pop3-security", valid_pop3_security },
+	{ KT_ENUM, "pop3-auth", valid_pop3_auth },
+	{ KT_STRING, "pop3-user", valid_text },
+	{ KT_STRING, "pop3-password", valid_secret },
+	{ KT_STRING, "pop3-password-cmd", valid_secret },
+	{ KT_STRING, "pop3-tls-fingerprint", valid_fingerprint },
+	{ KT_STRING, "fetch-to", valid_text },
+	{ KT_BOOL, "fetch-delete", valid_bool },
+	{ KT_NUMBER, "fetch-max-size", valid_size },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -250,6 +265,79 @@ valid_max_age(char **v)
 		    "or with s, m, h or d)";
 	free(*v);
 	*v = xasprintf("%lld", n * unit);
+	return NULL;
+}
+
+static const char *
+valid_pop3_security(char **v)
+{
+	if (strcmp(*v, "stls") != 0 && strcmp(*v, "tls") != 0 &&
+	    strcmp(*v, "none") != 0)
+		return "must be stls, tls or none";
+	return NULL;
+}
+
+static const char *
+valid_pop3_auth(char **v)
+{
+	if (strcmp(*v, "user") == 0 || strcmp(*v, "apop") == 0 ||
+	    (name_index(auth_names, NAUTH, *v) != -1 &&
+	    strcmp(*v, "none") != 0))
+		return NULL;
+	return "must be auto, user, apop, plain, login, cram-md5, "
+	    "scram-sha-256, xoauth2 or oauthbearer";
+}
+
+/* A size in octets, or with a unit: 10k, 5M, 1G (powers of 1024). */
+static const char *
+valid_size(char **v)
+{
+	long long n, unit = 1;
+	const char *errstr;
+	char *num;
+	size_t len = strlen(*v);
+
+	if (len > 0 && strchr("kKmMgG", (*v)[len - 1]) != NULL) {
+		unit = strchr("kK", (*v)[len - 1]) ? 1024 :
+		    strchr("mM", (*v)[len - 1]) ? 1024 * 1024 :
+		    1024 * 1024 * 1024;
+		len--;
+	}
+	num = xstrndup(*v, len);
+	n = strtonum(num, 0, LLONG_MAX / unit, &errstr);
+	free(num);
+	if (errstr != NULL)
+		return "must be a number of octets, or with k, M or G";
+	free(*v);
+	*v = xasprintf("%lld", n * unit);
+	return NULL;
+}
+
+/*
+ * "[pop3s://|pop3://][user@]host[:port]": no password, no path; the
+ * rest is checked where it is used (fetch.c).
+ */
+static const char *
+valid_pop3_url(char **v)
+{
+	const char *s = *v, *at;
+
+	if (has_control(s))
+		return "control characters are not allowed";
+	if (strncasecmp(s, "pop3s://", 8) == 0)
+		s += 8;
+	else if (strncasecmp(s, "pop3://", 7) == 0)
+		s += 7;
+	else if (strstr(s, "://") != NULL)
+		return "must start with pop3:// or pop3s://";
+	if ((at = strrchr(s, '@')) != NULL && memchr(s, ':',
+	    (size_t)(at - s)) != NULL)
+		return "a password in the pop3 URL is refused; "
+		    "use pop3-password-cmd instead";
+	if (strchr(s, '/') != NULL && strchr(s, '/')[1] != '\0')
+		return "the pop3 URL must not have a path";
+	if (*s == '\0' || *s == '@' || (at != NULL && at[1] == '\0'))
+		return "no host in the pop3 URL";
 	return NULL;
 }
 
@@ -713,7 +801,8 @@ kw_set(struct parse *p, struct words *w, const char *line)
 			return parse_error(p, "bad value for %s: %s", k->name,
 			    why);
 		}
-		if (strcmp(k->name, "smtp-password") == 0)
+		if (strcmp(k->name, "smtp-password") == 0 ||
+		    strcmp(k->name, "pop3-password") == 0)
 			p->holds_password = 1;
 		scope_set(parse_scope(p), k->name, value, p->path, p->line);
 	}

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "deliver.h"
 #include "failure.h"
+#include "fetch.h"
 #include "filetype.h"
 #include "idn.h"
 #include "log.h"
@@ -706,6 +707,8 @@ run_phases(struct run *r, int argc, char **argv, struct failure *f)
 		return -1;
 	if (r->opt.sendmail && r->opt.mode == CLI_SEND)
 		return sendmail_run(r, f);
+	if (r->opt.mode == CLI_FETCH)
+		return fetch_main(&r->opt, &r->cfg, &r->json_done, f);
 	if (settings_resolve(r, f) == -1)
 		return -1;
 	config_log_settings(&r->set);
