@@ -119,7 +119,24 @@ pop3_cmd(struct pop3_session *s, const char *cmd, int secret,
 
 	if (len + 2 > POP3_CMD_MAX || strpbrk(cmd, "\r\n") != NULL)
 		return failure_set(f, F_INTERNAL, "%s: bad command", __func__);
-	log_transcript('C', cmd, len, secret);
+	if (secret) {
+		/* "PASS", "APOP user", "AUTH MECH" stay; the secret goes. */
+		char shown[128];
+		size_t keep = 0, words = 0, want;
+
+		want = strncasecmp(cmd, "PASS ", 5) == 0 ? 1 :
+		    strncasecmp(cmd, "APOP ", 5) == 0 ||
+		    strncasecmp(cmd, "AUTH ", 5) == 0 ? 2 : 0;
+		while (want > 0 && keep < len && keep < 100) {
+			if (cmd[keep] == ' ' && ++words == want)
+				break;
+			keep++;
+		}
+		snprintf(shown, sizeof(shown), "%.*s%s<redacted>", (int)keep,
+		    cmd, keep ? " " : "");
+		log_transcript('C', shown, strlen(shown), 0);
+	} else
+		log_transcript('C', cmd, len, 0);
 	if (conn_write(s->c, cmd, len, f) == -1 ||
 	    conn_write(s->c, "\r\n", 2, f) == -1)
 		return -1;
@@ -390,7 +407,9 @@ pop3_login_apop(struct pop3_session *s, struct failure *f)
 		return -1;
 	cmd = xasprintf("APOP %s %s", s->p->user, digest);
 	explicit_bzero(digest, sizeof(digest));
-	rc = pop3_simple(s, cmd, "APOP", F_AUTH, &st, f);
+	if ((rc = pop3_cmd(s, cmd, 1, f)) == 0 &&
+	    (rc = conn_flush(s->c, f)) == 0)
+		rc = pop3_simple(s, NULL, "APOP", F_AUTH, &st, f);
 	freezero(cmd, strlen(cmd) + 1);
 	return rc;
 }
