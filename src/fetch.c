@@ -1264,7 +1264,8 @@ fetch_account(const struct config *cfg, const char *account,
 			    f->text));
 		}
 	}
-	if (r.pop != NULL || rc == 0)
+	/* After a failure, the summary only when something arrived. */
+	if (rc == 0 || r.nnew > 0)
 		fetch_summary(&r, o);
 	pop3_close(r.pop);
 	pop3_msgs_free(r.msgs, r.nmsgs);
