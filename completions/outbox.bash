@@ -64,6 +64,7 @@ _outbox()
 		    -n --no-system-config --dry-run -v --verbose --json
 		    --html --inline --reply-to --dsn --dsn-return --dsn-required
 		    --queue --flush --now --queue-list --queue-drop
+		    --fetch --list --delete --keep
 		    -h --help -V --version --sendmail --" -- "$cur"))
 		return
 	fi
