@@ -591,14 +591,21 @@ pop3_login(struct pop3_session *s, struct failure *f)
 struct pop3_session *
 pop3_open(const struct pop3_params *p, struct failure *f)
 {
+	struct conn *c;
+
+	if ((c = conn_open(p->host, p->port, p->timeout, f)) == NULL)
+		return NULL;
+	return pop3_start(c, p, f);
+}
+
+struct pop3_session *
+pop3_start(struct conn *c, const struct pop3_params *p, struct failure *f)
+{
 	struct pop3_session *s;
 
 	s = xcalloc(1, sizeof(*s));
 	s->p = p;
-	if ((s->c = conn_open(p->host, p->port, p->timeout, f)) == NULL) {
-		free(s);
-		return NULL;
-	}
+	s->c = c;
 	if (p->security == POP3_SEC_TLS && pop3_tls(s, f) == -1)
 		goto fail;
 	if (pop3_greeting(s, f) == -1 || pop3_capa(s, f) == -1)

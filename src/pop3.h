@@ -80,6 +80,14 @@ struct pop3_session;
 struct pop3_session *pop3_open(const struct pop3_params *p,
     struct failure *f);
 
+/*
+ * The same over a connection already open (tests use conn_fdopen() on a
+ * socketpair); the session owns c from then on, even on failure.
+ */
+struct conn;
+struct pop3_session *pop3_start(struct conn *c, const struct pop3_params *p,
+    struct failure *f);
+
 /* The CAPA flags (POP3_CAP_*) of the session. */
 int pop3_caps(const struct pop3_session *s);
 
