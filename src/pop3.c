@@ -187,9 +187,9 @@ pop3_simple(struct pop3_session *s, const char *cmd, const char *what,
 }
 
 /*
- * Reads the lines of a multi-line response up to the lone ".",
- * unstuffed (RFC 1939 section 3), into sink; with sink NULL each whole
- * line goes to linefn instead (CAPA, LIST, UIDL: capped lines).
+ * Streams the lines of a message (RETR, TOP) up to the lone ".",
+ * unstuffed (RFC 1939 section 3), into sink, in pieces: a message line
+ * has no cap here, memory stays that of the connection's buffer.
  */
 static int
 pop3_read_body(struct pop3_session *s, const char *what, pop3_sink sink,
