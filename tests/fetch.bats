@@ -296,7 +296,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 
 @test "dovecot: SIGKILL at random points 50 times loses nothing, duplicates at most one" {
 	start_dovecot
-	local i n pid total
+	local i n pid total cut=0
 	for i in $(seq 12); do
 		printf 'Subject: m%d\nMessage-ID: <k%d@t>\n\n%s\n' "$i" "$i" \
 		    "$(head -c 20000 /dev/urandom | base64 -w 76)" \
@@ -309,9 +309,10 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 		fetch_rc
 		"$OUTBOX" --fetch --delete </dev/null >/dev/null 2>&1 &
 		pid=$!
-		sleep "0.$(printf %03d $((RANDOM % 400)))"
+		sleep "0.$(printf %03d $((RANDOM % 150)))"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
+		[ "$(dovecot_count alice)" -eq 0 ] || cut=$((cut + 1))
 		# Then a fetch that finishes.
 		run_outbox --fetch --delete
 		assert_success
@@ -323,8 +324,10 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 		done
 		total=$(ls "$HOME/Mail/new" | wc -l)
 		[ "$total" -le 13 ] || fail "round $n: $total files for 12 messages"
-		[ -z "$(ls "$HOME/Mail/tmp")" ] || [ "$(ls "$HOME/Mail/tmp" | wc -l)" -le 1 ]
+		[ "$(ls "$HOME/Mail/tmp" | wc -l)" -le 1 ]
 	done
+	# How many kills landed before the end (for the log, not a check).
+	echo "# $cut of 50 fetches were cut short" >&3
 }
 
 @test "dovecot: two fetches at once: the second says so and exits 0" {
