@@ -44,16 +44,20 @@ SRCS = \
 	src/html.c \
 	src/idn.c \
 	src/log.c \
+	src/mailx.c \
 	src/message.c \
 	src/mime.c \
 	src/net.c \
 	src/pop3.c \
 	src/queue.c \
+	src/queuecmd.c \
 	src/recipients.c \
 	src/report.c \
 	src/sasl.c \
 	src/sendmail.c \
+	src/sendmail_msg.c \
 	src/smtp.c \
+	src/smtp_reply.c \
 	src/spool.c \
 	src/tls.c \
 	src/xmalloc.c

@@ -31,7 +31,12 @@ enum {
 	OPT_KEEP
 };
 
-static const char shortopts[] = "+:s:c:b:a:r:A:C:H:nvhV";
+/*
+ * No "+": GNU getopt takes options anywhere before "--" (it moves the
+ * operands to the end); with POSIXLY_CORRECT set it stops at the first
+ * operand, as POSIX mailx does.
+ */
+static const char shortopts[] = ":s:c:b:a:r:A:C:H:nvhV";
 
 static const struct option longopts[] = {
 	{ "subject", required_argument, NULL, 's' },
@@ -68,10 +73,23 @@ static const struct option longopts[] = {
 };
 
 static void
-strlist_add(struct strlist *l, char *s)
+cli_strlist_add(struct strlist *l, char *s)
 {
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->v[l->n++] = s;
+}
+
+int
+cli_is_sendmail(int argc, char **argv)
+{
+	const char *base;
+
+	if (argc > 1 && strcmp(argv[1], "--sendmail") == 0)
+		return 1;
+	if (argc < 1 || argv[0] == NULL)
+		return 0;
+	base = strrchr(argv[0], '/');
+	return strcmp(base != NULL ? base + 1 : argv[0], "sendmail") == 0;
 }
 
 /* "option -s needs a value", naming the option as the user wrote it. */
@@ -119,33 +137,56 @@ cli_check(const struct options *o, struct failure *f)
 	return 0;
 }
 
+/*
+ * --json among the words before "--", for a usage error found before
+ * getopt reached it: the object is printed on every failure.
+ */
+static int
+cli_wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	return 0;
+}
+
+static int cli_parse_words(int, char **, struct options *, struct failure *);
+
 int
 cli_parse(int argc, char **argv, struct options *o, struct failure *f)
+{
+	if (cli_parse_words(argc, argv, o, f) == 0)
+		return 0;
+	if (cli_wants_json(argc, argv))
+		o->json = 1;
+	return -1;
+}
+
+static int
+cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 {
 	int ch, i;
 
 	memset(o, 0, sizeof(*o));
 	o->mode = CLI_SEND;
 	opterr = 0;
-	optind = 1;
-	/*
-	 * "+" stops at the first operand, as POSIX mailx does, so a
-	 * recipient that starts with "-" after one is never read as a flag;
-	 * options may still come in any order before the recipients.
-	 */
+	/* 0, not 1: glibc starts over and reads POSIXLY_CORRECT again. */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o->subject = optarg;
 			break;
 		case 'c':
-			strlist_add(&o->cc, optarg);
+			cli_strlist_add(&o->cc, optarg);
 			break;
 		case 'b':
-			strlist_add(&o->bcc, optarg);
+			cli_strlist_add(&o->bcc, optarg);
 			break;
 		case 'a':
-			strlist_add(&o->attach, optarg);
+			cli_strlist_add(&o->attach, optarg);
 			break;
 		case 'r':
 			o->from = optarg;
@@ -157,7 +198,7 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 			o->config_file = optarg;
 			break;
 		case 'H':
-			strlist_add(&o->headers, optarg);
+			cli_strlist_add(&o->headers, optarg);
 			break;
 		case 'n':
 			o->no_system_rc = 1;
@@ -197,7 +238,7 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 				o->html_stdin = 1;
 			break;
 		case OPT_INLINE:
-			strlist_add(&o->inlines, optarg);
+			cli_strlist_add(&o->inlines, optarg);
 			break;
 		case OPT_REPLY_TO:
 			o->reply_to = optarg;
@@ -240,8 +281,19 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 			    argv[optind - 1]);
 		}
 	}
-	for (i = optind; i < argc; i++)
-		strlist_add(&o->to, argv[i]);
+	for (i = optind; i < argc; i++) {
+		/*
+		 * An option the parser did not take (after "--", or after
+		 * the first operand with POSIXLY_CORRECT) is never a
+		 * recipient: "-a@example.org" would be accepted by many
+		 * servers and the attachment silently lost.
+		 */
+		if (argv[i][0] == '-')
+			return failure_set(f, F_USAGE, "\"%s\" is an option "
+			    "after the recipients or \"--\", not a "
+			    "recipient; put options before \"--\"", argv[i]);
+		cli_strlist_add(&o->to, argv[i]);
+	}
 	return cli_check(o, f);
 }
 
@@ -266,6 +318,8 @@ cli_usage(FILE *out)
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "       outbox --fetch [-A NAME] [--delete|--keep] [--list] [-v] [--json]\n"
 "Compose a message from the options and standard input and send it.\n"
+"Options may follow the recipients, up to \"--\" (POSIXLY_CORRECT: up to\n"
+"the first recipient); a word starting with \"-\" is never a recipient.\n"
 "\n"
 "  -s, --subject TEXT        the Subject\n"
 "  -c, --cc ADDRS            Cc recipients (repeatable, comma-separated)\n"
@@ -279,7 +333,8 @@ cli_usage(FILE *out)
 "      --charset NAME        charset of a body that is not UTF-8\n"
 "      --dry-run             print the message instead of sending it\n"
 "  -v, --verbose             show the SMTP dialogue (passwords redacted)\n"
-"      --json                print the result as one JSON object\n"
+"      --json                print the result as one JSON object (also\n"
+"                            on a usage error)\n"
 "      --html[=FILE]         FILE is the HTML form of the body; alone: the\n"
 "                            body on stdin is HTML (a text form is made)\n"
 "      --inline FILE[:ID]    show FILE (an image) inside the HTML as cid:ID\n"

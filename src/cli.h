@@ -1,6 +1,7 @@
 /*
  * cli.h — the command line of the mailx personality (getopt_long) into
- * struct options, and usage().
+ * struct options, which the sendmail personality's parser fills too, and
+ * usage().
  */
 #ifndef OUTBOX_CLI_H
 #define OUTBOX_CLI_H
@@ -56,20 +57,22 @@ struct options {
 	const char *dsn_return;		/* --dsn-return full|headers */
 	int dsn_required;		/* --dsn-required */
 	int fetch_list;			/* --list: show, download nothing */
-	int fetch_delete;		/* --delete/--keep, or 0: config */
-	/* The sendmail personality (sendmail.c). */
-	int sendmail;			/* invoked as sendmail/--sendmail */
-	int extract_recipients;		/* -t: To, Cc, Bcc of the message */
-	int ignore_dots;		/* -i, -oi: "." does not end input */
-	const char *fullname;		/* -F: name for an added From */
-	const char *envelope_from;	/* -f, -r: reverse-path; "<>" null */
-	const char *dsn_envid;		/* -V: RFC 3461 ENVID */
+	int fetch_delete;		/* CLI_FETCH_DELETE/KEEP, or 0: config */
+	/* The sendmail personality's own: struct sendmail_options. */
 };
+
+/*
+ * Whether argv asks for the sendmail personality: invoked as "sendmail"
+ * (a link), or as "outbox --sendmail".
+ */
+int cli_is_sendmail(int argc, char **argv);
 
 /*
  * Parses argv.  Fails with F_USAGE and a one-line text for an unknown
  * option, a missing argument, a bad combination or no recipient when one
- * is needed (not for --flush, --queue-list, --queue-drop).
+ * is needed (not for --flush, --queue-list, --queue-drop).  On failure
+ * o->json is set when --json was among the words before "--", so that
+ * the usage error is reported as a JSON object too.
  */
 int cli_parse(int argc, char **argv, struct options *o, struct failure *f);
 

@@ -33,6 +33,7 @@ struct conn {
 	size_t rpos;		/* first unreturned byte in rbuf */
 	size_t rlen;		/* bytes held in rbuf */
 	size_t wlen;		/* bytes queued in wbuf */
+	int lost;		/* the server closed or reset it */
 	char rbuf[CONN_RBUF_MAX];
 	char wbuf[CONN_WBUF_MAX];
 };
@@ -47,6 +48,7 @@ conn_fdopen(int fd, int timeout)
 	c->timeout = timeout;
 	c->tls = NULL;
 	c->rpos = c->rlen = c->wlen = 0;
+	c->lost = 0;
 	/*
 	 * Non-blocking, with every wait bounded by a deadline, so a server
 	 * that trickles bytes cannot stretch a reply past the time-out.
@@ -78,6 +80,12 @@ int
 conn_is_tls(const struct conn *c)
 {
 	return c->tls != NULL;
+}
+
+int
+conn_lost(const struct conn *c)
+{
+	return c->lost;
 }
 
 size_t
@@ -130,10 +138,15 @@ conn_fill(struct conn *c, struct failure *f)
 	if (n == NET_TIMEOUT || n == TLS_TIMEOUT)
 		return failure_set(f, F_TEMP,
 		    "timed out after %d s waiting for the server", c->timeout);
-	if (n == 0)
+	if (n == 0) {
+		c->lost = 1;
 		return failure_set(f, F_TEMP, "connection closed by server");
-	if (n < 0)
+	}
+	if (n < 0) {
+		/* F_TEMP from a read: a reset connection. */
+		c->lost = f->kind == F_TEMP;
 		return -1;
+	}
 	c->rlen += (size_t)n;
 	return 0;
 }

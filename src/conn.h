@@ -63,6 +63,12 @@ int conn_starttls(struct conn *c, const struct conn_tls_params *p,
 /* 1 once TLS is up. */
 int conn_is_tls(const struct conn *c);
 
+/*
+ * 1 once a read found the connection closed or reset by the server (as
+ * opposed to a time-out or a local error).
+ */
+int conn_lost(const struct conn *c);
+
 /* Bytes received and buffered but not yet returned by conn_getline(). */
 size_t conn_pending(const struct conn *c);
 

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,7 +24,49 @@
 #include "spool.h"
 #include "xmalloc.h"
 
-/* The session parameters of set, with password (may be NULL). */
+/* The configuration's words for security, in the engine's. */
+static enum smtp_security
+deliver_security(enum config_security sec)
+{
+	switch (sec) {
+	case SEC_TLS:
+		return SMTP_SEC_TLS;
+	case SEC_NONE:
+		return SMTP_SEC_NONE;
+	case SEC_STARTTLS:
+		break;
+	}
+	return SMTP_SEC_STARTTLS;
+}
+
+/* smtp-auth's value as a SASL mechanism; auto is SASL_NONE (choose). */
+static enum sasl_mech
+deliver_mech(enum config_auth auth)
+{
+	switch (auth) {
+	case AUTH_PLAIN:
+		return SASL_PLAIN;
+	case AUTH_LOGIN:
+		return SASL_LOGIN;
+	case AUTH_CRAM_MD5:
+		return SASL_CRAM_MD5;
+	case AUTH_SCRAM_SHA_256:
+		return SASL_SCRAM_SHA_256;
+	case AUTH_XOAUTH2:
+		return SASL_XOAUTH2;
+	case AUTH_OAUTHBEARER:
+		return SASL_OAUTHBEARER;
+	case AUTH_AUTO:
+	case AUTH_NONE:
+		break;
+	}
+	return SASL_NONE;
+}
+
+/*
+ * The session parameters of set, with password (may be NULL: no AUTH;
+ * deliver_password() fetches one only when set authenticates).
+ */
 static void
 deliver_params(const struct settings *set, const char *password,
     struct smtp_params *p)
@@ -33,8 +74,8 @@ deliver_params(const struct settings *set, const char *password,
 	memset(p, 0, sizeof(*p));
 	p->host = set->host;
 	p->port = set->port;
-	p->security = set->security;
-	p->auth = set->auth;
+	p->security = deliver_security(set->security);
+	p->mech = deliver_mech(set->auth);
 	p->user = password ? set->user : NULL;
 	p->password = password;
 	p->ca_file = set->ca_file;
@@ -58,46 +99,52 @@ deliver_password(const struct settings *set, char **password,
 	return 0;
 }
 
+/* An envelope narrowed to some recipients; it owns only the arrays. */
+struct deliver_subset {
+	struct smtp_envelope env;
+	const char **rcpts;		/* env.rcpts */
+	const char **ascii;		/* env.rcpts_ascii */
+};
+
 /*
- * *dst = *src with only the recipients i for which take[i] is set (all
- * when take is NULL); dst's recipient arrays are malloc'd (free them),
- * its strings are src's.
+ * sub->env = *src with only the recipients i for which take[i] is set
+ * (all when take is NULL); the strings are src's.  Free the arrays with
+ * deliver_subset_free().
  */
 static void
 deliver_subset(const struct smtp_envelope *src, const int *take,
-    struct smtp_envelope *dst)
+    struct deliver_subset *sub)
 {
-	const char **rcpts, **ascii;
-	size_t i, n = src->nrcpts ? src->nrcpts : 1;
+	size_t i, n = src->nrcpts ? src->nrcpts : 1, o = 0;
 
-	*dst = *src;
-	rcpts = xcalloc(n, sizeof(*rcpts));
-	ascii = xcalloc(n, sizeof(*ascii));
-	dst->nrcpts = 0;
+	sub->rcpts = xcalloc(n, sizeof(*sub->rcpts));
+	sub->ascii = xcalloc(n, sizeof(*sub->ascii));
 	for (i = 0; i < src->nrcpts; i++) {
 		if (take != NULL && !take[i])
 			continue;
-		rcpts[dst->nrcpts] = src->rcpts[i];
-		ascii[dst->nrcpts++] = src->rcpts_ascii ? src->rcpts_ascii[i] :
+		sub->rcpts[o] = src->rcpts[i];
+		sub->ascii[o++] = src->rcpts_ascii ? src->rcpts_ascii[i] :
 		    NULL;
 	}
-	dst->rcpts = rcpts;
-	dst->rcpts_ascii = ascii;
+	sub->env = *src;
+	sub->env.nrcpts = o;
+	sub->env.rcpts = sub->rcpts;
+	sub->env.rcpts_ascii = sub->ascii;
 }
 
-/* Frees the recipient arrays deliver_subset() made. */
 static void
-deliver_subset_free(struct smtp_envelope *env)
+deliver_subset_free(struct deliver_subset *sub)
 {
-	free((void *)(uintptr_t)env->rcpts);
-	free((void *)(uintptr_t)env->rcpts_ascii);
+	free(sub->rcpts);
+	free(sub->ascii);
 }
 
-/* Queues job's recipients for which take[i] is set. */
+/* Queues job's recipients for which take[i] is set; the id to id. */
 static int
 deliver_enqueue(const struct job *job, const int *take, const char *reason,
-    struct failure *f)
+    char *id, struct failure *f)
 {
+	struct deliver_subset sub;
 	struct queue_entry e;
 	char dir[PATH_MAX];
 	int rc;
@@ -105,14 +152,23 @@ deliver_enqueue(const struct job *job, const int *take, const char *reason,
 	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1)
 		return -1;
 	memset(&e, 0, sizeof(e));
-	e.account = (char *)(uintptr_t)job->set->account;
-	e.last_reply = (char *)(uintptr_t)reason;
-	deliver_subset(&job->env, take, &e.env);
-	rc = queue_add(dir, &e, job->msg, f);
-	if (rc == 0 && job->queue_id != NULL)
-		strlcpy(job->queue_id, e.id, QUEUE_ID_MAX);
-	deliver_subset_free(&e.env);
+	e.account = job->set->account;
+	e.last_reply = reason;
+	deliver_subset(&job->env, take, &sub);
+	e.env = sub.env;
+	rc = queue_add(dir, &e, job->msg, id, f);
+	deliver_subset_free(&sub);
 	return rc;
+}
+
+/* Tells the user what the engine noticed (it prints nothing itself). */
+static void
+deliver_warn(unsigned int warnings)
+{
+	if (warnings & SMTP_WARN_NO_DSN)
+		log_warnx("%s", smtp_warning_text(SMTP_WARN_NO_DSN));
+	if (warnings & SMTP_WARN_DATA_NO_RCPT)
+		log_info("%s", smtp_warning_text(SMTP_WARN_DATA_NO_RCPT));
 }
 
 /* 1 when a recipient of r was refused with 5xx. */
@@ -134,14 +190,14 @@ deliver_any_perm(const struct smtp_result *r)
  */
 static int
 deliver_queue_failure(const struct job *job, const struct smtp_result *r,
-    struct failure *f)
+    struct deliver_result *out, struct failure *f)
 {
 	struct failure qf;
 	char why[FAILURE_TEXT_MAX];
 	int *take, any = 0;
 	size_t i;
 
-	if (!job->set->queue_on_failure || job->queue_id == NULL ||
+	if (!job->set->queue_on_failure ||
 	    (f->kind != F_TEMP && f->kind != F_NOUSER))
 		return 0;
 	take = xcalloc(job->env.nrcpts ? job->env.nrcpts : 1, sizeof(*take));
@@ -172,7 +228,7 @@ deliver_queue_failure(const struct job *job, const struct smtp_result *r,
 			break;
 		}
 	failure_clear(&qf);
-	if (deliver_enqueue(job, take, why, &qf) == -1) {
+	if (deliver_enqueue(job, take, why, out->queue_id, &qf) == -1) {
 		strlcpy(why, f->text, sizeof(why));
 		failure_set(f, qf.kind, "cannot queue the message: %s "
 		    "(sending failed: %s)", qf.text, why);
@@ -186,22 +242,37 @@ deliver_queue_failure(const struct job *job, const struct smtp_result *r,
 	return 1;
 }
 
+/* A session for the flush to carry on with (deliver() after a send). */
+struct flush_shared {
+	const struct smtp_params *p;
+	struct smtp_session *sess;	/* in, and out: it may be replaced */
+};
+
+static int flush_run(const struct config *, const struct settings *,
+    const char *, int, struct flush_shared *, struct flush_report *,
+    struct failure *);
+
 int
-deliver(const struct job *job, struct smtp_result *r, struct failure *f)
+deliver(const struct job *job, struct smtp_result *r,
+    struct deliver_result *out, struct failure *f)
 {
 	const struct settings *set = job->set;
+	struct flush_shared shared;
+	struct smtp_session *sess;
 	struct smtp_params p;
 	struct smtp_envelope env;
+	struct failure ignore;
 	char *password = NULL, dir[PATH_MAX];
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if (job->queue_id != NULL)
-		job->queue_id[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	failure_clear(f);
 	if (job->queue_only) {
-		if (deliver_enqueue(job, NULL, "queued by --queue", f) == -1)
+		if (deliver_enqueue(job, NULL, "queued by --queue",
+		    out->queue_id, f) == -1)
 			return -1;
-		failure_set(f, F_TEMP, "queued by --queue");
+		strlcpy(out->note, "queued by --queue", sizeof(out->note));
 		return 0;
 	}
 	if (deliver_password(set, &password, f) == -1)
@@ -213,26 +284,44 @@ deliver(const struct job *job, struct smtp_result *r, struct failure *f)
 		credentials_free(password);
 		return -1;
 	}
-	rc = smtp_submit(&p, &env, job->msg, r, f);
-	credentials_free(password);
-	if (rc == 0) {
-		struct flush_report scratch;
-		struct failure ignore;
-
-		/* The server is up: what waits for it may go now, quietly. */
-		memset(&scratch, 0, sizeof(scratch));
-		failure_clear(&ignore);
-		if (queue_dir_resolve(set->queue_dir, dir, sizeof(dir),
-		    &ignore) == 0 && queue_pending(dir))
-			deliver_flush(NULL, set, dir, 0, job->flushed ?
-			    job->flushed : &scratch, &ignore);
-		flush_report_free(&scratch);
-		return 0;
+	if ((sess = smtp_open(&p, f)) == NULL) {
+		smtp_result_init(r, &env);
+		rc = -1;
+	} else
+		rc = smtp_send(sess, &env, job->msg, r, f);
+	out->warnings = r->warnings;
+	deliver_warn(r->warnings);
+	/*
+	 * The server is up: what waits for it may go now, quietly, over the
+	 * same connection and with the same password.
+	 */
+	failure_clear(&ignore);
+	if (rc == 0 && queue_dir_resolve(set->queue_dir, dir, sizeof(dir),
+	    &ignore) == 0 && queue_pending(dir)) {
+		shared.p = &p;
+		shared.sess = sess;
+		flush_run(NULL, set, dir, 0, &shared, &out->flushed, &ignore);
+		sess = shared.sess;
 	}
-	if (deliver_queue_failure(job, r, f) <= 0)
+	smtp_close(sess);
+	credentials_free(password);
+	if (rc == 0)
+		return 0;
+	if (deliver_queue_failure(job, r, out, f) <= 0)
 		return -1;
 	/* Queued; refusals for good still make it a failure (67). */
-	return f->kind == F_NOUSER ? -1 : 0;
+	if (f->kind == F_NOUSER)
+		return -1;
+	strlcpy(out->note, f->text, sizeof(out->note));
+	failure_clear(f);
+	return 0;
+}
+
+void
+deliver_result_free(struct deliver_result *out)
+{
+	flush_report_free(&out->flushed);
+	memset(out, 0, sizeof(*out));
 }
 
 /*
@@ -273,6 +362,7 @@ struct flush_group {
 	struct smtp_params p;
 	char *password;
 	struct smtp_session *sess;
+	int shared;			/* sess and p are deliver()'s */
 	struct failure down;		/* set: the server cannot be had */
 	time_t now;
 	struct flush_report *rep;
@@ -290,9 +380,10 @@ static int
 flush_give_up(struct flush_group *g, struct queue_entry *e, const char *why,
     struct failure *f)
 {
-	free(e->last_reply);
-	e->last_reply = xstrdup(why);
-	if (queue_fail(g->dir, e, 0, f) == -1)
+	struct queue_entry w = *e;
+
+	w.last_reply = why;
+	if (queue_fail(g->dir, &w, 0, f) == -1)
 		return -1;
 	flush_event(g->rep, e->id, FLUSH_FAILED, why, 0);
 	return 0;
@@ -306,6 +397,7 @@ static int
 flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
     const int *perm, const char *why, struct failure *f)
 {
+	struct deliver_subset sub;
 	struct queue_entry part;
 	size_t i, nkeep = 0, nperm = 0;
 	int rc;
@@ -316,10 +408,11 @@ flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
 	}
 	if (nperm > 0) {
 		part = *e;
-		deliver_subset(&e->env, perm, &part.env);
-		part.last_reply = (char *)(uintptr_t)why;
+		deliver_subset(&e->env, perm, &sub);
+		part.env = sub.env;
+		part.last_reply = why;
 		rc = queue_fail(g->dir, &part, nkeep > 0, f);
-		deliver_subset_free(&part.env);
+		deliver_subset_free(&sub);
 		if (rc == -1)
 			return -1;
 		flush_event(g->rep, e->id, FLUSH_FAILED, why, 0);
@@ -335,9 +428,9 @@ flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
 	queue_entry_keep(e, keep);
 	e->attempts++;
 	e->next = g->now + queue_backoff(e->attempts);
-	free(e->last_reply);
-	e->last_reply = xstrdup(why);
-	if (queue_update(g->dir, e, f) == -1)
+	part = *e;
+	part.last_reply = why;
+	if (queue_update(g->dir, &part, f) == -1)
 		return -1;
 	flush_event(g->rep, e->id, FLUSH_DEFERRED, why, e->next);
 	return 0;
@@ -425,6 +518,7 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 		smtp_set_dot_hook(g->sess, flush_mark_sending, &mark);
 		smtp_send(g->sess, &env, msg, &r, &sf);
 		smtp_set_dot_hook(g->sess, NULL, NULL);
+		deliver_warn(r.warnings);
 	}
 	fclose(msg);
 	keep = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*keep));
@@ -462,7 +556,8 @@ flush_same_account(const char *a, const char *b)
 static int
 flush_group(const struct config *cfg, const struct settings *only,
     const char *dir, struct queue_entry *v, size_t n, size_t first,
-    int *done, struct flush_report *rep, struct failure *f)
+    int *done, struct flush_shared *shared, struct flush_report *rep,
+    struct failure *f)
 {
 	struct flush_group g;
 	struct settings set;
@@ -484,7 +579,12 @@ flush_group(const struct config *cfg, const struct settings *only,
 		set.queue_max_age = CONFIG_MAX_AGE_DEFAULT;
 		g.set = &set;
 	}
-	if (g.down.kind == F_NONE &&
+	if (shared != NULL) {
+		/* only's account, its password already had. */
+		g.shared = 1;
+		g.p = *shared->p;
+		g.sess = shared->sess;
+	} else if (g.down.kind == F_NONE &&
 	    deliver_password(g.set, &g.password, &g.down) == 0)
 		deliver_params(g.set, g.password, &g.p);
 	for (i = first; i < n && rc == 0; i++) {
@@ -494,7 +594,10 @@ flush_group(const struct config *cfg, const struct settings *only,
 		done[i] = 1;
 		rc = flush_one(&g, &v[i], f);
 	}
-	smtp_close(g.sess);
+	if (g.shared)
+		shared->sess = g.sess;
+	else
+		smtp_close(g.sess);
 	credentials_free(g.password);
 	return rc;
 }
@@ -502,6 +605,15 @@ flush_group(const struct config *cfg, const struct settings *only,
 int
 deliver_flush(const struct config *cfg, const struct settings *only,
     const char *dir, int now, struct flush_report *rep, struct failure *f)
+{
+	return flush_run(cfg, only, dir, now, NULL, rep, f);
+}
+
+/* deliver_flush(), over shared's session when given (only is then set). */
+static int
+flush_run(const struct config *cfg, const struct settings *only,
+    const char *dir, int now, struct flush_shared *shared,
+    struct flush_report *rep, struct failure *f)
 {
 	struct queue_entry *v;
 	size_t n, i;
@@ -526,7 +638,8 @@ deliver_flush(const struct config *cfg, const struct settings *only,
 		    !flush_same_account(v[i].account, only->account));
 	for (i = 0; i < n && rc == 0; i++)
 		if (!done[i])
-			rc = flush_group(cfg, only, dir, v, n, i, done, rep, f);
+			rc = flush_group(cfg, only, dir, v, n, i, done, shared,
+			    rep, f);
 	free(done);
 	queue_entries_free(v, n);
 	close(lock);

@@ -1,7 +1,8 @@
 /*
  * deliver.h — hands a finished message to the SMTP server: the password,
- * the session parameters from the settings, the wire size, the submission.
- * Both personalities (mailx composer, sendmail drop-in) end here.
+ * the session parameters from the settings (config's words mapped to the
+ * engine's), the wire size, the submission, and the queue around it.
+ * Every personality (mailx composer, sendmail drop-in) ends here.
  */
 #ifndef OUTBOX_DELIVER_H
 #define OUTBOX_DELIVER_H
@@ -10,22 +11,18 @@
 #include <time.h>
 
 #include "config.h"
+#include "envelope.h"
 #include "failure.h"
 #include "queue.h"
 #include "smtp.h"
 
-/* One message to deliver: its envelope and its bytes. */
+/* One message to deliver: its envelope and its bytes.  Input only. */
 struct job {
 	const struct settings *set;
 	struct smtp_envelope env;	/* rcpts unique; size is computed
 					   by deliver() */
 	FILE *msg;			/* the message, LF or CRLF lines */
 	int queue_only;			/* --queue: enqueue, do not connect */
-	char *queue_id;			/* out, QUEUE_ID_MAX bytes or NULL:
-					   the id when the message (or some
-					   recipients) went to the queue */
-	struct flush_report *flushed;	/* out, or NULL: what the quiet
-					   flush after a success did */
 };
 
 /* What a flush did to one entry. */
@@ -49,25 +46,43 @@ struct flush_report {
 	int busy;			/* another flush held the lock */
 };
 
+/* What deliver() did besides its verdict; release with
+   deliver_result_free(). */
+struct deliver_result {
+	char queue_id[QUEUE_ID_MAX];	/* the entry's id when the message
+					   (or some recipients) went to the
+					   queue, else "" */
+	char note[FAILURE_TEXT_MAX];	/* queued on success: why ("queued
+					   by --queue", the send's failure),
+					   else "" */
+	unsigned int warnings;		/* SMTP_WARN_* of the send, already
+					   logged */
+	struct flush_report flushed;	/* the quiet flush after a success */
+};
+
 /*
- * Delivers job.  r is filled (smtp_result_free() it) whenever the
- * server was reached.  Returns 0 when every recipient got the message,
- * else -1 with f set as smtp_submit() sets it, or F_CONFIG (no server
+ * Delivers job.  r is filled (smtp_result_free() it) and out set (zeroed
+ * first) in every case.  Returns 0 when every recipient got the message,
+ * else -1 with f set as smtp_send() sets it, or F_CONFIG (no server
  * configured), F_AUTH/F_CONFIG (no password could be had).
- */
-int deliver(const struct job *job, struct smtp_result *r, struct failure *f);
-/*
+ *
  * Queueing (DESIGN "Never lose a message"): with job->queue_only the
  * message goes to the queue without a connection (returns 0, queue_id
- * set, f holds the reason).  Otherwise, when sending fails for a
- * temporary reason (F_TEMP: refused connection, time-out, temporary DNS
- * failure, 4xx, a connection lost after the dot) and queue-on-failure is
- * on, the recipients that did not get the message and were not refused
- * with 5xx are queued: returns 0 with queue_id set and f holding the
- * reason, or -1 (F_NOUSER) when some recipients were refused for good.
- * A queue that cannot be written fails with F_CANTCREAT or F_IO.  After
- * a success the due entries of the same account are flushed quietly.
+ * and note set).  Otherwise, when sending fails for a temporary reason
+ * (F_TEMP: refused connection, time-out, temporary DNS failure, 4xx, a
+ * connection lost after the dot) and queue-on-failure is on, the
+ * recipients that did not get the message and were not refused with 5xx
+ * are queued: returns 0 with queue_id and note set, or -1 (F_NOUSER,
+ * queue_id set) when some recipients were refused for good.  A queue
+ * that cannot be written fails with F_CANTCREAT or F_IO.
+ *
+ * After a success the due entries of the same account go over the same
+ * connection (one connection, one AUTH, the password read once), their
+ * outcome in out->flushed.
  */
+int deliver(const struct job *job, struct smtp_result *r,
+    struct deliver_result *out, struct failure *f);
+void deliver_result_free(struct deliver_result *out);
 
 /*
  * Sends the due entries (all with now) of the queue in dir, one

@@ -56,7 +56,7 @@ struct fetch_set {
 	char user[256];
 	enum pop3_security security;
 	enum pop3_login login;
-	enum config_auth mech;
+	enum sasl_mech mech;
 	const char *password;
 	const char *password_cmd;
 	const char *ca_file;
@@ -191,17 +191,17 @@ fetch_auth(struct fetch_set *s, const char *v, struct failure *f)
 	static const struct {
 		const char *name;
 		enum pop3_login login;
-		enum config_auth mech;
+		enum sasl_mech mech;
 	} t[] = {
-		{ "auto", POP3_LOGIN_AUTO, AUTH_AUTO },
-		{ "user", POP3_LOGIN_USER, AUTH_NONE },
-		{ "apop", POP3_LOGIN_APOP, AUTH_NONE },
-		{ "plain", POP3_LOGIN_SASL, AUTH_PLAIN },
-		{ "login", POP3_LOGIN_SASL, AUTH_LOGIN },
-		{ "cram-md5", POP3_LOGIN_SASL, AUTH_CRAM_MD5 },
-		{ "scram-sha-256", POP3_LOGIN_SASL, AUTH_SCRAM_SHA_256 },
-		{ "xoauth2", POP3_LOGIN_SASL, AUTH_XOAUTH2 },
-		{ "oauthbearer", POP3_LOGIN_SASL, AUTH_OAUTHBEARER },
+		{ "auto", POP3_LOGIN_AUTO, SASL_NONE },
+		{ "user", POP3_LOGIN_USER, SASL_NONE },
+		{ "apop", POP3_LOGIN_APOP, SASL_NONE },
+		{ "plain", POP3_LOGIN_SASL, SASL_PLAIN },
+		{ "login", POP3_LOGIN_SASL, SASL_LOGIN },
+		{ "cram-md5", POP3_LOGIN_SASL, SASL_CRAM_MD5 },
+		{ "scram-sha-256", POP3_LOGIN_SASL, SASL_SCRAM_SHA_256 },
+		{ "xoauth2", POP3_LOGIN_SASL, SASL_XOAUTH2 },
+		{ "oauthbearer", POP3_LOGIN_SASL, SASL_OAUTHBEARER },
 	};
 	size_t i;
 
@@ -1291,8 +1291,8 @@ fetch_has_own_pop3(const struct config_scope *sc)
 }
 
 int
-fetch_main(const struct options *o, const struct config *cfg,
-    int *json_done, struct failure *f)
+fetch_run(const struct options *o, struct config *cfg,
+    struct front_report *rep, struct failure *f)
 {
 	json_t *root = NULL, *jaccts = NULL;
 	struct failure one;
@@ -1337,7 +1337,7 @@ fetch_main(const struct options *o, const struct config *cfg,
 		json_dumpf(root, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(root);
-		*json_done = 1;
+		rep->json_done = 1;
 	}
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "failure.h"
+#include "front.h"
 
 /* fetch-max-size's default: no limit. */
 #define FETCH_MAX_SIZE_DEFAULT 0
@@ -19,12 +20,12 @@
  * account (-A), else every account with pop3 set (and the top level when
  * it has pop3).  Prints the summary line per account on stderr, the
  * listing (--list) on stdout, and with --json one JSON object on stdout
- * (*json_done set).  A fetch of an account already running elsewhere is
+ * (rep->json_done set).  A fetch of an account already running elsewhere is
  * reported and skipped (not a failure).  The failure kinds are pop3.c's
  * plus F_CONFIG (no pop3 server, bad pop3 URL), F_CANTCREAT/F_IO (the
  * Maildir, mbox or state file).
  */
-int fetch_main(const struct options *o, const struct config *cfg,
-    int *json_done, struct failure *f);
+int fetch_run(const struct options *o, struct config *cfg,
+    struct front_report *rep, struct failure *f);
 
 #endif

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,27 +116,38 @@ net_connect_one(int fd, const struct addrinfo *ai, int timeout)
 	return err;
 }
 
+/* "host:port", or "[::1]:587" for an IPv6 address (RFC 3986 3.2.2). */
+static const char *
+net_hostport(char *buf, size_t sz, const char *host, const char *port)
+{
+	snprintf(buf, sz, strchr(host, ':') != NULL ? "[%s]:%s" : "%s:%s",
+	    host, port);
+	return buf;
+}
+
 static int
 net_fail_connect(struct failure *f, const char *host, const char *port,
     int err, int timeout)
 {
+	char hp[300];
+
+	net_hostport(hp, sizeof(hp), host, port);
 	switch (err) {
 	case ECONNREFUSED:
 		return failure_set(f, F_TEMP,
-		    "connect: %s:%s: connection refused", host, port);
+		    "connect: %s: connection refused", hp);
 	case ETIMEDOUT:
 		return failure_set(f, F_TEMP,
-		    "connect: %s:%s: timed out after %d s", host, port,
-		    timeout);
+		    "connect: %s: timed out after %d s", hp, timeout);
 	case ENETUNREACH:
 		return failure_set(f, F_TEMP,
-		    "connect: %s:%s: network unreachable", host, port);
+		    "connect: %s: network unreachable", hp);
 	case EHOSTUNREACH:
 		return failure_set(f, F_TEMP,
-		    "connect: %s:%s: host unreachable", host, port);
+		    "connect: %s: host unreachable", hp);
 	default:
-		return failure_set(f, F_TEMP, "connect: %s:%s: %s", host,
-		    port, strerror(err));
+		return failure_set(f, F_TEMP, "connect: %s: %s", hp,
+		    strerror(err));
 	}
 }
 

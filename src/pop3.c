@@ -414,126 +414,77 @@ pop3_login_apop(struct pop3_session *s, struct failure *f)
 	return rc;
 }
 
-/*
- * The first SASL message for mech: *ir the base64 initial response, or
- * NULL when the mechanism starts with the server's challenge.
- */
+/* Cancels the exchange ("*", RFC 5034 4) and reads the server's -ERR. */
 static int
-pop3_sasl_start(struct pop3_session *s, enum config_auth mech,
-    struct sasl_scram *sc, char **ir, struct failure *f)
-{
-	const struct pop3_params *p = s->p;
-
-	*ir = NULL;
-	switch (mech) {
-	case AUTH_PLAIN:
-		*ir = sasl_plain(p->user, p->password);
-		break;
-	case AUTH_LOGIN:
-		*ir = sasl_login(p->user);
-		break;
-	case AUTH_SCRAM_SHA_256:
-		*ir = sasl_scram_first(sc, p->user, NULL);
-		break;
-	case AUTH_XOAUTH2:
-		*ir = sasl_xoauth2(p->user, p->password);
-		break;
-	case AUTH_OAUTHBEARER:
-		*ir = sasl_oauthbearer(p->user, p->host, p->port,
-		    p->password);
-		break;
-	case AUTH_CRAM_MD5:
-		return 0;
-	default:
-		return failure_set(f, F_INTERNAL, "%s: mechanism %d",
-		    __func__, mech);
-	}
-	if (*ir == NULL)
-		return failure_set(f, F_AUTH, "AUTH %s: cannot encode the "
-		    "credentials", sasl_name(mech));
-	return 0;
-}
-
-/* The answer to one "+ " challenge; *resp NULL means cancel ("*"). */
-static int
-pop3_sasl_step(struct pop3_session *s, enum config_auth mech,
-    struct sasl_scram *sc, const char *chal, int step, char **resp)
-{
-	*resp = NULL;
-	switch (mech) {
-	case AUTH_LOGIN:
-		/* The user went as the initial response; now the password. */
-		*resp = step == 1 ? sasl_login(s->p->password) : NULL;
-		break;
-	case AUTH_CRAM_MD5:
-		*resp = step == 1 ? sasl_cram_md5(s->p->user, s->p->password,
-		    chal) : NULL;
-		break;
-	case AUTH_SCRAM_SHA_256:
-		if (step == 1)
-			*resp = sasl_scram_final(sc, s->p->password, chal);
-		else if (step == 2 && sasl_scram_verify(sc, chal) == 0)
-			*resp = xstrdup("");
-		break;
-	case AUTH_XOAUTH2:
-	case AUTH_OAUTHBEARER:
-		/* An error report (RFC 7628 3.2.2): answer, then -ERR. */
-		*resp = xstrdup("AQ==");
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-/* AUTH mech with the initial response (RFC 5034 section 4). */
-static int
-pop3_login_sasl(struct pop3_session *s, enum config_auth mech,
+pop3_sasl_cancel(struct pop3_session *s, const char *what,
     struct failure *f)
 {
-	struct sasl_scram sc;
 	struct pop3_status st;
-	char *ir = NULL, *resp, *cmd, what[64];
-	int rc = -1, step = 0, verified = 0;
 
-	snprintf(what, sizeof(what), "AUTH %s", sasl_name(mech));
-	sasl_scram_init(&sc);
-	if (pop3_sasl_start(s, mech, &sc, &ir, f) == -1)
-		goto out;
-	/* RFC 5034 4: an empty initial response is sent as "=". */
-	cmd = ir != NULL ? xasprintf("AUTH %s %s", sasl_name(mech),
-	    *ir ? ir : "=") : xasprintf("AUTH %s", sasl_name(mech));
+	if (pop3_cmd(s, "*", 0, f) == -1 || conn_flush(s->c, f) == -1)
+		return -1;
+	return pop3_read_status(s, what, &st, f);
+}
+
+/*
+ * AUTH mech with the initial response (RFC 5034 section 4), the "+ "
+ * challenges answered by sasl.c's step API.
+ */
+static int
+pop3_login_sasl(struct pop3_session *s, enum sasl_mech mech,
+    struct failure *f)
+{
+	struct sasl_creds cr;
+	struct sasl_exchange *x;
+	struct pop3_status st;
+	struct failure sf;
+	char *ir = NULL, *resp, *cmd, what[64];
+	int rc, cancel, steps = 0;
+
+	snprintf(what, sizeof(what), "AUTH %s", sasl_mech_name(mech));
+	memset(&cr, 0, sizeof(cr));
+	cr.user = s->p->user;
+	cr.secret = s->p->password;
+	cr.host = s->p->host;
+	cr.port = s->p->port;
+	if ((x = sasl_start(mech, &cr, &ir, f)) == NULL)
+		return -1;
+	/* An empty initial response is sent as "=". */
+	cmd = ir != NULL ? xasprintf("%s %s", what, *ir ? ir : "=") :
+	    xstrdup(what);
 	if (ir != NULL)
 		freezero(ir, strlen(ir) + 1);
 	rc = pop3_cmd(s, cmd, ir != NULL, f);
 	freezero(cmd, strlen(cmd) + 1);
 	if (rc == -1 || (rc = conn_flush(s->c, f)) == -1)
 		goto out;
-	rc = -1;
-	for (;;) {
+	for (rc = -1;;) {
 		if (pop3_read_status(s, what, &st, f) == -1)
 			goto out;
 		if (st.ok != 2)
 			break;
-		if (++step > POP3_SASL_STEPS_MAX) {
+		failure_clear(&sf);
+		cancel = 0;
+		resp = NULL;
+		if (++steps > POP3_SASL_STEPS_MAX) {
 			failure_set(f, F_PROTO, "%s: too many challenges",
 			    what);
 			goto out;
 		}
-		pop3_sasl_step(s, mech, &sc, st.text, step, &resp);
-		if (mech == AUTH_SCRAM_SHA_256 && step == 2 && resp != NULL)
-			verified = 1;
-		if (resp == NULL) {
-			/* RFC 5034 4: "*" cancels; the server says -ERR. */
-			if (pop3_cmd(s, "*", 0, f) == -1 ||
-			    conn_flush(s->c, f) == -1 ||
-			    pop3_read_status(s, what, &st, f) == -1)
+		if (sasl_step(x, st.text, &resp, &cancel, &sf) == -1 &&
+		    !cancel) {
+			failure_set(f, sf.kind, "%s: %s", what, sf.text);
+			goto out;
+		}
+		if (cancel) {
+			/* The server has the last word, unless we know. */
+			if (pop3_sasl_cancel(s, what, f) == -1)
 				goto out;
-			failure_set(f, F_AUTH, "%s: the server's challenge "
-			    "was not understood%s", what,
-			    mech == AUTH_SCRAM_SHA_256 && step == 2 ?
-			    " (it could not prove it knows the password)" :
-			    "");
+			if (sf.kind != F_NONE)
+				failure_set(f, sf.kind, "%s: %s", what,
+				    sf.text);
+			else
+				pop3_fail_status(F_AUTH, what, &st, f);
 			goto out;
 		}
 		rc = pop3_cmd(s, resp, 1, f);
@@ -546,16 +497,14 @@ pop3_login_sasl(struct pop3_session *s, enum config_auth mech,
 		pop3_fail_status(F_AUTH, what, &st, f);
 		goto out;
 	}
-	/* SCRAM: the +OK may carry v= itself; else a step proved it. */
-	if (mech == AUTH_SCRAM_SHA_256 && !verified &&
-	    (*st.text == '\0' || sasl_scram_verify(&sc, st.text) != 0)) {
-		failure_set(f, F_AUTH, "%s: the server could not prove it "
-		    "knows the password", what);
+	failure_clear(&sf);
+	if (sasl_finish(x, *st.text ? st.text : NULL, &sf) == -1) {
+		failure_set(f, sf.kind, "%s: %s", what, sf.text);
 		goto out;
 	}
 	rc = 0;
 out:
-	sasl_scram_clear(&sc);
+	sasl_end(x);
 	return rc;
 }
 
@@ -563,7 +512,7 @@ static int
 pop3_login(struct pop3_session *s, struct failure *f)
 {
 	const struct pop3_params *p = s->p;
-	enum config_auth mech;
+	enum sasl_mech mech;
 
 	if (p->user == NULL || p->password == NULL)
 		return failure_set(f, F_AUTH, "login: no user or password "
@@ -574,14 +523,14 @@ pop3_login(struct pop3_session *s, struct failure *f)
 	case POP3_LOGIN_APOP:
 		return pop3_login_apop(s, f);
 	case POP3_LOGIN_SASL:
-		if (!sasl_offered(s->sasl, p->mech))
+		if (!sasl_mech_offered(s->sasl, p->mech))
 			return failure_set(f, F_PERM, "AUTH: the server does "
-			    "not offer %s", sasl_name(p->mech));
+			    "not offer %s", sasl_mech_name(p->mech));
 		return pop3_login_sasl(s, p->mech, f);
 	case POP3_LOGIN_AUTO:
 		mech = (s->caps & POP3_CAP_SASL) ?
-		    sasl_choose(s->sasl, conn_is_tls(s->c)) : AUTH_NONE;
-		if (mech != AUTH_NONE)
+		    sasl_mech_choose(s->sasl, conn_is_tls(s->c)) : SASL_NONE;
+		if (mech != SASL_NONE)
 			return pop3_login_sasl(s, mech, f);
 		return pop3_login_user(s, f);
 	}

@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
 #include "failure.h"
+#include "sasl.h"
 
 enum pop3_security {
 	POP3_SEC_STLS,		/* mandatory STLS (RFC 2595) */
@@ -32,7 +32,7 @@ struct pop3_params {
 	const char *port;
 	enum pop3_security security;
 	enum pop3_login login;
-	enum config_auth mech;		/* with POP3_LOGIN_SASL */
+	enum sasl_mech mech;		/* with POP3_LOGIN_SASL */
 	const char *user;
 	const char *password;		/* wiped by the caller */
 	const char *ca_file;		/* NULL: the system store */

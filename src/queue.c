@@ -298,10 +298,11 @@ queue_new_id(char *id, size_t sz, time_t now)
 }
 
 int
-queue_add(const char *dir, struct queue_entry *e, FILE *msg,
-    struct failure *f)
+queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
+    char *id, struct failure *f)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX], env[PATH_MAX];
+	struct queue_entry w = *in, *e = &w;
 	FILE *fp;
 	int i;
 
@@ -337,6 +338,7 @@ queue_add(const char *dir, struct queue_entry *e, FILE *msg,
 		unlink(dst);
 		return -1;
 	}
+	strlcpy(id, e->id, QUEUE_ID_MAX);
 	return 0;
 }
 
@@ -406,8 +408,8 @@ queue_entry_free(struct queue_entry *e)
 	queue_free_const(env->dsn_notify);
 	queue_free_const(env->dsn_ret);
 	queue_free_const(env->dsn_envid);
-	free(e->account);
-	free(e->last_reply);
+	queue_free_const(e->account);
+	queue_free_const(e->last_reply);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -51,8 +51,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "envelope.h"
 #include "failure.h"
-#include "smtp.h"
 
 #define QUEUE_ID_MAX 32
 
@@ -60,8 +60,9 @@
  * An entry: its state and its envelope.  env.rcpts are the recipients
  * still pending, env.rcpts_ascii parallel to them (elements may be
  * NULL); env.size is not used (see size).  An entry read by queue_list
- * owns the strings and arrays env points to (queue_entry_free() frees
- * them); one built to be written points wherever its builder likes.
+ * owns the strings and arrays it points to (account, last_reply and
+ * env's; queue_entry_free() frees them); one built to be written
+ * borrows them, and the writers take it const.
  */
 struct queue_entry {
 	char id[QUEUE_ID_MAX];
@@ -69,8 +70,8 @@ struct queue_entry {
 	time_t created;
 	time_t next;		/* next attempt */
 	int attempts;
-	char *account;		/* NULL: top level */
-	char *last_reply;	/* or NULL */
+	const char *account;	/* NULL: top level */
+	const char *last_reply;	/* or NULL */
 	struct smtp_envelope env;
 	off_t size;		/* octets in ID.msg (from queue_list) */
 };
@@ -85,14 +86,15 @@ int queue_dir_resolve(const char *configured, char *buf, size_t bufsz,
     struct failure *f);
 
 /*
- * Adds a copy of msg (read from its start) with e's envelope (e->id,
- * created, next and attempts are set here: a new id, now, now, 0) to the
- * queue in dir, creating dir as needed.  The id is stored in e->id.
+ * Adds a copy of msg (read from its start) with e's envelope, account
+ * and last reply to the queue in dir, creating dir as needed; e's id,
+ * created, next and attempts are not read (the entry gets a new id,
+ * now, now, 0).  The new id goes to id (QUEUE_ID_MAX bytes).
  * F_CANTCREAT when a directory or file cannot be created, F_IO when
  * writing or syncing fails (a full disk).
  */
-int queue_add(const char *dir, struct queue_entry *e, FILE *msg,
-    struct failure *f);
+int queue_add(const char *dir, const struct queue_entry *e, FILE *msg,
+    char *id, struct failure *f);
 
 /*
  * Takes the queue's lock (creating dir as needed): blocking when wait,

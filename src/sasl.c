@@ -15,6 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <vis.h>
+
 #include "encode.h"
 #include "sasl.h"
 #include "xmalloc.h"
@@ -415,37 +417,36 @@ sasl_oauthbearer(const char *user, const char *host, const char *port,
 }
 
 const char *
-sasl_name(enum config_auth mech)
+sasl_mech_name(enum sasl_mech mech)
 {
 	switch (mech) {
-	case AUTH_PLAIN:
+	case SASL_PLAIN:
 		return "PLAIN";
-	case AUTH_LOGIN:
+	case SASL_LOGIN:
 		return "LOGIN";
-	case AUTH_CRAM_MD5:
+	case SASL_CRAM_MD5:
 		return "CRAM-MD5";
-	case AUTH_SCRAM_SHA_256:
+	case SASL_SCRAM_SHA_256:
 		return "SCRAM-SHA-256";
-	case AUTH_XOAUTH2:
+	case SASL_XOAUTH2:
 		return "XOAUTH2";
-	case AUTH_OAUTHBEARER:
+	case SASL_OAUTHBEARER:
 		return "OAUTHBEARER";
-	case AUTH_AUTO:
-	case AUTH_NONE:
+	case SASL_NONE:
 		break;
 	}
 	return "none";
 }
 
 int
-sasl_offered(const char *offered, enum config_auth mech)
+sasl_mech_offered(const char *offered, enum sasl_mech mech)
 {
 	const char *name, *p, *w;
 	size_t nlen;
 
-	if (offered == NULL || mech == AUTH_AUTO || mech == AUTH_NONE)
+	if (offered == NULL || mech == SASL_NONE)
 		return 0;
-	name = sasl_name(mech);
+	name = sasl_mech_name(mech);
 	nlen = strlen(name);
 	for (p = offered; *p != '\0'; ) {
 		while (*p == ' ')
@@ -459,23 +460,208 @@ sasl_offered(const char *offered, enum config_auth mech)
 	return 0;
 }
 
-enum config_auth
-sasl_choose(const char *offered, int tls)
+enum sasl_mech
+sasl_mech_choose(const char *offered, int tls)
 {
-	static const enum config_auth over_tls[] = {
-		AUTH_SCRAM_SHA_256, AUTH_PLAIN, AUTH_LOGIN, AUTH_CRAM_MD5
+	static const enum sasl_mech over_tls[] = {
+		SASL_SCRAM_SHA_256, SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5
 	};
 	size_t i;
 
 	if (!tls) {
-		if (sasl_offered(offered, AUTH_SCRAM_SHA_256))
-			return AUTH_SCRAM_SHA_256;
-		return sasl_offered(offered, AUTH_CRAM_MD5) ? AUTH_CRAM_MD5 :
-		    AUTH_NONE;
+		if (sasl_mech_offered(offered, SASL_SCRAM_SHA_256))
+			return SASL_SCRAM_SHA_256;
+		return sasl_mech_offered(offered, SASL_CRAM_MD5) ?
+		    SASL_CRAM_MD5 : SASL_NONE;
 	}
 	for (i = 0; i < sizeof(over_tls) / sizeof(over_tls[0]); i++) {
-		if (sasl_offered(offered, over_tls[i]))
+		if (sasl_mech_offered(offered, over_tls[i]))
 			return over_tls[i];
 	}
-	return AUTH_NONE;
+	return SASL_NONE;
+}
+
+/*
+ * The step API
+ */
+
+/*
+ * CRAM-MD5 and the OAuth error take one challenge, LOGIN and SCRAM two:
+ * more is a confused server.
+ */
+#define SASL_STEPS_MAX 3
+
+struct sasl_exchange {
+	enum sasl_mech mech;
+	struct sasl_creds creds;	/* borrowed */
+	int steps;			/* challenges answered */
+	struct sasl_scram scram;
+	int verified;			/* SCRAM: the server proved itself */
+};
+
+struct sasl_exchange *
+sasl_start(enum sasl_mech mech, const struct sasl_creds *creds,
+    char **initial, struct failure *f)
+{
+	return sasl_start_nonce(mech, creds, NULL, initial, f);
+}
+
+struct sasl_exchange *
+sasl_start_nonce(enum sasl_mech mech, const struct sasl_creds *creds,
+    const char *nonce, char **initial, struct failure *f)
+{
+	struct sasl_exchange *x;
+	char *ir = NULL;
+
+	*initial = NULL;
+	x = xcalloc(1, sizeof(*x));
+	x->mech = mech;
+	x->creds = *creds;
+	sasl_scram_init(&x->scram);
+	switch (mech) {
+	case SASL_PLAIN:
+		ir = sasl_plain(creds->user, creds->secret);
+		break;
+	case SASL_LOGIN:
+		ir = sasl_login(creds->user);
+		break;
+	case SASL_SCRAM_SHA_256:
+		ir = sasl_scram_first(&x->scram, creds->user, nonce);
+		break;
+	case SASL_XOAUTH2:
+		ir = sasl_xoauth2(creds->user, creds->secret);
+		break;
+	case SASL_OAUTHBEARER:
+		ir = sasl_oauthbearer(creds->user, creds->host, creds->port,
+		    creds->secret);
+		break;
+	case SASL_CRAM_MD5:
+		/* The server speaks first (RFC 2195). */
+		return x;
+	case SASL_NONE:
+		sasl_end(x);
+		failure_set(f, F_INTERNAL, "no mechanism");
+		return NULL;
+	}
+	if (ir == NULL) {
+		sasl_end(x);
+		failure_set(f, F_CONFIG, "user name or password too long, or "
+		    "holds a control character");
+		return NULL;
+	}
+	*initial = ir;
+	return x;
+}
+
+/* Our verdict on a SCRAM challenge, with the server's e= when it sent one. */
+static int
+sasl_scram_refuse(struct sasl_exchange *x, const char *what,
+    struct failure *f)
+{
+	char e[SASL_SCRAM_ERROR_MAX * 4 + 1];
+
+	if (x->scram.error[0] == '\0')
+		return failure_set(f, F_AUTH, "%s", what);
+	strnvis(e, x->scram.error, sizeof(e), VIS_SAFE | VIS_NL | VIS_CSTYLE |
+	    VIS_OCTAL);
+	return failure_set(f, F_AUTH, "%s: e=%s", what, e);
+}
+
+/*
+ * SCRAM's challenges (RFC 5802 5): server-first gets the client-final;
+ * server-final must carry the signature we expect, and gets an empty
+ * response (RFC 4954 4: SMTP has no "additional data with success").
+ */
+static int
+sasl_scram_step(struct sasl_exchange *x, const char *challenge,
+    char **response, int *cancel, struct failure *f)
+{
+	if (x->steps == 1) {
+		*response = sasl_scram_final(&x->scram, x->creds.secret,
+		    challenge);
+		if (*response != NULL)
+			return 0;
+		*cancel = 1;
+		return sasl_scram_refuse(x, "invalid SCRAM challenge (nonce, "
+		    "salt or iteration count)", f);
+	}
+	if (x->steps == 2) {
+		if (sasl_scram_verify(&x->scram, challenge) == 0) {
+			x->verified = 1;
+			*response = xstrdup("");
+			return 0;
+		}
+		*cancel = 1;
+		if (x->scram.error[0] != '\0')
+			return sasl_scram_refuse(x, "the server reported a "
+			    "SCRAM error", f);
+		return sasl_scram_refuse(x, "the server's SCRAM signature is "
+		    "wrong: it does not know the password", f);
+	}
+	*cancel = 1;
+	return 0;
+}
+
+int
+sasl_step(struct sasl_exchange *x, const char *challenge, char **response,
+    int *cancel, struct failure *f)
+{
+	*response = NULL;
+	*cancel = 0;
+	if (challenge == NULL)
+		challenge = "";
+	if (x->mech == SASL_PLAIN || ++x->steps > SASL_STEPS_MAX)
+		return failure_set(f, F_PROTO, "%s: unexpected challenge",
+		    sasl_mech_name(x->mech));
+	switch (x->mech) {
+	case SASL_LOGIN:
+		*response = sasl_login(x->creds.secret);
+		break;
+	case SASL_CRAM_MD5:
+		*response = sasl_cram_md5(x->creds.user, x->creds.secret,
+		    challenge);
+		break;
+	case SASL_SCRAM_SHA_256:
+		return sasl_scram_step(x, challenge, response, cancel, f);
+	case SASL_XOAUTH2:
+		/* A JSON error in base64: an empty line, then the refusal. */
+		if (x->steps == 1)
+			*response = xstrdup("");
+		break;
+	case SASL_OAUTHBEARER:
+		/* RFC 7628 3.2.3: a lone %x01 ends a failed exchange. */
+		if (x->steps == 1)
+			*response = xstrdup("AQ==");
+		break;
+	default:
+		break;
+	}
+	if (*response == NULL)
+		*cancel = 1;
+	return 0;
+}
+
+int
+sasl_finish(struct sasl_exchange *x, const char *success_data,
+    struct failure *f)
+{
+	/* SCRAM authenticates the server too (RFC 5802 9). */
+	if (x->mech != SASL_SCRAM_SHA_256 || x->verified)
+		return 0;
+	if (x->scram.have_sig && success_data != NULL &&
+	    sasl_scram_verify(&x->scram, success_data) == 0) {
+		x->verified = 1;
+		return 0;
+	}
+	return sasl_scram_refuse(x, "the server accepted without proving it "
+	    "knows the password (no valid SCRAM signature)", f);
+}
+
+void
+sasl_end(struct sasl_exchange *x)
+{
+	if (x == NULL)
+		return;
+	sasl_scram_clear(&x->scram);
+	freezero(x, sizeof(*x));
 }

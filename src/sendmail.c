@@ -1,100 +1,26 @@
 /*
  * sendmail.c — the sendmail personality (see sendmail.h): sendmail(8)'s
  * command line as cron, Monit, systemd units, git send-email and mailx
- * use it, and a finished message from stdin into the spool.
+ * use it, and its send: the finished message from stdin (sendmail_msg.c)
+ * with the envelope from the options or, with -t, from its header.
  *
- * RFC 5322 (header fields, unfolding: section 2.2.3; Date, Message-ID,
- * From: section 3.6), RFC 2045 (quoted-printable), RFC 6152 (8BITMIME),
- * RFC 3461 (DSN: -N, -R, -V), RFC 1428 (unknown-8bit).
- *
- * Line ends: LF, CRLF and a bare CR each end a line; the spool holds LF
- * only.  A bare CR is taken as a line end (not dropped, not escaped) so
- * that no text is lost and nothing bare reaches the wire.
+ * RFC 3461 (DSN: -N, -R, -V), RFC 6152 (8BITMIME: the second try).
  */
-#include <ctype.h>
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
-#include "encode.h"
-#include "message.h"
+#include "address.h"
+#include "log.h"
+#include "mailx.h"
+#include "recipients.h"
 #include "sendmail.h"
+#include "sendmail_msg.h"
+#include "spool.h"
 #include "xmalloc.h"
-
-/* Copying block for the 7-bit conversion. */
-#define SENDMAIL_BLOCK 65536
-
-/* The dot rule and line-end normalisation over the input stream. */
-struct reader {
-	FILE *in;
-	int ignore_dots;
-	int bol;		/* the next byte starts a line */
-	int held;		/* a byte read ahead, or -1 */
-	int end;		/* EOF or the "." line was seen */
-};
-
-static void
-reader_init(struct reader *rd, FILE *in, int ignore_dots)
-{
-	rd->in = in;
-	rd->ignore_dots = ignore_dots;
-	rd->bol = 1;
-	rd->held = -1;
-	rd->end = 0;
-}
-
-static int
-reader_raw(struct reader *rd)
-{
-	int c;
-
-	if (rd->held != -1) {
-		c = rd->held;
-		rd->held = -1;
-		return c;
-	}
-	return getc(rd->in);
-}
-
-/*
- * The next byte with line ends made LF, or EOF at the end of the input
- * or at a line holding only "." (unless ignore_dots).
- */
-static int
-reader_getc(struct reader *rd)
-{
-	int c, d;
-
-	if (rd->end)
-		return EOF;
-	c = reader_raw(rd);
-	if (c == '\r') {
-		d = getc(rd->in);
-		if (d != '\n' && d != EOF)
-			rd->held = d;
-		c = '\n';
-	} else if (c == '.' && rd->bol && !rd->ignore_dots) {
-		d = reader_raw(rd);
-		if (d == '\r') {
-			/* "." then CRLF or a bare CR: the line is done. */
-			rd->end = 1;
-			return EOF;
-		}
-		if (d == '\n' || d == EOF) {
-			rd->end = 1;
-			return EOF;
-		}
-		rd->held = d;
-	}
-	if (c == EOF) {
-		rd->end = 1;
-		return EOF;
-	}
-	rd->bol = c == '\n';
-	return c;
-}
 
 /* -N: "never" or a list of success, failure, delay (RFC 3461 4.1). */
 static int
@@ -120,7 +46,7 @@ sendmail_valid_notify(const char *v)
 
 /* -o with its value: -oi counts, the others are accepted and ignored. */
 static int
-sendmail_opt_o(struct options *o, const char *v, struct failure *f)
+sendmail_opt_o(struct sendmail_options *so, const char *v, struct failure *f)
 {
 	static const char *const ignored[] = {
 		"db", "di", "dq", "dd", "em", "ep", "ee", "eq", "ew", "m"
@@ -128,7 +54,7 @@ sendmail_opt_o(struct options *o, const char *v, struct failure *f)
 	size_t i;
 
 	if (strcmp(v, "i") == 0) {
-		o->ignore_dots = 1;
+		so->ignore_dots = 1;
 		return 0;
 	}
 	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
@@ -139,15 +65,16 @@ sendmail_opt_o(struct options *o, const char *v, struct failure *f)
 
 /* An option that takes a value: the value is v. */
 static int
-sendmail_opt_value(struct options *o, int c, const char *v, struct failure *f)
+sendmail_opt_value(struct options *o, struct sendmail_options *so, int c,
+    const char *v, struct failure *f)
 {
 	switch (c) {
 	case 'f':
 	case 'r':
-		o->envelope_from = v;
+		so->envelope_from = v;
 		return 0;
 	case 'F':
-		o->fullname = v;
+		so->fullname = v;
 		return 0;
 	case 'A':
 		/* sendmail's -Ac / -Am pick its own .cf file: ignored. */
@@ -155,7 +82,12 @@ sendmail_opt_value(struct options *o, int c, const char *v, struct failure *f)
 			o->account = v;
 		return 0;
 	case 'C':
-		o->config_file = v;
+		/*
+		 * Ignored: an address crafted to carry " -C/upload/x.rc"
+		 * (CVE-2016-10033's pattern) would otherwise pick a config
+		 * whose smtp-password-cmd runs as the caller.
+		 */
+		so->ignored_config = v;
 		return 0;
 	case 'N':
 		if (!sendmail_valid_notify(v))
@@ -175,10 +107,10 @@ sendmail_opt_value(struct options *o, int c, const char *v, struct failure *f)
 		if (*v == '\0' || strlen(v) > 100)
 			return failure_set(f, F_USAGE, "-V takes an envelope "
 			    "id of 1 to 100 characters");
-		o->dsn_envid = v;
+		so->dsn_envid = v;
 		return 0;
 	case 'o':
-		return sendmail_opt_o(o, v, f);
+		return sendmail_opt_o(so, v, f);
 	case 'B':
 		if (strcasecmp(v, "8BITMIME") != 0 && strcasecmp(v, "7BIT") != 0)
 			return failure_set(f, F_USAGE, "-B takes 8BITMIME or "
@@ -203,13 +135,14 @@ sendmail_opt_value(struct options *o, int c, const char *v, struct failure *f)
 }
 
 int
-sendmail_parse(int argc, char **argv, struct options *o, struct failure *f)
+sendmail_parse(int argc, char **argv, struct options *o,
+    struct sendmail_options *so, struct failure *f)
 {
 	const char *arg, *v;
 	int i, stop = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->sendmail = 1;
+	memset(so, 0, sizeof(*so));
 	o->mode = CLI_SEND;
 	i = 1;
 	if (i < argc && strcmp(argv[i], "--sendmail") == 0)
@@ -226,13 +159,22 @@ sendmail_parse(int argc, char **argv, struct options *o, struct failure *f)
 			stop = 1;
 			continue;
 		}
+		/* Ours, not sendmail's: the version and the help. */
+		if (strcmp(arg, "--version") == 0) {
+			o->mode = CLI_VERSION;
+			return 0;
+		}
+		if (strcmp(arg, "--help") == 0) {
+			o->mode = CLI_HELP;
+			return 0;
+		}
 		for (arg++; *arg != '\0'; arg++) {
 			switch (*arg) {
 			case 'i':
-				o->ignore_dots = 1;
+				so->ignore_dots = 1;
 				continue;
 			case 't':
-				o->extract_recipients = 1;
+				so->extract_recipients = 1;
 				continue;
 			case 'v':
 				o->verbose++;
@@ -255,7 +197,8 @@ sendmail_parse(int argc, char **argv, struct options *o, struct failure *f)
 				if (v == NULL)
 					return failure_set(f, F_USAGE,
 					    "option -%c needs a value", *arg);
-				if (sendmail_opt_value(o, *arg, v, f) == -1)
+				if (sendmail_opt_value(o, so, *arg,
+				    v, f) == -1)
 					return -1;
 				break;
 			default:
@@ -265,359 +208,234 @@ sendmail_parse(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		}
 	}
-	if (o->mode == CLI_SEND && o->to.n == 0 && !o->extract_recipients)
+	if (o->mode == CLI_SEND && o->to.n == 0 && !so->extract_recipients)
 		return failure_set(f, F_USAGE, "no recipients given (name "
 		    "them, or use -t)");
 	return 0;
 }
 
+
+/* A send of the sendmail personality: the mailx phases' state and ours. */
+struct sendmail_send {
+	struct mailx_send s;
+	const struct sendmail_options *so;
+	struct sendmail_msg sm;		/* the message's header */
+};
+
+/* The single address of text (From header, -f), or NULL; caller frees. */
+static char *
+sendmail_one_addr(const char *text)
+{
+	struct address_list l = { 0 };
+	struct failure ignore;
+	char *a = NULL;
+
+	if (text != NULL && address_parse_list(text, &l, &ignore) == 0 &&
+	    l.n == 1)
+		a = xstrdup(l.v[0].addr);
+	address_list_free(&l);
+	return a;
+}
+
+/* The account: -A, else the From header's address, else -f's. */
 static int
-sendmail_is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* The length of the field name of line, or 0 when it is no field. */
-static size_t
-sendmail_field_name(const char *line, size_t len)
-{
-	size_t i, n;
-
-	for (i = 0; i < len && line[i] > 32 && line[i] < 127 &&
-	    line[i] != ':'; i++)
-		;
-	n = i;
-	while (i < len && sendmail_is_wsp(line[i]))	/* obs-optional */
-		i++;
-	return n > 0 && i < len && line[i] == ':' ? n : 0;
-}
-
-static int
-sendmail_name_is(const struct sendmail_field *fl, const char *name)
-{
-	return fl->namelen == strlen(name) &&
-	    strncasecmp(fl->raw, name, fl->namelen) == 0;
-}
-
-static void
-sendmail_check_8bit(struct sendmail_msg *m, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			m->eightbit_header = 1;
-}
-
-int
-sendmail_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
+sendmail_settings(struct sendmail_send *r, const char *hfrom,
     struct failure *f)
 {
-	struct reader rd;
-	char *line = NULL;
-	size_t len, cap = 0, nlines = 0;
-	int c, eof = 0;
+	const char *account = r->s.opt->account;
+	char *a;
 
-	/* The reader's state lives in the FILE: one byte of lookahead at
-	 * most, which sendmail_write() gets back through ungetc(). */
-	reader_init(&rd, in, ignore_dots);
-	memset(m, 0, sizeof(*m));
-	while (!eof) {
-		len = 0;
-		for (;;) {
-			c = reader_getc(&rd);
-			if (c == EOF) {
-				eof = 1;
-				break;
-			}
-			if (m->size + len + 2 > SENDMAIL_HEADER_MAX) {
-				free(line);
-				return failure_set(f, F_DATA, "the message's "
-				    "header is larger than %d KiB",
-				    SENDMAIL_HEADER_MAX / 1024);
-			}
-			if (len + 2 > cap) {
-				cap = cap ? cap * 2 : 256;
-				line = xreallocarray(line, cap, 1);
-			}
-			line[len++] = (char)c;
-			if (c == '\n')
-				break;
-		}
-		if (len == 0)
-			break;
-		if (line[len - 1] != '\n')
-			line[len++] = '\n';
-		line[len] = '\0';
-		if (nlines++ == 0 && len > 5 && memcmp(line, "From ", 5) == 0)
-			continue;	/* an mbox separator */
-		if (len == 1)
-			break;		/* the empty line */
-		sendmail_check_8bit(m, line, len);
-		if (sendmail_is_wsp(line[0]) && m->nfields > 0) {
-			struct sendmail_field *fl = &m->fields[m->nfields - 1];
-			size_t old = strlen(fl->raw);
-
-			fl->raw = xreallocarray(fl->raw, old + len + 1, 1);
-			memcpy(fl->raw + old, line, len + 1);
-		} else if (sendmail_field_name(line, len) > 0) {
-			m->fields = xreallocarray(m->fields, m->nfields + 1,
-			    sizeof(*m->fields));
-			m->fields[m->nfields].raw = xstrdup(line);
-			m->fields[m->nfields++].namelen =
-			    sendmail_field_name(line, len);
-		} else {
-			/* No field: the body starts here, without the
-			 * empty line; the writer adds it. */
-			m->first_body = line;
-			m->first_body_len = len;
-			line = NULL;
-			break;
-		}
-		m->size += len;
+	if (account == NULL && (a = sendmail_one_addr(hfrom)) != NULL) {
+		account = config_account_for_from(r->s.cfg, a);
+		free(a);
 	}
-	free(line);
-	if (ferror(in))
-		return failure_set(f, F_IO, "reading the message: %s",
-		    strerror(errno));
-	/* Hand the lookahead back (see above). */
-	if (rd.held != -1 && ungetc(rd.held, in) == EOF)
-		return failure_set(f, F_IO, "reading the message");
-	m->ended = rd.end;
-	return 0;
+	if (account == NULL &&
+	    (a = sendmail_one_addr(r->so->envelope_from)) != NULL) {
+		account = config_account_for_from(r->s.cfg, a);
+		free(a);
+	}
+	return config_settings(r->s.cfg, account, &r->s.set, f);
 }
 
-char *
-sendmail_header(const struct sendmail_msg *m, const char *name, size_t n)
-{
-	const char *p;
-	char *v, *w;
-	size_t i;
-
-	for (i = 0; i < m->nfields; i++) {
-		if (!sendmail_name_is(&m->fields[i], name) || n-- > 0)
-			continue;
-		p = strchr(m->fields[i].raw, ':') + 1;
-		v = xmalloc(strlen(p) + 1);
-		/* RFC 5322 2.2.3: unfolding removes the line breaks. */
-		for (w = v; *p != '\0'; p++)
-			if (*p != '\n')
-				*w++ = *p;
-		*w = '\0';
-		while (w > v && isspace((unsigned char)w[-1]))
-			*--w = '\0';
-		for (w = v; sendmail_is_wsp(*w); w++)
-			;
-		memmove(v, w, strlen(w) + 1);
-		return v;
-	}
-	return NULL;
-}
-
+/*
+ * The envelope sender: -f (<> is the null sender; a bare name is
+ * qualified with default-domain, else the host name), else the
+ * configured from, else login@host.
+ */
 static int
-sendmail_has(const struct sendmail_msg *m, const char *name)
+sendmail_sender(struct sendmail_send *r, struct failure *f)
 {
-	size_t i;
+	struct mailx_send *s = &r->s;
+	const char *fa = r->so->envelope_from, *dom;
+	char *q;
+	int rc;
 
-	for (i = 0; i < m->nfields; i++)
-		if (sendmail_name_is(&m->fields[i], name))
-			return 1;
-	return 0;
+	if (fa == NULL || strchr(fa, '@') != NULL || strchr(fa, '<') != NULL)
+		rc = mailx_sender(s, fa ? fa : s->set.from, f);
+	else {
+		dom = s->set.default_domain && *s->set.default_domain ?
+		    s->set.default_domain : s->set.hostname;
+		q = xasprintf("%s@%s", fa, dom);
+		rc = mailx_sender(s, q, f);
+		free(q);
+	}
+	if (rc == -1 && fa != NULL && (strcmp(fa, "<>") == 0 || *fa == '\0')) {
+		failure_clear(f);
+		free(s->from.name);
+		s->from.name = NULL;
+		s->from.addr = xstrdup("");
+		return 0;
+	}
+	return rc;
 }
 
-/* The header fields that are missing, as sendmail adds them. */
+/* Arguments, and with -t the To, Cc and Bcc fields of the message. */
 static int
-sendmail_write_added(struct sendmail_msg *m, const struct sendmail_add *add,
-    FILE *out)
+sendmail_recipients(struct sendmail_send *r, struct failure *f)
 {
-	char date[128], *v;
+	static const char *const fields[] = { "To", "Cc", "Bcc" };
+	struct mailx_send *s = &r->s;
+	struct address_list *outs[] = { &s->to, &s->cc, &s->bcc };
+	size_t i, j, k;
+	char *v;
 
-	if (!sendmail_has(m, "Date")) {
-		encode_date(add->date ? add->date : time(NULL),
-		    ENCODE_DATE_RFC5322, date, sizeof(date));
-		if (fprintf(out, "Date: %s\n", date) < 0)
+	for (j = 0; j < s->opt->to.n; j++)
+		if (recipients_expand(s->cfg, &s->set, s->opt->to.v[j],
+		    &s->to, f) == -1)
 			return -1;
-	}
-	if ((v = sendmail_header(m, "Message-ID", 0)) != NULL) {
-		strlcpy(m->message_id, v, sizeof(m->message_id));
-		free(v);
-	} else {
-		message_make_id(add->id_domain, add->message_id,
-		    m->message_id, sizeof(m->message_id));
-		if (fprintf(out, "Message-ID: %s\n", m->message_id) < 0)
-			return -1;
-	}
-	if (!sendmail_has(m, "From") && add->from_addr != NULL) {
-		if (add->from_name != NULL && *add->from_name != '\0') {
-			v = encode_header_text(add->from_name, 6, 1);
-			if (fprintf(out, "From: %s <%s>\n", v,
-			    add->from_addr) < 0) {
+	for (i = 0; r->so->extract_recipients && i < 3; i++)
+		for (k = 0; (v = sendmail_msg_header(&r->sm, fields[i], k)) !=
+		    NULL; k++) {
+			if (recipients_expand(s->cfg, &s->set, v, outs[i],
+			    f) == -1) {
 				free(v);
 				return -1;
 			}
 			free(v);
-		} else if (fprintf(out, "From: %s\n", add->from_addr) < 0)
+		}
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < outs[i]->n; j++)
+			recipients_add_unique(&s->rcpts, outs[i]->v[j].addr);
+	if (s->rcpts.n == 0)
+		return failure_set(f, F_USAGE, r->so->extract_recipients ?
+		    "no recipients in the arguments or the To, Cc and Bcc "
+		    "fields" : "no recipients given");
+	return 0;
+}
+
+/* The message from stdin into the spool, missing fields added. */
+static int
+sendmail_spool(struct sendmail_send *r, struct failure *f)
+{
+	struct mailx_send *s = &r->s;
+	struct sendmail_add add;
+	struct address def = { 0 };
+	const char *pin;
+	int rc;
+
+	/* An added From names the envelope sender, or the configured one. */
+	if (s->from.addr[0] == '\0' || r->so->envelope_from == NULL) {
+		struct address save = s->from;
+
+		s->from.name = s->from.addr = NULL;
+		rc = mailx_sender(s, s->set.from, f);
+		def = s->from;
+		s->from = save;
+		if (rc == -1)
 			return -1;
 	}
-	return 0;
+	memset(&add, 0, sizeof(add));
+	add.from_addr = s->from.addr[0] != '\0' ? s->from.addr : def.addr;
+	add.from_name = r->so->fullname != NULL ? r->so->fullname :
+	    def.addr != NULL && strcasecmp(def.addr, add.from_addr) == 0 ?
+	    def.name : NULL;
+	add.id_domain = address_domain(add.from_addr);
+	if (add.id_domain == NULL || strpbrk(add.id_domain, "<>\"") != NULL)
+		add.id_domain = s->set.hostname;
+	/* Test-only pins (tests/README) for reproducible output. */
+	if ((pin = getenv("OUTBOX_TEST_DATE")) != NULL)
+		add.date = (time_t)strtonum(pin, 0, LLONG_MAX, NULL);
+	add.message_id = getenv("OUTBOX_TEST_MESSAGE_ID");
+	rc = -1;
+	if ((s->spool = spool_temp(f)) != NULL &&
+	    sendmail_msg_write(stdin, r->so->ignore_dots, &r->sm, &add,
+	    s->spool, f) == 0)
+		rc = 0;
+	free(def.name);
+	free(def.addr);
+	strlcpy(s->info.message_id, r->sm.message_id,
+	    sizeof(s->info.message_id));
+	s->info.eightbit = r->sm.eightbit_header || r->sm.eightbit_body;
+	s->info.utf8_headers = r->sm.eightbit_header;
+	return rc;
 }
 
-/* RFC 3629 well-formedness, a byte at a time. */
-static void
-sendmail_utf8_step(int *need, int *ok, int c)
+/*
+ * The server lacks 8BITMIME (RFC 6152): the body again in
+ * quoted-printable, when the message allows it, and a second try.
+ */
+static int
+sendmail_retry_7bit(struct sendmail_send *r, struct failure *f)
 {
-	if (*need > 0) {
-		if ((c & 0xc0) != 0x80)
-			*ok = 0;
-		(*need)--;
-	} else if (c >= 0xc2 && c <= 0xdf)
-		*need = 1;
-	else if ((c & 0xf0) == 0xe0)
-		*need = 2;
-	else if (c >= 0xf0 && c <= 0xf4)
-		*need = 3;
-	else if (c >= 0x80)
-		*ok = 0;
+	struct mailx_send *s = &r->s;
+	FILE *conv;
+
+	if ((conv = spool_temp(f)) == NULL)
+		return -1;
+	if (sendmail_msg_to_7bit(&r->sm, s->spool, conv, f) == -1) {
+		fclose(conv);
+		return -1;
+	}
+	log_info("the server lacks 8BITMIME: sending the body as "
+	    "quoted-printable");
+	fclose(s->spool);
+	s->spool = conv;
+	s->info.eightbit = 0;
+	failure_clear(f);
+	return mailx_submit(s, f);
+}
+
+/* sendmail's send: read the message, resolve, submit. */
+static int
+sendmail_phases(struct sendmail_send *r, struct failure *f)
+{
+	struct mailx_send *s = &r->s;
+	char *hfrom;
+	int rc;
+
+	if (sendmail_msg_read_header(stdin, r->so->ignore_dots, &r->sm,
+	    f) == -1)
+		return -1;
+	hfrom = sendmail_msg_header(&r->sm, "From", 0);
+	rc = sendmail_settings(r, hfrom, f);
+	free(hfrom);
+	if (rc == -1)
+		return -1;
+	config_log_settings(&s->set);
+	if (sendmail_sender(r, f) == -1 || sendmail_recipients(r, f) == -1 ||
+	    mailx_dsn(s, f) == -1 || sendmail_spool(r, f) == -1)
+		return -1;
+	if ((rc = mailx_submit(s, f)) == -1 && s->have_result &&
+	    s->result.lacks_8bitmime)
+		rc = sendmail_retry_7bit(r, f);
+	return rc;
 }
 
 int
-sendmail_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
-    const struct sendmail_add *add, FILE *out, struct failure *f)
+sendmail_run(const struct options *o, const struct sendmail_options *so,
+    struct config *cfg, struct front_report *rep, struct failure *f)
 {
-	struct reader rd;
-	size_t i;
-	int c, need = 0, ok = 1;
+	struct sendmail_send r;
+	int rc;
 
-	for (i = 0; i < m->nfields; i++) {
-		/* Bcc recipients are in the envelope, never in a header. */
-		if (sendmail_name_is(&m->fields[i], "Bcc") ||
-		    sendmail_name_is(&m->fields[i], "Resent-Bcc"))
-			continue;
-		if (fputs(m->fields[i].raw, out) == EOF)
-			goto werr;
-	}
-	if (sendmail_write_added(m, add, out) == -1 || putc('\n', out) == EOF)
-		goto werr;
-	m->body_offset = ftello(out);
-	m->eightbit_body = 0;
-	if (m->first_body != NULL) {
-		if (fwrite(m->first_body, 1, m->first_body_len, out) !=
-		    m->first_body_len)
-			goto werr;
-		for (i = 0; i < m->first_body_len; i++) {
-			c = (unsigned char)m->first_body[i];
-			m->eightbit_body |= c >= 0x80;
-			sendmail_utf8_step(&need, &ok, c);
-		}
-	}
-	/* The header reader stopped at a line start (or at the end). */
-	reader_init(&rd, in, ignore_dots);
-	rd.end = m->ended;
-	while ((c = reader_getc(&rd)) != EOF) {
-		if (putc(c, out) == EOF)
-			goto werr;
-		if (c >= 0x80)
-			m->eightbit_body = 1;
-		sendmail_utf8_step(&need, &ok, c);
-	}
-	if (ferror(in))
-		return failure_set(f, F_IO, "reading the message: %s",
-		    strerror(errno));
-	m->utf8_body = ok && need == 0;
-	if (fflush(out) == EOF)
-		goto werr;
-	return 0;
-werr:
-	return failure_set(f, F_IO, "writing the spool: %s", strerror(errno));
-}
-
-/* Why an 8-bit message cannot be made 7-bit, or NULL when it can. */
-static const char *
-sendmail_why_not_7bit(const struct sendmail_msg *m)
-{
-	char *ct, *cte;
-	const char *why = NULL;
-
-	if (m->eightbit_header)
-		return "its header has 8-bit bytes";
-	ct = sendmail_header(m, "Content-Type", 0);
-	cte = sendmail_header(m, "Content-Transfer-Encoding", 0);
-	if (ct != NULL && (strncasecmp(ct, "multipart/", 10) == 0 ||
-	    strncasecmp(ct, "message/", 8) == 0))
-		why = "it is a multipart message with 8-bit parts, which "
-		    "outbox does not re-encode";
-	else if (cte != NULL && strcasecmp(cte, "8bit") != 0 &&
-	    strcasecmp(cte, "7bit") != 0 && strcasecmp(cte, "binary") != 0)
-		why = "its body is 8-bit although it claims another "
-		    "Content-Transfer-Encoding";
-	free(ct);
-	free(cte);
-	return why;
-}
-
-int
-sendmail_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
-    struct failure *f)
-{
-	struct encode_qp qp;
-	char *line = NULL, *buf;
-	const char *why;
-	size_t cap = 0, n;
-	ssize_t len;
-	int skip = 0, rc = 0;
-
-	if ((why = sendmail_why_not_7bit(m)) != NULL)
-		return failure_set(f, F_PERM, "MAIL FROM: the server lacks "
-		    "8BITMIME and the message cannot be converted to 7-bit: "
-		    "%s", why);
-	rewind(spool);
-	while (ftello(spool) < m->body_offset &&
-	    (len = getline(&line, &cap, spool)) > 0) {
-		if (len == 1) {
-			/* The empty line: the new MIME fields first. */
-			if (!sendmail_has(m, "MIME-Version"))
-				fputs("MIME-Version: 1.0\n", out);
-			if (!sendmail_has(m, "Content-Type"))
-				fprintf(out, "Content-Type: text/plain; "
-				    "charset=%s\n", m->utf8_body ? "UTF-8" :
-				    "unknown-8bit");
-			fputs("Content-Transfer-Encoding: quoted-printable\n\n",
-			    out);
-			break;
-		}
-		if (!sendmail_is_wsp(line[0]))
-			skip = sendmail_field_name(line, (size_t)len) == 25 &&
-			    strncasecmp(line, "Content-Transfer-Encoding",
-			    25) == 0;
-		if (!skip && fwrite(line, 1, (size_t)len, out) != (size_t)len)
-			rc = -1;
-	}
-	free(line);
-	buf = xmalloc(SENDMAIL_BLOCK);
-	encode_qp_init(&qp);
-	if (fseeko(spool, m->body_offset, SEEK_SET) == -1)
-		rc = -1;
-	while (rc == 0 && (n = fread(buf, 1, SENDMAIL_BLOCK, spool)) > 0)
-		if (encode_qp_update(&qp, buf, n, out) == -1)
-			rc = -1;
-	free(buf);
-	if (rc == 0 && (ferror(spool) || encode_qp_final(&qp, out) == -1 ||
-	    fflush(out) == EOF))
-		rc = -1;
-	if (rc == -1 || ferror(out))
-		return failure_set(f, F_IO, "converting the message to "
-		    "quoted-printable: %s", strerror(errno));
-	return 0;
-}
-
-void
-sendmail_msg_free(struct sendmail_msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->nfields; i++)
-		free(m->fields[i].raw);
-	free(m->fields);
-	free(m->first_body);
-	memset(m, 0, sizeof(*m));
+	memset(&r, 0, sizeof(r));
+	mailx_init(&r.s, o, cfg);
+	r.so = so;
+	r.s.dsn_envid = so->dsn_envid;
+	if (so->ignored_config != NULL)
+		log_info("ignoring -C %s: the sendmail personality reads the "
+		    "usual config files only", so->ignored_config);
+	rc = sendmail_phases(&r, f);
+	sendmail_msg_free(&r.sm);
+	return mailx_finish(&r.s, rc, rep, f);
 }

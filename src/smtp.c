@@ -1,16 +1,16 @@
 /*
- * smtp.c — SMTP submission of one spooled message: RFC 5321 (the
- * dialogue, replies, time-outs), RFC 3207 (STARTTLS), RFC 8314 (implicit
- * TLS), RFC 4954 (AUTH with initial response; the mechanisms are in
- * sasl.c, RFC 5802/7677 SCRAM and RFC 7628 OAUTHBEARER driven here),
- * RFC 2920 (PIPELINING),
- * RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 2034/3463 (enhanced status
- * codes).
+ * smtp.c — SMTP submission of spooled messages over one session: RFC
+ * 5321 (the dialogue, time-outs, RSET between messages), RFC 3207
+ * (STARTTLS), RFC 8314 (implicit TLS), RFC 4954 (AUTH's 334/235 framing;
+ * the exchange itself is sasl.c's), RFC 2920 (PIPELINING), RFC 1870
+ * (SIZE), RFC 6152 (8BITMIME), RFC 6531 (SMTPUTF8), RFC 3461 (DSN).
+ * Replies and EHLO keywords are parsed by smtp_reply.c.
  *
  * One state machine: smtp_run() sends for the current state, reads one
  * reply and hands it to smtp_on_<state>(), which returns the next state.
- * A failure judged from a server reply ends with a polite QUIT; an I/O
- * or protocol failure just drops the connection.
+ * A transaction ends in READY, leaving the connection for the next
+ * message; a failure judged from a reply outside a transaction ends with
+ * a polite QUIT; an I/O or protocol failure just drops the connection.
  */
 #include <sys/types.h>
 
@@ -26,6 +26,7 @@
 #include "log.h"
 #include "sasl.h"
 #include "smtp.h"
+#include "smtp_reply.h"
 #include "xmalloc.h"
 
 /* Message blocks read from the spool, before the wire form. */
@@ -36,11 +37,6 @@
 #define SMTP_DATA_TERM_TIMEOUT 600
 /* A reply quoted in a failure text: enough for one server line. */
 #define SMTP_QUOTE_MAX 200
-/*
- * CRAM-MD5 and the OAuth error take one challenge, LOGIN and SCRAM two:
- * more is a confused server.
- */
-#define SMTP_AUTH_STEPS_MAX 3
 
 enum smtp_state {
 	SMTP_S_GREETING,
@@ -123,23 +119,18 @@ struct smtp_session {
 	size_t next;			/* next reply within txn[] */
 	size_t ntxn_ok;			/* accepted in this transaction */
 	int pipelined;			/* MAIL..DATA went as one group */
-	int quit_sent;			/* QUIT went with the final dot */
 	int failed;			/* a failure is set; QUIT and end */
-	int ehlo_done;			/* EHLO or HELO answered */
-	int helo;			/* HELO fallback: no extensions */
-	enum config_auth mech;
-	int auth_steps;
-	struct sasl_scram scram;	/* SCRAM state; cleared after AUTH */
-	int scram_verified;		/* the server proved its signature */
-	const char *auth_err;		/* our own verdict on the exchange */
-	char *auth_chal;		/* the last 334 text: smtp_run() frees
-					   the reply before the step is sent */
+	enum sasl_mech mech;
+	struct sasl_exchange *sasl;	/* during AUTH */
+	char *auth_resp;		/* the next AUTH line (a secret), or
+					   NULL: "*" */
+	struct failure auth_verdict;	/* our own verdict on the exchange,
+					   reported after the server's */
 	/*
-	 * Session mode (smtp_open): the connection outlives a message.
-	 * A transaction ends in READY instead of QUIT; the next message
-	 * begins with RSET.  dead: the connection can carry no more.
+	 * The connection outlives a message: a transaction ends in READY
+	 * instead of QUIT; the next message begins with RSET.  dead: the
+	 * connection can carry no more.
 	 */
-	int keep;
 	int dead;
 	unsigned long nmsgs;
 	void (*dot_hook)(void *);	/* just before the final dot */
@@ -241,191 +232,6 @@ smtp_quit_failed(struct smtp_session *s)
 {
 	s->failed = 1;
 	return SMTP_S_QUIT;
-}
-
-/*
- * Reply parsing
- */
-
-/* RFC 3463: class.subject.detail, class 2, 4 or 5, 1-3 digits each. */
-static size_t
-smtp_parse_esc(const char *t, size_t len, int code)
-{
-	size_t i = 0, part, n;
-
-	if (len < 5 || t[0] != '0' + code / 100)
-		return 0;
-	i = 1;
-	for (part = 0; part < 2; part++) {
-		if (i >= len || t[i] != '.')
-			return 0;
-		i++;
-		for (n = 0; i < len && isdigit((unsigned char)t[i]) && n < 4;
-		    n++)
-			i++;
-		if (n == 0 || n > 3)
-			return 0;
-	}
-	if (i < len && t[i] != ' ')
-		return 0;
-	return i;
-}
-
-static int
-smtp_garbled(const char *line, size_t len, struct failure *f)
-{
-	char vis[SMTP_QUOTE_MAX];
-
-	log_vis(vis, sizeof(vis), line, len);
-	return failure_set(f, F_PROTO, "garbled reply (%s)", vis);
-}
-
-/* Appends one line's text to rp->text, LF-separated. */
-static void
-smtp_reply_append(struct smtp_reply *rp, const char *t, size_t n)
-{
-	rp->text = xreallocarray(rp->text, rp->len + n + 2, 1);
-	if (rp->nlines > 0)
-		rp->text[rp->len++] = '\n';
-	memcpy(rp->text + rp->len, t, n);
-	rp->len += n;
-	rp->text[rp->len] = '\0';
-	rp->nlines++;
-}
-
-int
-smtp_read_reply(struct conn *c, struct smtp_reply *rp, struct failure *f)
-{
-	const char *line;
-	size_t len, i, total = 0;
-	int code, more;
-
-	memset(rp, 0, sizeof(*rp));
-	do {
-		if (conn_getline(c, &line, &len, f) == -1)
-			goto fail;
-		log_transcript('S', line, len, 0);
-		total += len + 2;
-		if (rp->nlines >= SMTP_REPLY_LINES_MAX ||
-		    total > SMTP_REPLY_SIZE_MAX) {
-			failure_set(f, F_PROTO, "reply too long");
-			goto fail;
-		}
-		if (len < 3 || line[0] < '2' || line[0] > '5' ||
-		    !isdigit((unsigned char)line[1]) ||
-		    !isdigit((unsigned char)line[2]) ||
-		    (len > 3 && line[3] != ' ' && line[3] != '-')) {
-			smtp_garbled(line, len, f);
-			goto fail;
-		}
-		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
-		    (line[2] - '0');
-		if (rp->nlines > 0 && code != rp->code) {
-			smtp_garbled(line, len, f);
-			goto fail;
-		}
-		/* Printable text; HT and UTF-8 (RFC 6531) pass, strvis'd. */
-		for (i = 4; i < len; i++) {
-			unsigned char ch = (unsigned char)line[i];
-
-			if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-				smtp_garbled(line, len, f);
-				goto fail;
-			}
-		}
-		rp->code = code;
-		more = len > 3 && line[3] == '-';
-		smtp_reply_append(rp, len > 4 ? line + 4 : "",
-		    len > 4 ? len - 4 : 0);
-		if (rp->nlines == 1 && len > 4) {
-			size_t n = smtp_parse_esc(line + 4, len - 4, code);
-
-			if (n > 0 && n < sizeof(rp->esc)) {
-				memcpy(rp->esc, line + 4, n);
-				rp->esc[n] = '\0';
-			}
-		}
-	} while (more);
-	return 0;
-fail:
-	smtp_reply_free(rp);
-	return -1;
-}
-
-void
-smtp_reply_free(struct smtp_reply *rp)
-{
-	free(rp->text);
-	memset(rp, 0, sizeof(*rp));
-}
-
-static void
-smtp_ehlo_auth(struct smtp_ext *ext, const char *list, size_t n)
-{
-	size_t i, o = strlen(ext->auth);
-
-	for (i = 0; i < n && o + 2 < sizeof(ext->auth); i++) {
-		if (o > 0 && i == 0 && ext->auth[o - 1] != ' ')
-			ext->auth[o++] = ' ';
-		ext->auth[o++] = toupper((unsigned char)list[i]);
-	}
-	ext->auth[o] = '\0';
-}
-
-void
-smtp_ehlo_parse(const struct smtp_reply *rp, struct smtp_ext *ext)
-{
-	static const struct {
-		const char *kw;
-		unsigned int flag;
-	} kws[] = {
-		{ "STARTTLS", SMTP_EXT_STARTTLS },
-		{ "AUTH", SMTP_EXT_AUTH },
-		{ "PIPELINING", SMTP_EXT_PIPELINING },
-		{ "SIZE", SMTP_EXT_SIZE },
-		{ "8BITMIME", SMTP_EXT_8BITMIME },
-		{ "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
-		{ "DSN", SMTP_EXT_DSN },
-		{ "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES },
-	};
-	const char *p, *end, *arg;
-	size_t i, kwlen, arglen;
-
-	memset(ext, 0, sizeof(*ext));
-	if (rp->text == NULL)
-		return;
-	/* The first line greets; extensions follow, one a line. */
-	p = strchr(rp->text, '\n');
-	while (p != NULL) {
-		p++;
-		end = strchr(p, '\n');
-		if (end == NULL)
-			end = p + strlen(p);
-		kwlen = strcspn(p, " =\n");
-		if (p + kwlen > end)
-			kwlen = (size_t)(end - p);
-		arg = p + kwlen;
-		if (arg < end)
-			arg++;
-		arglen = (size_t)(end - arg);
-		for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
-			if (strlen(kws[i].kw) != kwlen ||
-			    strncasecmp(p, kws[i].kw, kwlen) != 0)
-				continue;
-			ext->flags |= kws[i].flag;
-			if (kws[i].flag == SMTP_EXT_AUTH)
-				smtp_ehlo_auth(ext, arg, arglen);
-			else if (kws[i].flag == SMTP_EXT_SIZE && arglen > 0 &&
-			    arglen < 20) {
-				char num[20];
-
-				memcpy(num, arg, arglen);
-				num[arglen] = '\0';
-				ext->size = strtonum(num, 0, LLONG_MAX, NULL);
-			}
-		}
-		p = *end == '\0' ? NULL : end;
-	}
 }
 
 /*
@@ -587,8 +393,7 @@ smtp_envelope_options(struct smtp_session *s, struct failure *f)
 	if (e->dsn_required)
 		return failure_set(f, F_PERM, "MAIL FROM: the server does not "
 		    "offer DSN, which --dsn-required asks for");
-	log_warnx("the server does not offer DSN; no delivery notices "
-	    "were asked for");
+	s->r->warnings |= SMTP_WARN_NO_DSN;
 	return 0;
 }
 
@@ -629,123 +434,50 @@ smtp_send_mail(struct smtp_session *s, struct failure *f)
 	return 0;
 }
 
+/* "AUTH MECH [initial-response]": the exchange starts here. */
 static int
 smtp_send_auth(struct smtp_session *s, struct failure *f)
 {
 	const struct smtp_params *p = s->p;
+	struct sasl_creds cr;
 	char head[64], *ir = NULL;
 	int rc;
 
-	s->auth_steps = 0;
-	s->auth_err = NULL;
-	s->scram_verified = 0;
-	switch (s->mech) {
-	case AUTH_PLAIN:
-		ir = sasl_plain(p->user, p->password);
-		break;
-	case AUTH_LOGIN:
-		ir = sasl_login(p->user);
-		break;
-	case AUTH_SCRAM_SHA_256:
-		sasl_scram_init(&s->scram);
-		ir = sasl_scram_first(&s->scram, p->user, NULL);
-		break;
-	case AUTH_XOAUTH2:
-		/* The password is the OAuth 2.0 access token. */
-		ir = sasl_xoauth2(p->user, p->password);
-		break;
-	case AUTH_OAUTHBEARER:
-		ir = sasl_oauthbearer(p->user, p->host, p->port, p->password);
-		break;
-	case AUTH_CRAM_MD5:
-		/* The server speaks first (RFC 2195). */
-		return smtp_cmd(s, "AUTH CRAM-MD5", f);
-	default:
-		return failure_set(f, F_INTERNAL, "no mechanism");
+	memset(&cr, 0, sizeof(cr));
+	cr.user = p->user;
+	cr.secret = p->password;
+	cr.host = p->host;
+	cr.port = p->port;
+	failure_clear(&s->auth_verdict);
+	sasl_end(s->sasl);
+	if ((s->sasl = sasl_start(s->mech, &cr, &ir, f)) == NULL)
+		return -1;
+	if (ir == NULL) {
+		snprintf(head, sizeof(head), "AUTH %s",
+		    sasl_mech_name(s->mech));
+		return smtp_cmd(s, head, f);
 	}
-	if (ir == NULL)
-		return failure_set(f, F_CONFIG, "user name or password too "
-		    "long, or holds a control character");
-	snprintf(head, sizeof(head), "AUTH %s ", sasl_name(s->mech));
+	snprintf(head, sizeof(head), "AUTH %s ", sasl_mech_name(s->mech));
 	rc = smtp_cmd_secret(s, head, ir, f);
 	freezero(ir, strlen(ir) + 1);
 	return rc;
 }
 
-/*
- * SCRAM's challenges (RFC 5802 5): server-first gets the client-final;
- * server-final must carry the signature we expect, and gets an empty
- * response (RFC 4954 4: SMTP has no "additional data with success").
- * NULL with s->auth_err set when the exchange is to be cancelled.
- */
-static char *
-smtp_scram_step(struct smtp_session *s)
-{
-	char *resp = NULL;
-
-	if (s->auth_steps == 1) {
-		resp = sasl_scram_final(&s->scram, s->p->password,
-		    s->auth_chal);
-		if (resp == NULL)
-			s->auth_err = "invalid SCRAM challenge (nonce, salt "
-			    "or iteration count)";
-	} else if (s->auth_steps == 2) {
-		if (sasl_scram_verify(&s->scram, s->auth_chal) == 0) {
-			s->scram_verified = 1;
-			resp = xstrdup("");
-		} else if (s->scram.error[0] != '\0')
-			s->auth_err = "the server reported a SCRAM error";
-		else
-			s->auth_err = "the server's SCRAM signature is wrong: "
-			    "it does not know the password";
-	}
-	return resp;
-}
-
+/* The answer to a 334, worked out by smtp_on_auth(). */
 static int
 smtp_send_auth_step(struct smtp_session *s, struct failure *f)
 {
-	char *resp = NULL;
 	int rc;
 
-	switch (s->mech) {
-	case AUTH_LOGIN:
-		resp = sasl_login(s->p->password);
-		break;
-	case AUTH_CRAM_MD5:
-		resp = sasl_cram_md5(s->p->user, s->p->password,
-		    s->auth_chal);
-		break;
-	case AUTH_SCRAM_SHA_256:
-		resp = smtp_scram_step(s);
-		break;
-	case AUTH_XOAUTH2:
-		/* A JSON error in base64: an empty line, then 535. */
-		if (s->auth_steps == 1)
-			resp = xstrdup("");
-		break;
-	case AUTH_OAUTHBEARER:
-		/* RFC 7628 3.2.3: a lone %x01 ends a failed exchange. */
-		if (s->auth_steps == 1)
-			resp = xstrdup("AQ==");
-		break;
-	default:
-		break;
-	}
-	free(s->auth_chal);
-	s->auth_chal = NULL;
-	if (resp == NULL) {
+	if (s->auth_resp == NULL) {
 		/* RFC 4954 4: "*" cancels the exchange. */
 		log_transcript('C', "*", 1, 0);
-		if (conn_write(s->c, "*\r\n", 3, f) == -1)
-			return -1;
-	} else {
-		rc = smtp_cmd_secret(s, "", resp, f);
-		freezero(resp, strlen(resp) + 1);
-		if (rc == -1)
-			return -1;
+		return conn_write(s->c, "*\r\n", 3, f);
 	}
-	return 0;
+	rc = smtp_cmd_secret(s, "", s->auth_resp, f);
+	freezero(s->auth_resp, strlen(s->auth_resp) + 1);
+	s->auth_resp = NULL;
+	return rc;
 }
 
 /*
@@ -798,18 +530,6 @@ smtp_send_body(struct smtp_session *s, struct failure *f)
 	w += 3;
 	if (s->dot_hook != NULL)
 		s->dot_hook(s->dot_arg);
-	/*
-	 * RFC 2920 3.1: QUIT may end a pipelined group, so when no recipient
-	 * waits for another transaction it rides with the dot and saves a
-	 * round trip.  Its reply is read after the dot's.
-	 */
-	if ((s->ext.flags & SMTP_EXT_PIPELINING) && !smtp_rcpts_left(s) &&
-	    !s->keep) {
-		log_transcript('C', "QUIT", 4, 0);
-		memcpy(out + w, "QUIT\r\n", 6);
-		w += 6;
-		s->quit_sent = 1;
-	}
 	if (conn_write(s->c, out, w, f) == -1 ||
 	    conn_flush(s->c, f) == -1)
 		goto out;
@@ -855,8 +575,6 @@ smtp_send_state(struct smtp_session *s, struct failure *f)
 	case SMTP_S_RSET:
 		return smtp_cmd(s, "RSET", f);
 	case SMTP_S_QUIT:
-		if (s->quit_sent)
-			return 0;
 		return smtp_cmd(s, "QUIT", f);
 	default:
 		break;
@@ -892,31 +610,22 @@ smtp_check_envelope(struct smtp_session *s, struct failure *f)
 	return 0;
 }
 
-/* Ready for a transaction: MAIL now, or READY in session mode. */
-static enum smtp_state
-smtp_ready(const struct smtp_session *s)
-{
-	return s->keep ? SMTP_S_READY : SMTP_S_MAIL;
-}
-
 /* After EHLO/HELO on the final channel: checks, then AUTH or MAIL. */
 static enum smtp_state
 smtp_after_hello(struct smtp_session *s, struct failure *f)
 {
 	const struct smtp_params *p = s->p;
 
-	if (p->security == SEC_STARTTLS && !conn_is_tls(s->c)) {
+	if (p->security == SMTP_SEC_STARTTLS && !conn_is_tls(s->c)) {
 		if (s->ext.flags & SMTP_EXT_STARTTLS)
 			return SMTP_S_STARTTLS;
 		failure_set(f, F_PERM, "STARTTLS: server does not offer "
 		    "STARTTLS");
 		return smtp_quit_failed(s);
 	}
-	/* Session mode checks each message as it comes (smtp_send). */
-	if (s->env != NULL && smtp_check_envelope(s, f) == -1)
-		return smtp_quit_failed(s);
-	if (p->user == NULL || p->auth == AUTH_NONE)
-		return smtp_ready(s);
+	/* Each message's envelope is checked as it comes (smtp_send). */
+	if (p->user == NULL)
+		return SMTP_S_READY;
 	if (!conn_is_tls(s->c)) {
 		failure_set(f, F_PERM, "AUTH: refusing to send credentials "
 		    "without TLS");
@@ -926,18 +635,18 @@ smtp_after_hello(struct smtp_session *s, struct failure *f)
 		failure_set(f, F_PERM, "AUTH: server offers no authentication");
 		return smtp_quit_failed(s);
 	}
-	if (p->auth == AUTH_AUTO) {
-		s->mech = sasl_choose(s->ext.auth, 1);
-		if (s->mech == AUTH_NONE) {
+	if (p->mech == SASL_NONE) {
+		s->mech = sasl_mech_choose(s->ext.auth, 1);
+		if (s->mech == SASL_NONE) {
 			failure_set(f, F_PERM, "AUTH: no supported mechanism "
 			    "offered (%s)", s->ext.auth);
 			return smtp_quit_failed(s);
 		}
 	} else {
-		s->mech = p->auth;
-		if (!sasl_offered(s->ext.auth, s->mech)) {
+		s->mech = p->mech;
+		if (!sasl_mech_offered(s->ext.auth, s->mech)) {
 			failure_set(f, F_PERM, "AUTH: server does not offer %s",
-			    sasl_name(s->mech));
+			    sasl_mech_name(s->mech));
 			return smtp_quit_failed(s);
 		}
 	}
@@ -982,13 +691,10 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 
 	if (s->reply.code != 220)
 		return smtp_fail_code(s, f);
-	/* RFC 3207 6: nothing may ride along before the handshake. */
-	if (conn_pending(s->c) > 0) {
-		failure_set(f, F_PROTO, "STARTTLS: the server sent data after "
-		    "its reply, before TLS began");
-		s->failed = 1;
-		return SMTP_S_ABORT;
-	}
+	/*
+	 * RFC 3207 6: nothing may ride along before the handshake;
+	 * conn_starttls() looks in its buffer and the kernel's.
+	 */
 	memset(&tp, 0, sizeof(tp));
 	tp.servername = s->p->host;
 	tp.ca_file = s->p->ca_file;
@@ -1003,63 +709,53 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 	return SMTP_S_EHLO;
 }
 
+/* The exchange is over, one way or the other. */
+static void
+smtp_auth_end(struct smtp_session *s)
+{
+	sasl_end(s->sasl);
+	s->sasl = NULL;
+	if (s->auth_resp != NULL)
+		freezero(s->auth_resp, strlen(s->auth_resp) + 1);
+	s->auth_resp = NULL;
+	failure_clear(&s->auth_verdict);
+}
+
 /*
- * SCRAM authenticates the server too: a 235 counts only once its
- * signature was checked (a 334 v=, or v= in the 235 text itself).
+ * A 334 is a challenge for the mechanism (sasl.c); 235 ends the exchange
+ * once the mechanism is content with it.  Our own verdict on a challenge
+ * waits for the server's answer to the "*" and is reported whatever that
+ * answer is.
  */
-static const char *
-smtp_scram_accept(struct smtp_session *s)
-{
-	if (s->scram_verified)
-		return NULL;
-	if (s->scram.have_sig &&
-	    sasl_scram_verify(&s->scram, s->reply.text) == 0)
-		return NULL;
-	return "the server accepted without proving it knows the password "
-	    "(no valid SCRAM signature)";
-}
-
-/* Our own verdict on a SCRAM exchange: F_AUTH whatever the reply. */
-static enum smtp_state
-smtp_auth_err(struct smtp_session *s, struct failure *f, const char *what)
-{
-	char e[SASL_SCRAM_ERROR_MAX * 4], buf[FAILURE_TEXT_MAX];
-
-	if (s->scram.error[0] != '\0') {
-		log_vis(e, sizeof(e), s->scram.error, strlen(s->scram.error));
-		snprintf(buf, sizeof(buf), "%s: e=%s", what, e);
-		what = buf;
-	}
-	return smtp_fail_reply(s, f, F_AUTH, what);
-}
-
 static enum smtp_state
 smtp_on_auth(struct smtp_session *s, struct failure *f)
 {
+	struct failure sf;
 	enum smtp_state next;
-	const char *err = s->auth_err;
+	int cancel;
 
-	if (err == NULL && s->reply.code == 334 && s->mech != AUTH_PLAIN &&
-	    ++s->auth_steps <= SMTP_AUTH_STEPS_MAX) {
-		free(s->auth_chal);
-		s->auth_chal = xstrdup(s->reply.text != NULL ?
-		    s->reply.text : "");
-		return SMTP_S_AUTH_STEP;
-	}
-	if (err == NULL && s->reply.code == 235 &&
-	    s->mech == AUTH_SCRAM_SHA_256)
-		err = smtp_scram_accept(s);
-	if (err != NULL)
-		next = smtp_auth_err(s, f, err);
-	else if (s->reply.code == 235)
-		next = smtp_ready(s);
-	else
+	failure_clear(&sf);
+	if (s->auth_verdict.kind != F_NONE)
+		next = smtp_fail_reply(s, f, s->auth_verdict.kind,
+		    s->auth_verdict.text);
+	else if (s->reply.code == 334) {
+		if (sasl_step(s->sasl, s->reply.text, &s->auth_resp, &cancel,
+		    &sf) == 0)
+			return SMTP_S_AUTH_STEP;
+		if (sf.kind != F_PROTO) {
+			s->auth_verdict = sf;
+			return SMTP_S_AUTH_STEP;
+		}
+		next = smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
+	} else if (s->reply.code == 235) {
+		if (sasl_finish(s->sasl, s->reply.text, &sf) == 0)
+			next = SMTP_S_READY;
+		else
+			next = smtp_fail_reply(s, f, sf.kind, sf.text);
+	} else
 		next = smtp_fail_class(s, f, F_AUTH, "authentication refused",
 		    "temporary failure");
-	sasl_scram_clear(&s->scram);
-	s->auth_err = NULL;
-	free(s->auth_chal);
-	s->auth_chal = NULL;
+	smtp_auth_end(s);
 	return next;
 }
 
@@ -1128,8 +824,7 @@ smtp_on_data(struct smtp_session *s, struct failure *f)
 		 * drop the connection instead.
 		 */
 		if (s->reply.code == 354) {
-			log_info("smtp: the server accepted DATA without "
-			    "recipients; closing the connection");
+			s->r->warnings |= SMTP_WARN_DATA_NO_RCPT;
 			return SMTP_S_ABORT;
 		}
 		return SMTP_S_QUIT;
@@ -1205,8 +900,7 @@ smtp_lost_after_dot(struct smtp_session *s, struct failure *f)
 	char tmp[FAILURE_TEXT_MAX];
 
 	s->r->uncertain = 1;
-	if (f->kind == F_TEMP && strcmp(f->text,
-	    "connection closed by server") == 0) {
+	if (f->kind == F_TEMP && conn_lost(s->c)) {
 		failure_set(f, F_TEMP, "end of data: connection lost before "
 		    "the server's reply; delivery is uncertain");
 		return;
@@ -1264,11 +958,11 @@ smtp_run(struct smtp_session *s, struct failure *f)
 			conn_set_timeout(s->c, s->p->timeout);
 		next = smtp_on_reply(s, f);
 		/*
-		 * Session mode: a transaction that ends, well or not, leaves
-		 * the connection for the next message -- unless a refused
-		 * pipelined MAIL leaves RCPT and DATA replies unread.
+		 * A transaction that ends, well or not, leaves the connection
+		 * for the next message -- unless a refused pipelined MAIL
+		 * leaves RCPT and DATA replies unread.
 		 */
-		if (s->keep && next == SMTP_S_QUIT && ((s->state ==
+		if (next == SMTP_S_QUIT && ((s->state ==
 		    SMTP_S_MAIL && !s->pipelined) || s->state == SMTP_S_RCPT ||
 		    s->state == SMTP_S_DATA || s->state == SMTP_S_BODY))
 			next = SMTP_S_READY;
@@ -1307,66 +1001,6 @@ smtp_verdict(struct smtp_session *s, struct failure *f)
 	    "refused", nref, s->env->nrcpts);
 }
 
-int
-smtp_submit(const struct smtp_params *p, const struct smtp_envelope *env,
-    FILE *msg, struct smtp_result *r, struct failure *f)
-{
-	struct smtp_session s;
-	struct conn_tls_params tp;
-	size_t i;
-	int rc = -1;
-
-	failure_clear(f);
-	memset(r, 0, sizeof(*r));
-	r->nrcpts = env->nrcpts;
-	r->rcpts = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof(*r->rcpts));
-	for (i = 0; i < env->nrcpts; i++)
-		r->rcpts[i].addr = xstrdup(env->rcpts[i]);
-	if (env->nrcpts == 0)
-		return failure_set(f, F_USAGE, "no recipients");
-	/* No credentials on a plaintext channel, not even a try. */
-	if (p->security == SEC_NONE && p->user != NULL && p->auth != AUTH_NONE)
-		return failure_set(f, F_PERM, "AUTH: refusing to send "
-		    "credentials without TLS");
-
-	memset(&s, 0, sizeof(s));
-	s.state = SMTP_S_GREETING;
-	s.p = p;
-	s.env = env;
-	s.msg = msg;
-	s.r = r;
-	s.rst = xcalloc(env->nrcpts, sizeof(*s.rst));
-	s.txn = xcalloc(env->nrcpts, sizeof(*s.txn));
-
-	if ((s.c = conn_open(p->host, p->port, p->timeout, f)) == NULL) {
-		smtp_prefix(f, "connect");
-		goto out;
-	}
-	if (p->security == SEC_TLS) {
-		/* RFC 8314 3.3: TLS from the first byte. */
-		memset(&tp, 0, sizeof(tp));
-		tp.servername = p->host;
-		tp.ca_file = p->ca_file;
-		tp.fingerprint = p->fingerprint;
-		if (conn_starttls(s.c, &tp, f) == -1) {
-			smtp_prefix(f, "TLS");
-			goto out;
-		}
-	}
-	smtp_run(&s, f);
-	if (s.failed)
-		goto out;
-	rc = smtp_verdict(&s, f);
-out:
-	sasl_scram_clear(&s.scram);
-	free(s.auth_chal);
-	conn_close(s.c);
-	smtp_reply_free(&s.reply);
-	free(s.rst);
-	free(s.txn);
-	return rc;
-}
-
 /* Connects and, for implicit TLS, starts TLS.  -1 with f set. */
 static int
 smtp_connect(struct smtp_session *s, struct failure *f)
@@ -1376,7 +1010,7 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 
 	if ((s->c = conn_open(p->host, p->port, p->timeout, f)) == NULL)
 		return smtp_prefix(f, "connect");
-	if (p->security == SEC_TLS) {
+	if (p->security == SMTP_SEC_TLS) {
 		/* RFC 8314 3.3: TLS from the first byte. */
 		memset(&tp, 0, sizeof(tp));
 		tp.servername = p->host;
@@ -1391,8 +1025,7 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 static void
 smtp_session_free(struct smtp_session *s)
 {
-	sasl_scram_clear(&s->scram);
-	free(s->auth_chal);
+	smtp_auth_end(s);
 	conn_close(s->c);
 	smtp_reply_free(&s->reply);
 	free(s->rst);
@@ -1406,13 +1039,13 @@ smtp_open(const struct smtp_params *p, struct failure *f)
 	struct smtp_session *s;
 
 	failure_clear(f);
-	if (p->security == SEC_NONE && p->user != NULL && p->auth != AUTH_NONE)
+	/* No credentials on a plaintext channel, not even a try. */
+	if (p->security == SMTP_SEC_NONE && p->user != NULL)
 		return failure_set(f, F_PERM, "AUTH: refusing to send "
 		    "credentials without TLS"), NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->state = SMTP_S_GREETING;
 	s->p = p;
-	s->keep = 1;
 	s->r = &s->scratch;
 	if (smtp_connect(s, f) == -1) {
 		smtp_session_free(s);
@@ -1428,24 +1061,48 @@ smtp_open(const struct smtp_params *p, struct failure *f)
 	return s;
 }
 
+const char *
+smtp_warning_text(unsigned int warning)
+{
+	switch (warning) {
+	case SMTP_WARN_NO_DSN:
+		return "the server does not offer DSN; no delivery notices "
+		    "were asked for";
+	case SMTP_WARN_DATA_NO_RCPT:
+		return "smtp: the server accepted DATA without recipients; "
+		    "closing the connection";
+	default:
+		break;
+	}
+	return "unknown warning";
+}
+
 int
 smtp_usable(const struct smtp_session *s)
 {
 	return s != NULL && !s->dead && s->state == SMTP_S_READY;
 }
 
-int
-smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
-    FILE *msg, struct smtp_result *r, struct failure *f)
+void
+smtp_result_init(struct smtp_result *r, const struct smtp_envelope *env)
 {
 	size_t i;
 
-	failure_clear(f);
 	memset(r, 0, sizeof(*r));
 	r->nrcpts = env->nrcpts;
 	r->rcpts = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof(*r->rcpts));
 	for (i = 0; i < env->nrcpts; i++)
 		r->rcpts[i].addr = xstrdup(env->rcpts[i]);
+}
+
+int
+smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
+    FILE *msg, struct smtp_result *r, struct failure *f)
+{
+	int rc;
+
+	failure_clear(f);
+	smtp_result_init(r, env);
 	if (env->nrcpts == 0)
 		return failure_set(f, F_USAGE, "no recipients");
 	if (!smtp_usable(s))
@@ -1457,20 +1114,45 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
 	s->msg = msg;
 	s->r = r;
 	s->failed = 0;
-	s->quit_sent = 0;
 	s->pipelined = 0;
 	s->rst = xcalloc(env->nrcpts, sizeof(*s->rst));
 	s->txn = xcalloc(env->nrcpts, sizeof(*s->txn));
 	if (smtp_check_envelope(s, f) == -1)
+		rc = -1;
+	else {
+		/* RFC 5321 4.1.1.5: a clean slate between messages. */
+		smtp_set_state(s, s->nmsgs++ > 0 ? SMTP_S_RSET : SMTP_S_MAIL);
+		smtp_run(s, f);
+		if (s->state != SMTP_S_READY)
+			s->dead = 1;
+		rc = s->failed ? -1 : smtp_verdict(s, f);
+	}
+	/* r and env are the caller's: forget them. */
+	s->r = &s->scratch;
+	s->env = NULL;
+	s->msg = NULL;
+	return rc;
+}
+
+int
+smtp_submit(const struct smtp_params *p, const struct smtp_envelope *env,
+    FILE *msg, struct smtp_result *r, struct failure *f)
+{
+	struct smtp_session *s;
+	int rc;
+
+	failure_clear(f);
+	if (env->nrcpts == 0) {
+		smtp_result_init(r, env);
+		return failure_set(f, F_USAGE, "no recipients");
+	}
+	if ((s = smtp_open(p, f)) == NULL) {
+		smtp_result_init(r, env);
 		return -1;
-	/* RFC 5321 4.1.1.5: a clean slate between messages. */
-	smtp_set_state(s, s->nmsgs++ > 0 ? SMTP_S_RSET : SMTP_S_MAIL);
-	smtp_run(s, f);
-	if (s->state != SMTP_S_READY)
-		s->dead = 1;
-	if (s->failed)
-		return -1;
-	return smtp_verdict(s, f);
+	}
+	rc = smtp_send(s, env, msg, r, f);
+	smtp_close(s);
+	return rc;
 }
 
 void

@@ -3,6 +3,8 @@
  * appending to dead.letter in mbox form (mboxrd quoting: a line matching
  * ">*From " gets one more ">", so the quoting can be undone).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -64,12 +66,25 @@ spool_dead_letter(const char *path, FILE *msg, const char *sender,
 	size_t cap = 0, len;
 	ssize_t n;
 	FILE *out;
+	struct stat st;
 	int fd, r = 0, last_nl = 1;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	/*
+	 * Never through a symlink, never into a file someone else owns:
+	 * either would let another user read, or plant, what we append.
+	 */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
 	if (fd == -1)
 		return failure_set(f, F_CANTCREAT, "%s: %s", path,
+		    errno == ELOOP ? "is a symbolic link; not following it" :
 		    strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		return failure_set(f, F_CANTCREAT, "%s: not a regular file "
+		    "owned by you; not writing to it", path);
+	}
 	if ((out = fdopen(fd, "a")) == NULL) {
 		close(fd);
 		return failure_set(f, F_CANTCREAT, "%s: %s", path,

@@ -33,7 +33,8 @@ int spool_wire(FILE *msg, FILE *out, int dotstuff, off_t *size,
  * Appends the message in msg (read from its start; LF or CRLF line ends)
  * to the mbox file path (mode 0600, created when missing), with a
  * "From sender date" separator line, ">From " quoting (mboxrd) and a blank
- * line after it.  The write is fsynced.  F_CANTCREAT or F_IO on failure.
+ * line after it.  The write is fsynced.  F_CANTCREAT when path is a
+ * symlink, not a regular file or owned by another user; F_IO on failure.
  */
 int spool_dead_letter(const char *path, FILE *msg, const char *sender,
     struct failure *f);

@@ -338,3 +338,30 @@ a = m["reply-to"].addresses[0]; print(a.display_name, a.addr_spec)' "$T/out.eml"
 	assert_failure 65
 	assert_output --partial 'line break'
 }
+
+@test "options after a recipient are options: -a attaches, nothing goes to doc.pdf" {
+	printf 'set default-domain=example.org\n' >>"$RC"
+	printf '%%PDF-1.4 test\n' >"$T/doc.pdf"
+	cd "$T"
+	compose -s x alice@example.org -a doc.pdf
+	grep -q '^To: alice@example.org' "$T/out.eml"
+	run grep -c 'doc.pdf@' "$T/out.eml"
+	assert_output 0
+	run j '[p["filename"] for p in d["parts"] if p.get("filename")]'
+	assert_output '["doc.pdf"]'
+}
+
+@test "an operand that starts with - is refused (64), never a recipient" {
+	run --separate-stderr "$OUTBOX" -C "$RC" --dry-run -s x -- \
+	    alice@example.org -a@example.org <"$T/body"
+	assert_equal "$status" 64
+	assert_equal "$output" ''
+	[[ "$stderr" == *'"-a@example.org"'* ]] || fail "stderr: $stderr"
+	# POSIXLY_CORRECT: the first operand ends the options, and what
+	# looks like one after it is refused the same way.
+	run --separate-stderr env POSIXLY_CORRECT=1 "$OUTBOX" -C "$RC" \
+	    --dry-run -s x alice@example.org -a doc.pdf <"$T/body"
+	assert_equal "$status" 64
+	assert_equal "$output" ''
+	[[ "$stderr" == *'"-a"'* ]] || fail "stderr: $stderr"
+}

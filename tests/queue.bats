@@ -221,6 +221,34 @@ reply RCPT 250 ok'
 	[ "$(nreceived)" -eq 2 ]
 }
 
+@test "a send and a due entry: one connection, one AUTH, one password-cmd run" {
+	down_port
+	qrc smtp-security=none
+	run_outbox --queue -s first a@example.net <<<"$BODY"
+	assert_success
+	[ "$(nentries)" -eq 1 ]
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	# The password command counts its runs (a prompt would ask each time).
+	printf '#!/bin/sh\necho run >>"%s"\nprintf %%s "%s"\n' \
+	    "$BATS_TEST_TMPDIR/pwruns" "$PASSWORD" >"$HOME/pwcmd"
+	chmod 700 "$HOME/pwcmd"
+	qrc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$HOME/pwcmd"
+	run_outbox -s second b@example.net <<<"$BODY"
+	assert_success
+	refute_output
+	[ "$(nentries)" -eq 0 ]
+	[ "$(nreceived)" -eq 2 ]
+	grep -q '^Subject: second' "$SMTPD_OUT/1.eml"
+	grep -q '^Subject: first' "$SMTPD_OUT/2.eml"
+	assert_equal "$(wc -l <"$SMTPD_OUT/connections.log")" 1
+	assert_equal "$(grep -c '^AUTH ' "$SMTPD_OUT/commands.log")" 1
+	assert_equal "$(grep -c '^RSET' "$SMTPD_OUT/commands.log")" 1
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/pwruns")" 1
+	assert_equal "$(json_get "$SMTPD_OUT/2.json" 'j["auth_user"]')" alice
+	refute_secret
+}
+
 @test "connection lost after the final dot: kept (a duplicate is possible), exit 0" {
 	start_fault 'close-after DOT'
 	qrc

@@ -406,3 +406,156 @@ EOF
 	run grep -n sendmail <(sed -n '/^install:/,/^$/p' "$TESTS_DIR/../Makefile")
 	assert_failure
 }
+
+@test "a 255-octet header line at the end of the input arrives whole" {
+	start_smtpd
+	rc_plain
+	# 2^8-1 octets without a line end: the reader once wrote past its
+	# buffer here (issue 10 item 1; ASan in make sanitize saw it).
+	printf 'Subject: %s' "$(head -c 246 /dev/zero | tr '\0' a)" >"$MSG"
+	run_sm "$MSG" r@example.net
+	assert_success
+	run eml_header "$SMTPD_OUT/1.eml" Subject
+	assert_output "$(head -c 246 /dev/zero | tr '\0' a)"
+}
+
+@test "a NUL byte in a header line is bad input (65), nothing sent" {
+	start_smtpd
+	rc_plain
+	printf 'Subject: a\0b\nTo: x@example.net\n\nbody\n' >"$MSG"
+	run_sm "$MSG" r@example.net
+	assert_failure 65
+	assert_output --partial 'NUL byte'
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+}
+
+@test "mailx personality: every recipient is checked before connecting" {
+	start_smtpd
+	rc_plain
+	printf '%%PDF-1.4 test\n' >"$BATS_TEST_TMPDIR/doc.pdf"
+	# An option after a recipient is an option (issue 10 item 7).
+	run timeout 60 "$OUTBOX" -s x a@example.org -a "$BATS_TEST_TMPDIR/doc.pdf" \
+	    <<<"body"
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["a@example.org"]'
+	run eml_parts "$SMTPD_OUT/1.eml"
+	assert_output --partial 'doc.pdf'
+	# A bad one anywhere means nothing is sent to the good ones.
+	run timeout 60 "$OUTBOX" -s x b@example.org -- -a@example.org <<<"body"
+	assert_failure 64
+	run timeout 60 "$OUTBOX" -s x b@example.org 'c@@example.org' <<<"body"
+	assert_failure 65
+	[ ! -e "$SMTPD_OUT/2.eml" ]
+}
+
+@test "-C is ignored: an injected config never runs its password command" {
+	start_smtpd
+	rc_plain
+	# What an address like "a@b -C/upload/x.rc" would smuggle in.
+	cat >"$BATS_TEST_TMPDIR/evil.rc" <<RC
+set smtp="localhost:1"
+set smtp-security=none
+set smtp-user=victim
+set smtp-password-cmd="touch $BATS_TEST_TMPDIR/pwned; echo pw"
+RC
+	chmod 600 "$BATS_TEST_TMPDIR/evil.rc"
+	printf 'Subject: s\n\nx\n' >"$MSG"
+	run_sm "$MSG" -v -f a@example.org -C"$BATS_TEST_TMPDIR/evil.rc" \
+	    r@example.net
+	assert_success
+	assert_output --partial 'ignoring -C'
+	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["r@example.net"]'
+}
+
+# tty_outbox ARGS...: outbox with a terminal on stdin (the dead.letter
+# case), the text "typed at a terminal" typed into it.
+tty_outbox() {
+	run timeout 20 "$PY" - "$OUTBOX" "$@" <<'PYEOF'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+os.write(fd, b"typed at a terminal\n\x04")
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PYEOF
+}
+
+@test "dead.letter: never through a symlink, never into another's file" {
+	write_rc smtp=localhost:1 smtp-security=none
+	printf 'not yours\n' >"$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$HOME/dead.letter"
+	tty_outbox -s tty rcpt@example.net
+	assert_failure 75
+	assert_output --partial 'symbolic link'
+	refute_output --partial 'message saved'
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/victim")" 'not yours'
+	# A dead.letter someone else owns (here: nobody) is left alone.
+	rm "$HOME/dead.letter"
+	printf 'theirs\n' >"$HOME/dead.letter"
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody "$HOME/dead.letter"
+		tty_outbox -s tty rcpt@example.net
+		assert_failure 75
+		assert_output --partial 'owned by you'
+		assert_equal "$(cat "$HOME/dead.letter")" theirs
+	fi
+	# Our own is appended to, as before.
+	rm -f "$HOME/dead.letter"
+	tty_outbox -s tty rcpt@example.net
+	assert_failure 75
+	assert_output --partial 'message saved'
+	grep -q 'typed at a terminal' "$HOME/dead.letter"
+}
+
+@test "an IPv6 server is named [::1]:PORT in messages" {
+	write_rc 'smtp=[::1]:1' smtp-security=none
+	printf 'Subject: s\n\nx\n' >"$MSG"
+	run_sm "$MSG" r@example.net
+	assert_failure 75
+	assert_output --partial 'connect: [::1]:1: '
+	run timeout 60 "$OUTBOX" -s x r@example.net <<<"body"
+	assert_failure 75
+	assert_output --partial 'connect: [::1]:1: '
+}
+
+@test "sendmail personality: --version works, usage errors point to its section" {
+	run timeout 10 "$SM" --version
+	assert_success
+	assert_output --regexp '^outbox [0-9]'
+	run timeout 10 "$OUTBOX" --sendmail --version
+	assert_success
+	assert_output --regexp '^outbox [0-9]'
+	run timeout 10 "$SM" -Z a@example.org </dev/null
+	assert_failure 64
+	assert_output --partial 'SENDMAIL COMPATIBILITY in outbox(1)'
+	refute_output --partial "outbox --help"
+}
+
+@test "--json on a usage error still prints its object" {
+	local j=$BATS_TEST_TMPDIR/j
+	# Before getopt reaches --json, and after it.
+	for args in "--bogus --json a@example.org" "--json -s" "--json -s x"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr timeout 10 "$OUTBOX" $args </dev/null
+		assert_equal "$status" 64
+		printf '%s' "$output" >"$j"
+		assert_equal "$(json_get "$j" 'j["status"]')" 64
+		assert_equal "$(json_get "$j" 'j["result"]')" usage
+		[ -n "$(json_get "$j" 'j["error"]')" ]
+		[[ "$stderr" == *"see 'outbox --help'"* ]] || fail "stderr: $stderr"
+	done
+}

@@ -13,7 +13,9 @@ connections.  Every accepted message is kept as DIR/N.eml (the DATA bytes
 as received, dot-stuffing removed, CRLF kept) and DIR/N.json (envelope,
 options, authenticated user, size).  DIR/commands.log has every command
 line received (AUTH with its argument: this is the server's side);
-DIR/sni.log the server name each TLS client sent.  SIGTERM stops it.
+DIR/connections.log one line per TCP connection accepted (a STARTTLS
+upgrade is not a new one); DIR/sni.log the server name each TLS client
+sent.  SIGTERM stops it.
 """
 
 import argparse
@@ -83,7 +85,15 @@ def logged(name):
 
 
 class LoggingSMTP(SMTP):
-    """aiosmtpd's SMTP with every command written to commands.log."""
+    """aiosmtpd's SMTP with every command written to commands.log and
+    every connection to connections.log."""
+
+    def connection_made(self, transport):
+        # aiosmtpd calls this again once STARTTLS is up: not a new one.
+        if getattr(self, "_original_transport", None) is None:
+            self.event_handler.log("connections.log", "connect %s:%s" %
+                                   transport.get_extra_info("peername")[:2])
+        super().connection_made(transport)
 
 
 for _name in COMMANDS:

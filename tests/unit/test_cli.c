@@ -1,5 +1,7 @@
 /* test_cli.c — the mailx personality's command line. */
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "tap.h"
@@ -42,10 +44,31 @@ main(void)
 	is_int(o.dry_run, 1, "--dry-run");
 	cli_free(&o);
 
-	is_int(parse(&o, &f, 4, "outbox", "--", "-odd@x", "b@y"), 0,
+	is_int(parse(&o, &f, 4, "outbox", "--", "-s", "b@y"), -1,
 	    "-- ends the options");
-	is_str(o.to.v[0], "-odd@x", "a recipient that starts with -");
+	ok(strstr(f.text, "\"-s\"") != NULL, "  the word after it is named");
 	cli_free(&o);
+
+	/* Issue 10 item 7: never a recipient that starts with "-". */
+	is_int(parse(&o, &f, 4, "outbox", "--", "-odd@x", "b@y"), -1,
+	    "a recipient that starts with - is refused");
+	is_int(f.kind, F_USAGE, "  usage error");
+	cli_free(&o);
+
+	is_int(parse(&o, &f, 6, "outbox", "-s", "x", "alice@x", "-a",
+	    "doc.pdf"), 0, "options after a recipient (GNU style)");
+	ok(o.to.n == 1 && strcmp(o.to.v[0], "alice@x") == 0,
+	    "  one recipient");
+	ok(o.attach.n == 1 && strcmp(o.attach.v[0], "doc.pdf") == 0,
+	    "  -a after it attaches");
+	cli_free(&o);
+
+	setenv("POSIXLY_CORRECT", "1", 1);
+	is_int(parse(&o, &f, 6, "outbox", "-s", "x", "alice@x", "-a",
+	    "doc.pdf"), -1, "POSIXLY_CORRECT: the first operand ends them");
+	ok(strstr(f.text, "\"-a\"") != NULL, "  and -a is refused, not sent to");
+	cli_free(&o);
+	unsetenv("POSIXLY_CORRECT");
 
 	is_int(parse(&o, &f, 3, "outbox", "--bogus", "a@x"), -1,
 	    "unknown long option");

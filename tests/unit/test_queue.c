@@ -64,7 +64,7 @@ main(void)
 	e.env.utf8_headers = 1;
 	e.last_reply = "421 busy\nnow";
 	failure_clear(&f);
-	is_int(queue_add(dir, &e, msg, &f), 0, "queue_add");
+	is_int(queue_add(dir, &e, msg, e.id, &f), 0, "queue_add");
 	ok(strlen(e.id) == 24, "id: YYYYMMDDTHHMMSS-xxxxxxxx");
 	ok(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700, "dir 0700");
 	snprintf(path, sizeof(path), "%s/%s.msg", dir, e.id);

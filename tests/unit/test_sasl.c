@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "encode.h"
+#include "failure.h"
 #include "sasl.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -209,6 +210,216 @@ test_oauth(void)
 	    "OAUTHBEARER: no host");
 }
 
+/*
+ * The step API, as smtp.c and pop3 drive it.
+ */
+
+/* Decodes base64 got (NULL: fails) and compares it with want. */
+static int
+raw_is(const char *got, const char *want)
+{
+	unsigned char *raw;
+	size_t len;
+	int same;
+
+	if (got == NULL ||
+	    (raw = encode_base64_decode(got, strlen(got), &len)) == NULL)
+		return 0;
+	same = len == strlen(want) && memcmp(raw, want, len) == 0;
+	freezero(raw, len + 1);
+	return same;
+}
+
+static void
+wipe(char **s)
+{
+	if (*s != NULL)
+		freezero(*s, strlen(*s) + 1);
+	*s = NULL;
+}
+
+static void
+test_step_simple(void)
+{
+	struct sasl_creds cr = { "tim", "tanstaaftanstaaf", "h", "587" };
+	struct sasl_exchange *x;
+	struct failure f;
+	char *ir, *resp, *chal;
+	int cancel;
+
+	failure_clear(&f);
+	x = sasl_start(SASL_PLAIN, &cr, &ir, &f);
+	ok(x != NULL, "step PLAIN: started");
+	is_str(ir, "AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "step PLAIN: initial");
+	wipe(&ir);
+	is_int(sasl_step(x, "", &resp, &cancel, &f), -1,
+	    "step PLAIN: no challenge due");
+	is_int(f.kind, F_PROTO, "step PLAIN: F_PROTO");
+	ok(resp == NULL && !cancel, "step PLAIN: no answer, no cancel");
+	is_int(sasl_finish(x, NULL, &f), 0, "step PLAIN: finish");
+	sasl_end(x);
+
+	x = sasl_start(SASL_LOGIN, &cr, &ir, &f);
+	is_str(ir, "dGlt", "step LOGIN: initial is the user");
+	wipe(&ir);
+	is_int(sasl_step(x, "UGFzc3dvcmQ6", &resp, &cancel, &f), 0,
+	    "step LOGIN: Password: answered");
+	is_str(resp, "dGFuc3RhYWZ0YW5zdGFhZg==", "step LOGIN: the password");
+	wipe(&resp);
+	sasl_step(x, "", &resp, &cancel, &f);
+	wipe(&resp);
+	sasl_step(x, "", &resp, &cancel, &f);
+	wipe(&resp);
+	is_int(sasl_step(x, "", &resp, &cancel, &f), -1,
+	    "step LOGIN: a fourth challenge is too many");
+	is_int(f.kind, F_PROTO, "step LOGIN: too many: F_PROTO");
+	sasl_end(x);
+
+	/* RFC 2195 section 2. */
+	x = sasl_start(SASL_CRAM_MD5, &cr, &ir, &f);
+	ok(x != NULL && ir == NULL, "step CRAM-MD5: the server speaks first");
+	chal = "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+";
+	is_int(sasl_step(x, chal, &resp, &cancel, &f), 0,
+	    "step CRAM-MD5: challenge answered");
+	is_str(resp, "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+	    "step CRAM-MD5: RFC 2195 response");
+	ok(!cancel, "step CRAM-MD5: no cancel");
+	wipe(&resp);
+	sasl_end(x);
+
+	x = sasl_start(SASL_CRAM_MD5, &cr, &ir, &f);
+	is_int(sasl_step(x, "!!!not base64", &resp, &cancel, &f), 0,
+	    "step CRAM-MD5: bad challenge, the server has the last word");
+	ok(resp == NULL && cancel, "step CRAM-MD5: bad challenge cancels");
+	sasl_end(x);
+
+	x = sasl_start(SASL_XOAUTH2, &cr, &ir, &f);
+	ok(ir != NULL, "step XOAUTH2: initial");
+	wipe(&ir);
+	is_int(sasl_step(x, "eyJzdGF0dXMiOiI0MDEifQ==", &resp, &cancel, &f),
+	    0, "step XOAUTH2: error challenge");
+	is_str(resp, "", "step XOAUTH2: empty answer");
+	wipe(&resp);
+	sasl_step(x, "", &resp, &cancel, &f);
+	ok(resp == NULL && cancel, "step XOAUTH2: then cancel");
+	sasl_end(x);
+
+	x = sasl_start(SASL_OAUTHBEARER, &cr, &ir, &f);
+	wipe(&ir);
+	sasl_step(x, "e30=", &resp, &cancel, &f);
+	is_str(resp, "AQ==", "step OAUTHBEARER: %x01 ends a failure");
+	wipe(&resp);
+	sasl_end(x);
+
+	cr.user = "a\1b";
+	ok(sasl_start(SASL_XOAUTH2, &cr, &ir, &f) == NULL && ir == NULL,
+	    "step XOAUTH2: control character refused");
+	is_int(f.kind, F_CONFIG, "step XOAUTH2: F_CONFIG");
+	ok(sasl_start(SASL_NONE, &cr, &ir, &f) == NULL, "step: no mechanism");
+	is_int(f.kind, F_INTERNAL, "step: no mechanism: F_INTERNAL");
+	sasl_end(NULL);
+}
+
+/* SCRAM-SHA-256 up to the client-final through the step API. */
+static struct sasl_exchange *
+step_scram(const char *pass, char **fin, struct failure *f)
+{
+	struct sasl_creds cr = { "user", NULL, NULL, NULL };
+	struct sasl_exchange *x;
+	char *ir, *sf;
+	int cancel;
+
+	cr.secret = pass;
+	x = sasl_start_nonce(SASL_SCRAM_SHA_256, &cr, R7677_NONCE, &ir, f);
+	ok(raw_is(ir, "n,,n=user,r=" R7677_NONCE), "step SCRAM: client-first");
+	wipe(&ir);
+	sf = b64(R7677_SFIRST);
+	is_int(sasl_step(x, sf, fin, &cancel, f), 0,
+	    "step SCRAM: server-first answered");
+	free(sf);
+	return x;
+}
+
+static void
+test_step_scram(void)
+{
+	struct sasl_exchange *x;
+	struct failure f;
+	char *fin, *v, *resp;
+	int cancel;
+
+	failure_clear(&f);
+	/* RFC 7677 section 3, the server proving itself in a challenge. */
+	x = step_scram("pencil", &fin, &f);
+	ok(raw_is(fin, R7677_CFINAL), "step SCRAM: RFC 7677 client-final");
+	wipe(&fin);
+	v = b64(R7677_SFINAL);
+	is_int(sasl_step(x, v, &resp, &cancel, &f), 0,
+	    "step SCRAM: RFC 7677 server-final verified");
+	is_str(resp, "", "step SCRAM: empty answer to server-final");
+	wipe(&resp);
+	is_int(sasl_finish(x, NULL, &f), 0, "step SCRAM: finish content");
+	sasl_end(x);
+
+	/* The signature in the success data instead. */
+	x = step_scram("pencil", &fin, &f);
+	wipe(&fin);
+	is_int(sasl_finish(x, v, &f), 0, "step SCRAM: v= with the success");
+	sasl_end(x);
+
+	/* Success without a signature: the server proved nothing. */
+	x = step_scram("pencil", &fin, &f);
+	wipe(&fin);
+	is_int(sasl_finish(x, "2.7.0 Authentication successful", &f), -1,
+	    "step SCRAM: success without v= refused");
+	is_int(f.kind, F_AUTH, "step SCRAM: no v=: F_AUTH");
+	ok(strstr(f.text, "without proving it knows the password") != NULL,
+	    "step SCRAM: no v=: text");
+	sasl_end(x);
+	free(v);
+
+	/* A server that does not know the password: cancel, F_AUTH. */
+	x = step_scram("pencil2", &fin, &f);
+	wipe(&fin);
+	v = b64(R7677_SFINAL);
+	is_int(sasl_step(x, v, &resp, &cancel, &f), -1,
+	    "step SCRAM: wrong signature refused");
+	ok(resp == NULL && cancel, "step SCRAM: wrong signature cancels");
+	is_int(f.kind, F_AUTH, "step SCRAM: wrong signature: F_AUTH");
+	is_str(f.text, "the server's SCRAM signature is wrong: it does not "
+	    "know the password", "step SCRAM: wrong signature: text");
+	free(v);
+	sasl_end(x);
+
+	x = step_scram("pencil", &fin, &f);
+	wipe(&fin);
+	v = b64("e=invalid-proof");
+	is_int(sasl_step(x, v, &resp, &cancel, &f), -1, "step SCRAM: e=");
+	is_str(f.text, "the server reported a SCRAM error: e=invalid-proof",
+	    "step SCRAM: e= in the text");
+	ok(cancel, "step SCRAM: e= cancels");
+	free(v);
+	sasl_end(x);
+
+	/* A server-first whose nonce is not ours: cancel before any proof. */
+	{
+		struct sasl_creds cr = { "user", "pencil", NULL, NULL };
+		char *ir;
+
+		x = sasl_start_nonce(SASL_SCRAM_SHA_256, &cr, R7677_NONCE, &ir,
+		    &f);
+		wipe(&ir);
+		v = b64("r=XOprNGfwEbeRWgbNEkqO%hvYD,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
+		    "i=4096");
+		is_int(sasl_step(x, v, &resp, &cancel, &f), -1,
+		    "step SCRAM: bad challenge refused");
+		ok(resp == NULL && cancel, "step SCRAM: bad challenge cancels");
+		is_int(f.kind, F_AUTH, "step SCRAM: bad challenge: F_AUTH");
+		free(v);
+		sasl_end(x);
+	}
+}
+
 int
 main(void)
 {
@@ -239,33 +450,35 @@ main(void)
 
 	test_scram();
 	test_oauth();
+	test_step_simple();
+	test_step_scram();
 
-	is_str(sasl_name(AUTH_CRAM_MD5), "CRAM-MD5", "name CRAM-MD5");
-	is_int(sasl_offered("LOGIN PLAIN", AUTH_PLAIN), 1, "offered PLAIN");
-	is_int(sasl_offered("login plain", AUTH_LOGIN), 1,
+	is_str(sasl_mech_name(SASL_CRAM_MD5), "CRAM-MD5", "name CRAM-MD5");
+	is_int(sasl_mech_offered("LOGIN PLAIN", SASL_PLAIN), 1, "offered PLAIN");
+	is_int(sasl_mech_offered("login plain", SASL_LOGIN), 1,
 	    "offered: case-insensitive");
-	is_int(sasl_offered("PLAINX LOGIN", AUTH_PLAIN), 0,
+	is_int(sasl_mech_offered("PLAINX LOGIN", SASL_PLAIN), 0,
 	    "offered: whole words only");
-	is_int(sasl_offered("", AUTH_PLAIN), 0, "offered: empty list");
-	is_int(sasl_offered(NULL, AUTH_PLAIN), 0, "offered: NULL list");
+	is_int(sasl_mech_offered("", SASL_PLAIN), 0, "offered: empty list");
+	is_int(sasl_mech_offered(NULL, SASL_PLAIN), 0, "offered: NULL list");
 
-	is_int(sasl_choose("CRAM-MD5 LOGIN PLAIN SCRAM-SHA-256", 1),
-	    AUTH_SCRAM_SHA_256, "auto over TLS: SCRAM-SHA-256 first");
-	is_int(sasl_choose("SCRAM-SHA-1 CRAM-MD5 LOGIN PLAIN", 1), AUTH_PLAIN,
+	is_int(sasl_mech_choose("CRAM-MD5 LOGIN PLAIN SCRAM-SHA-256", 1),
+	    SASL_SCRAM_SHA_256, "auto over TLS: SCRAM-SHA-256 first");
+	is_int(sasl_mech_choose("SCRAM-SHA-1 CRAM-MD5 LOGIN PLAIN", 1), SASL_PLAIN,
 	    "auto over TLS: then PLAIN");
-	is_int(sasl_choose("CRAM-MD5 LOGIN", 1), AUTH_LOGIN,
+	is_int(sasl_mech_choose("CRAM-MD5 LOGIN", 1), SASL_LOGIN,
 	    "auto over TLS: then LOGIN");
-	is_int(sasl_choose("CRAM-MD5 XOAUTH2", 1), AUTH_CRAM_MD5,
+	is_int(sasl_mech_choose("CRAM-MD5 XOAUTH2", 1), SASL_CRAM_MD5,
 	    "auto over TLS: then CRAM-MD5");
-	is_int(sasl_choose("GSSAPI NTLM", 1), AUTH_NONE,
+	is_int(sasl_mech_choose("GSSAPI NTLM", 1), SASL_NONE,
 	    "auto: nothing we know");
-	is_int(sasl_choose("XOAUTH2 OAUTHBEARER", 1), AUTH_NONE,
+	is_int(sasl_mech_choose("XOAUTH2 OAUTHBEARER", 1), SASL_NONE,
 	    "auto: never an OAuth mechanism (token, not password)");
-	is_int(sasl_choose("PLAIN SCRAM-SHA-256", 0), AUTH_SCRAM_SHA_256,
+	is_int(sasl_mech_choose("PLAIN SCRAM-SHA-256", 0), SASL_SCRAM_SHA_256,
 	    "auto without TLS: SCRAM-SHA-256");
-	is_int(sasl_choose("PLAIN LOGIN", 0), AUTH_NONE,
+	is_int(sasl_mech_choose("PLAIN LOGIN", 0), SASL_NONE,
 	    "auto without TLS: no password in the clear");
-	is_int(sasl_choose("PLAIN CRAM-MD5", 0), AUTH_CRAM_MD5,
+	is_int(sasl_mech_choose("PLAIN CRAM-MD5", 0), SASL_CRAM_MD5,
 	    "auto without TLS: CRAM-MD5 only");
 	return done_testing();
 }

@@ -11,6 +11,7 @@
 
 #include "recipients.h"
 #include "sendmail.h"
+#include "sendmail_msg.h"
 #include "tap.h"
 
 #define PINNED_ID "<pinned@example.org>"
@@ -34,8 +35,8 @@ convert(const char *in, size_t len, int ignore_dots, struct sendmail_msg *m,
 	add.from_addr = from_addr;
 	add.from_name = "Cron Daemon";
 	failure_clear(&f);
-	if (sendmail_read_header(inf, ignore_dots, m, &f) == -1 ||
-	    sendmail_write(inf, ignore_dots, m, &add, out, &f) == -1)
+	if (sendmail_msg_read_header(inf, ignore_dots, m, &f) == -1 ||
+	    sendmail_msg_write(inf, ignore_dots, m, &add, out, &f) == -1)
 		printf("# error: %s\n", f.text);
 	fclose(out);
 	fclose(inf);
@@ -111,13 +112,13 @@ test_convert(void)
 
 	in = "To: a@x,\n b@y\nSubject:  folded\n  text \n\ncaf\xc3\xa9\n";
 	got = convert(in, strlen(in), 0, &m, "a@example.org");
-	v = sendmail_header(&m, "subject", 0);
+	v = sendmail_msg_header(&m, "subject", 0);
 	is_str(v, "folded  text", "unfolded, trimmed value");
 	free(v);
-	v = sendmail_header(&m, "TO", 0);
+	v = sendmail_msg_header(&m, "TO", 0);
 	is_str(v, "a@x, b@y", "To unfolded");
 	free(v);
-	ok(sendmail_header(&m, "To", 1) == NULL, "one To only");
+	ok(sendmail_msg_header(&m, "To", 1) == NULL, "one To only");
 	ok(m.eightbit_body && !m.eightbit_header, "8-bit body detected");
 	ok(m.utf8_body, "valid UTF-8");
 	is_str(m.message_id, PINNED_ID, "message_id recorded");
@@ -135,7 +136,7 @@ test_header_cap(void)
 {
 	struct sendmail_msg m;
 	struct failure f;
-	size_t len = SENDMAIL_HEADER_MAX + 100, i;
+	size_t len = SENDMAIL_MSG_HEADER_MAX + 100, i;
 	char *in = malloc(len);
 	FILE *inf;
 
@@ -144,10 +145,64 @@ test_header_cap(void)
 		in[i] = i % 70 == 0 ? '\n' : (i % 70 == 1 ? ' ' : 'a');
 	inf = fmemopen(in, len, "r");
 	failure_clear(&f);
-	is_int(sendmail_read_header(inf, 0, &m, &f), -1, "header over 1 MiB");
+	is_int(sendmail_msg_read_header(inf, 0, &m, &f), -1, "header over 1 MiB");
 	is_int(f.kind, F_DATA, "  F_DATA");
 	fclose(inf);
 	free(in);
+	sendmail_msg_free(&m);
+}
+
+/*
+ * A header line of 2^n-1 octets ending the input without a line end: the
+ * LF and NUL the reader adds once overran the buffer (ASan saw it).
+ */
+static void
+test_header_at_eof(void)
+{
+	static const size_t sizes[] = { 255, 256, 511, 1023, 4095 };
+	struct sendmail_msg m;
+	struct failure f;
+	char *in, *want, name[64];
+	FILE *inf;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = sizes[i];
+		in = malloc(n + 2);
+		memcpy(in, "Subject: ", 9);
+		memset(in + 9, 'a', n - 9);
+		in[n] = '\0';
+		inf = fmemopen(in, n, "r");
+		failure_clear(&f);
+		snprintf(name, sizeof(name), "%zu-octet field at EOF", n);
+		is_int(sendmail_msg_read_header(inf, 0, &m, &f), 0, name);
+		want = malloc(n + 2);
+		memcpy(want, in, n);
+		memcpy(want + n, "\n", 2);
+		ok(m.nfields == 1 && strcmp(m.fields[0].raw, want) == 0,
+		    "  kept whole, LF added");
+		fclose(inf);
+		free(want);
+		free(in);
+		sendmail_msg_free(&m);
+	}
+}
+
+/* A NUL would cut a field short: bad input. */
+static void
+test_header_nul(void)
+{
+	static const char in[] = "Subject: a\0b\nTo: x@y\n\nbody\n";
+	struct sendmail_msg m;
+	struct failure f;
+	FILE *inf;
+
+	inf = fmemopen((void *)(uintptr_t)in, sizeof(in) - 1, "r");
+	failure_clear(&f);
+	is_int(sendmail_msg_read_header(inf, 0, &m, &f), -1,
+	    "NUL in a header line refused");
+	is_int(f.kind, F_DATA, "  F_DATA");
+	fclose(inf);
 	sendmail_msg_free(&m);
 }
 
@@ -166,7 +221,7 @@ test_7bit(void)
 	spool = fmemopen(spool_text, strlen(spool_text), "r");
 	out = open_memstream(&buf, &n);
 	failure_clear(&f);
-	is_int(sendmail_to_7bit(&m, spool, out, &f), 0, "to 7-bit");
+	is_int(sendmail_msg_to_7bit(&m, spool, out, &f), 0, "to 7-bit");
 	fclose(out);
 	ok(strstr(buf, "MIME-Version: 1.0\nContent-Type: text/plain; "
 	    "charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\n"
@@ -181,7 +236,7 @@ test_7bit(void)
 	spool_text = convert(in, strlen(in), 0, &m, "a@example.org");
 	spool = fmemopen(spool_text, strlen(spool_text), "r");
 	out = open_memstream(&buf, &n);
-	is_int(sendmail_to_7bit(&m, spool, out, &f), -1, "multipart refused");
+	is_int(sendmail_msg_to_7bit(&m, spool, out, &f), -1, "multipart refused");
 	ok(f.kind == F_PERM && strstr(f.text, "multipart") != NULL,
 	    "  F_PERM, says why");
 	fclose(out);
@@ -192,7 +247,8 @@ test_7bit(void)
 }
 
 static void
-parse(const char *name, int want, char **argv, struct options *o)
+parse(const char *name, int want, char **argv, struct options *o,
+    struct sendmail_options *so)
 {
 	struct failure f;
 	int argc = 0;
@@ -200,7 +256,7 @@ parse(const char *name, int want, char **argv, struct options *o)
 	while (argv[argc] != NULL)
 		argc++;
 	failure_clear(&f);
-	is_int(sendmail_parse(argc, argv, o, &f), want, name);
+	is_int(sendmail_parse(argc, argv, o, so, &f), want, name);
 	if (want == -1)
 		is_int(f.kind, F_USAGE, "  F_USAGE");
 }
@@ -209,6 +265,7 @@ static void
 test_parse(void)
 {
 	struct options o;
+	struct sendmail_options so;
 	char *cron1[] = { "sendmail", "-FCronDaemon", "-i", "-B8BITMIME",
 	    "-oem", "root", NULL };
 	char *cron2[] = { "sendmail", "-FCronDaemon", "-i", "-odi", "-oem",
@@ -221,30 +278,37 @@ test_parse(void)
 	char *none[] = { "sendmail", "-i", NULL };
 	char *bp[] = { "sendmail", "-bp", NULL };
 	char *q[] = { "sendmail", "-q30m", NULL };
+	char *cfg[] = { "sendmail", "-f", "a@b", "-C/upload/x.rc", "-C", "y",
+	    "r@x", NULL };
 
-	parse("cron's first form", 0, cron1, &o);
-	is_str(o.fullname, "CronDaemon", "  -F");
-	ok(o.ignore_dots && !o.extract_recipients, "  -i");
+	parse("cron's first form", 0, cron1, &o, &so);
+	is_str(so.fullname, "CronDaemon", "  -F");
+	ok(so.ignore_dots && !so.extract_recipients, "  -i");
 	ok(o.to.n == 1 && strcmp(o.to.v[0], "root") == 0, "  root");
 	free(o.to.v);
-	parse("cron's second form", 0, cron2, &o);
-	ok(o.extract_recipients && o.ignore_dots && o.to.n == 0, "  -t -oi");
-	is_str(o.envelope_from, "root", "  -f root");
-	parse("DSN options, --sendmail, grouped, --", 0, dsn, &o);
+	parse("cron's second form", 0, cron2, &o, &so);
+	ok(so.extract_recipients && so.ignore_dots && o.to.n == 0, "  -t -oi");
+	is_str(so.envelope_from, "root", "  -f root");
+	parse("DSN options, --sendmail, grouped, --", 0, dsn, &o, &so);
 	is_str(o.dsn_notify, "success,delay", "  -N");
 	is_str(o.dsn_return, "hdrs", "  -R");
-	is_str(o.dsn_envid, "id1", "  -V");
+	is_str(so.dsn_envid, "id1", "  -V");
 	ok(o.to.n == 1 && strcmp(o.to.v[0], "-x@y") == 0, "  after --");
 	free(o.to.v);
-	parse("unknown option", -1, bad1, &o);
+	parse("unknown option", -1, bad1, &o, &so);
 	free(o.to.v);
-	parse("missing value", -1, bad2, &o);
-	parse("bad -N", -1, bad3, &o);
-	parse("no recipient without -t", -1, none, &o);
-	parse("-bp", 0, bp, &o);
+	parse("missing value", -1, bad2, &o, &so);
+	parse("bad -N", -1, bad3, &o, &so);
+	parse("no recipient without -t", -1, none, &o, &so);
+	parse("-bp", 0, bp, &o, &so);
 	is_int(o.mode, CLI_QUEUE_LIST, "  queue list");
-	parse("-q30m", 0, q, &o);
+	parse("-q30m", 0, q, &o, &so);
 	is_int(o.mode, CLI_FLUSH, "  flush");
+	parse("-C is ignored (CVE-2016-10033's pattern)", 0, cfg, &o, &so);
+	ok(o.config_file == NULL, "  no config file taken");
+	is_str(so.ignored_config, "y", "  the ignored one named");
+	ok(o.to.n == 1 && strcmp(o.to.v[0], "r@x") == 0, "  one recipient");
+	free(o.to.v);
 }
 
 static void
@@ -279,6 +343,8 @@ main(void)
 {
 	test_convert();
 	test_header_cap();
+	test_header_at_eof();
+	test_header_nul();
 	test_7bit();
 	test_parse();
 	test_aliases_file();

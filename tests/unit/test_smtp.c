@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "failure.h"
 #include "smtp.h"
+#include "smtp_reply.h"
 #include "tap.h"
 
 /* Feeds input to the parser through a socketpair; the writer closes. */
@@ -313,8 +314,8 @@ init_params(struct smtp_params *p, const char *port)
 	memset(p, 0, sizeof(*p));
 	p->host = "127.0.0.1";
 	p->port = port;
-	p->security = SEC_NONE;
-	p->auth = AUTH_AUTO;
+	p->security = SMTP_SEC_NONE;
+	p->mech = SASL_NONE;
 	p->helo_name = "client.test";
 	p->timeout = 5;
 }
@@ -322,7 +323,7 @@ init_params(struct smtp_params *p, const char *port)
 /* Runs one dialogue; the caller checks r and f, then frees *sent. */
 static int
 dialogue(const struct step *steps, size_t nsteps,
-    const struct smtp_envelope *env, enum config_security sec,
+    const struct smtp_envelope *env, enum smtp_security sec,
     const char *body, struct smtp_result *r, struct failure *f,
     char **sent, int *status)
 {
@@ -363,7 +364,7 @@ test_pipelined_mixed(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(steps, NSTEPS(steps), &env, SEC_NONE,
+	rc = dialogue(steps, NSTEPS(steps), &env, SMTP_SEC_NONE,
 	    "Subject: t\n\n.hidden\nline\n", &r, &f, &sent, &status);
 	is_int(status, 0, "pipelined: server script ran, group in one read");
 	is_str(sent, "EHLO client.test\r\n"
@@ -415,7 +416,7 @@ test_452_split(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(steps, NSTEPS(steps), &env, SEC_NONE, "x\n.\n", &r, &f,
+	rc = dialogue(steps, NSTEPS(steps), &env, SMTP_SEC_NONE, "x\n.\n", &r, &f,
 	    &sent, &status);
 	is_int(status, 0, "452 split: server script ran");
 	is_str(sent, "EHLO client.test\r\n"
@@ -452,7 +453,7 @@ test_helo_mail_temp(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(steps, NSTEPS(steps), &env, SEC_NONE, "x\n", &r, &f,
+	rc = dialogue(steps, NSTEPS(steps), &env, SMTP_SEC_NONE, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(status, 0, "HELO: server script ran");
 	is_str(sent, "EHLO client.test\r\nHELO client.test\r\n"
@@ -482,7 +483,7 @@ test_no_starttls(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(steps, NSTEPS(steps), &env, SEC_STARTTLS, "x\n", &r, &f,
+	rc = dialogue(steps, NSTEPS(steps), &env, SMTP_SEC_STARTTLS, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(status, 0, "no STARTTLS: server script ran");
 	is_str(sent, "EHLO client.test\r\nQUIT\r\n",
@@ -511,7 +512,7 @@ test_starttls_injection(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(steps, NSTEPS(steps), &env, SEC_STARTTLS, "x\n", &r, &f,
+	rc = dialogue(steps, NSTEPS(steps), &env, SMTP_SEC_STARTTLS, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(status, 0, "injection: server script ran");
 	is_str(sent, "EHLO client.test\r\nSTARTTLS\r\n",
@@ -542,7 +543,7 @@ test_lost_after_dot(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(steps, NSTEPS(steps), &env, SEC_NONE, "no newline", &r,
+	rc = dialogue(steps, NSTEPS(steps), &env, SMTP_SEC_NONE, "no newline", &r,
 	    &f, &sent, &status);
 	is_int(status, 0, "lost: server script ran");
 	is_str(sent, "EHLO client.test\r\nMAIL FROM:<a@example.org>\r\n"
@@ -591,7 +592,7 @@ test_all_refused(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(steps, NSTEPS(steps), &env, SEC_NONE, "x\n", &r, &f,
+	rc = dialogue(steps, NSTEPS(steps), &env, SMTP_SEC_NONE, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(status, 0, "all refused: server script ran");
 	is_str(sent, "EHLO client.test\r\nMAIL FROM:<a@example.org>\r\n"
@@ -605,7 +606,7 @@ test_all_refused(void)
 	smtp_result_free(&r);
 
 	env.nrcpts = 2;
-	rc = dialogue(steps2, NSTEPS(steps2), &env, SEC_NONE, "x\n", &r, &f,
+	rc = dialogue(steps2, NSTEPS(steps2), &env, SMTP_SEC_NONE, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(status, 0, "all refused, one at a time: server script ran");
 	is_str(sent, "EHLO client.test\r\nMAIL FROM:<a@example.org>\r\n"
@@ -617,7 +618,7 @@ test_all_refused(void)
 	smtp_result_free(&r);
 
 	env.nrcpts = 1;
-	rc = dialogue(steps3, NSTEPS(steps3), &env, SEC_NONE, "x\n", &r, &f,
+	rc = dialogue(steps3, NSTEPS(steps3), &env, SMTP_SEC_NONE, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(f.kind, F_TEMP, "only 4xx refusals: F_TEMP");
 	is_str(f.text, "RCPT TO: temporary failure (450 4.2.0 greylisted)",
@@ -654,7 +655,7 @@ test_greeting_and_data(void)
 	char *sent;
 	int rc, status;
 
-	rc = dialogue(busy, NSTEPS(busy), &env, SEC_NONE, "x\n", &r, &f,
+	rc = dialogue(busy, NSTEPS(busy), &env, SMTP_SEC_NONE, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(f.kind, F_TEMP, "greeting 421: F_TEMP");
 	is_str(f.text, "greeting: service not available (421 too busy)",
@@ -663,7 +664,7 @@ test_greeting_and_data(void)
 	free(sent);
 	smtp_result_free(&r);
 
-	rc = dialogue(data554, NSTEPS(data554), &env, SEC_NONE, "x\n", &r, &f,
+	rc = dialogue(data554, NSTEPS(data554), &env, SMTP_SEC_NONE, "x\n", &r, &f,
 	    &sent, &status);
 	is_int(rc, -1, "DATA 554: fails");
 	is_int(f.kind, F_PERM, "DATA 554: F_PERM");
@@ -675,7 +676,7 @@ test_greeting_and_data(void)
 	smtp_result_free(&r);
 
 	env.eightbit = 1;
-	rc = dialogue(nobit, NSTEPS(nobit), &env, SEC_NONE, "\xc3\xa4\n", &r,
+	rc = dialogue(nobit, NSTEPS(nobit), &env, SMTP_SEC_NONE, "\xc3\xa4\n", &r,
 	    &f, &sent, &status);
 	is_int(f.kind, F_PERM, "no 8BITMIME: F_PERM");
 	is_str(f.text, "MAIL FROM: server lacks 8BITMIME", "no 8BITMIME: text");
@@ -708,6 +709,173 @@ test_no_auth_plaintext(void)
 	fclose(msg);
 }
 
+/*
+ * The session path: smtp_open, smtp_send N times, smtp_close over one
+ * connection to the scripted server.
+ */
+struct sess_run {
+	struct server sv;
+	struct smtp_params p;
+	struct smtp_session *s;
+};
+
+static void
+sess_begin(struct sess_run *sr, const struct step *steps, size_t nsteps)
+{
+	struct failure f;
+
+	memset(sr, 0, sizeof(*sr));
+	server_start(&sr->sv, steps, nsteps);
+	init_params(&sr->p, sr->sv.port);
+	sr->s = smtp_open(&sr->p, &f);
+	ok(sr->s != NULL, "session: opened");
+	ok(smtp_usable(sr->s), "session: usable once open");
+}
+
+static int
+sess_msg(struct sess_run *sr, const char *const *rcpts, size_t n,
+    const char *body, struct smtp_result *r, struct failure *f)
+{
+	struct smtp_envelope env = {
+	    .from = "a@example.org", .rcpts = rcpts, .nrcpts = n,
+	    .eightbit = 0, .size = 0 };
+	FILE *msg = message(body);
+	int rc;
+
+	rc = smtp_send(sr->s, &env, msg, r, f);
+	fclose(msg);
+	return rc;
+}
+
+static void
+test_session_two(void)
+{
+	static const struct step steps[] = {
+		{ 0, "220 test.example\r\n", 0 },
+		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
+		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		{ -1, "250 queued 1\r\n", 0 },
+		{ 1, "250 reset\r\n", 0 },
+		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		{ -1, "250 queued 2\r\n", 0 },
+		{ 1, "221 bye\r\n", 0 },
+	};
+	struct sess_run sr;
+	struct smtp_result r;
+	struct failure f;
+	char *sent;
+	int status;
+
+	sess_begin(&sr, steps, NSTEPS(steps));
+	is_int(sess_msg(&sr, rcpts3, 1, "one\n", &r, &f), 0,
+	    "two on one session: first sent");
+	is_str(r.final_reply, "250 queued 1", "two: first final reply");
+	smtp_result_free(&r);
+	ok(smtp_usable(sr.s), "two: usable after the first");
+	is_int(sess_msg(&sr, rcpts3 + 1, 1, "two\n", &r, &f), 0,
+	    "two on one session: second sent");
+	is_str(r.final_reply, "250 queued 2", "two: second final reply");
+	is_int(r.naccepted, 1, "two: second accepted");
+	smtp_result_free(&r);
+	ok(smtp_usable(sr.s), "two: usable after the second");
+	smtp_close(sr.s);
+	sent = server_finish(&sr.sv, &status);
+	is_int(status, 0, "two: server script ran, groups in one read");
+	is_str(sent, "EHLO client.test\r\n"
+	    "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+	    "DATA\r\none\r\n.\r\nRSET\r\n"
+	    "MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.org>\r\n"
+	    "DATA\r\ntwo\r\n.\r\nQUIT\r\n",
+	    "two: one connection, RSET between, one QUIT");
+	free(sent);
+}
+
+static void
+test_session_refused(void)
+{
+	static const struct step steps[] = {
+		{ 0, "220 test.example\r\n", 0 },
+		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
+		{ 3, "250 ok\r\n550 5.1.1 unknown\r\n"
+		    "554 5.5.1 no valid recipients\r\n", 1 },
+		{ 1, "250 reset\r\n", 0 },
+		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		{ -1, "250 queued\r\n", 0 },
+		{ 1, "221 bye\r\n", 0 },
+	};
+	struct sess_run sr;
+	struct smtp_result r;
+	struct failure f;
+	char *sent;
+	int status;
+
+	sess_begin(&sr, steps, NSTEPS(steps));
+	is_int(sess_msg(&sr, rcpts3, 1, "one\n", &r, &f), -1,
+	    "refused: first fails");
+	is_int(f.kind, F_NOUSER, "refused: F_NOUSER");
+	is_int(r.rcpts[0].code, 550, "refused: the code kept");
+	smtp_result_free(&r);
+	ok(smtp_usable(sr.s), "refused: the session stays usable");
+	is_int(sess_msg(&sr, rcpts3 + 1, 1, "two\n", &r, &f), 0,
+	    "refused: the next message goes");
+	is_int(f.kind, F_NONE, "refused: no failure on the next");
+	smtp_result_free(&r);
+	smtp_close(sr.s);
+	sent = server_finish(&sr.sv, &status);
+	is_int(status, 0, "refused: server script ran");
+	is_str(sent, "EHLO client.test\r\n"
+	    "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+	    "DATA\r\nRSET\r\n"
+	    "MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.org>\r\n"
+	    "DATA\r\ntwo\r\n.\r\nQUIT\r\n",
+	    "refused: no body for the refused one, RSET, then the next");
+	free(sent);
+}
+
+static void
+test_session_io_error(void)
+{
+	static const struct step steps[] = {
+		{ 0, "220 test.example\r\n", 0 },
+		{ 1, "250 test.example\r\n", 0 },
+		{ 1, "250 ok\r\n", 0 },
+		{ 1, "250 ok\r\n", 0 },
+		{ 1, "354 go\r\n", 0 },
+		{ -1, "250 queued\r\n", 0 },
+		{ 1, NULL, 0 },
+	};
+	struct sess_run sr;
+	struct smtp_result r;
+	struct failure f;
+	char *sent;
+	int status;
+
+	sess_begin(&sr, steps, NSTEPS(steps));
+	is_int(sess_msg(&sr, rcpts3, 1, "one\n", &r, &f), 0,
+	    "I/O error: the first goes");
+	smtp_result_free(&r);
+	is_int(sess_msg(&sr, rcpts3 + 1, 1, "two\n", &r, &f), -1,
+	    "I/O error: the second fails when the server hangs up");
+	is_int(f.kind, F_TEMP, "I/O error: F_TEMP");
+	ok(strncmp(f.text, "RSET: ", 6) == 0, "I/O error: at RSET");
+	is_int(r.naccepted, 0, "I/O error: nothing delivered");
+	smtp_result_free(&r);
+	ok(!smtp_usable(sr.s), "I/O error: the session is unusable");
+	is_int(sess_msg(&sr, rcpts3 + 2, 1, "three\n", &r, &f), -1,
+	    "I/O error: a third is refused at once");
+	is_str(f.text, "connect: the connection to the server was lost",
+	    "I/O error: the third's text");
+	is_int(r.nrcpts, 1, "I/O error: the third's result is filled");
+	smtp_result_free(&r);
+	smtp_close(sr.s);
+	sent = server_finish(&sr.sv, &status);
+	is_int(status, 0, "I/O error: server script ran");
+	is_str(sent, "EHLO client.test\r\nMAIL FROM:<a@example.org>\r\n"
+	    "RCPT TO:<b@example.org>\r\nDATA\r\none\r\n.\r\nRSET\r\n",
+	    "I/O error: nothing after RSET, no QUIT on a dead connection");
+	free(sent);
+}
+
 int
 main(void)
 {
@@ -723,5 +891,8 @@ main(void)
 	test_all_refused();
 	test_greeting_and_data();
 	test_no_auth_plaintext();
+	test_session_two();
+	test_session_refused();
+	test_session_io_error();
 	return done_testing();
 }

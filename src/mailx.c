@@ -1,0 +1,404 @@
+/*
+ * mailx.c — the mailx personality's send (see mailx.h).
+ *
+ * Resolve the account, the sender and the recipients -> check and open
+ * every input -> compose into the spool -> (dry run: print it) -> get
+ * the password and submit (deliver.c) -> report.  Nothing new is opened
+ * from disk once the spool is built.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filetype.h"
+#include "idn.h"
+#include "log.h"
+#include "mailx.h"
+#include "recipients.h"
+#include "report.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+void
+mailx_init(struct mailx_send *s, const struct options *o, struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->opt = o;
+	s->cfg = cfg;
+}
+
+static int
+mailx_recipients(struct mailx_send *s, struct failure *f)
+{
+	const struct strlist *lists[] = { &s->opt->to, &s->opt->cc,
+	    &s->opt->bcc };
+	struct address_list *outs[] = { &s->to, &s->cc, &s->bcc };
+	size_t i, j;
+
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < lists[i]->n; j++)
+			if (recipients_expand(s->cfg, &s->set, lists[i]->v[j],
+			    outs[i], f) == -1)
+				return -1;
+		for (j = 0; j < outs[i]->n; j++)
+			recipients_add_unique(&s->rcpts, outs[i]->v[j].addr);
+	}
+	if (s->rcpts.n == 0)
+		return failure_set(f, F_USAGE, "no recipients given");
+	return 0;
+}
+
+/*
+ * The sender: -r, else the account's from, else login@host (qualified
+ * with default-domain when set), as mailx does.
+ */
+int
+mailx_sender(struct mailx_send *s, const char *text, struct failure *f)
+{
+	struct address_list l = { 0 };
+
+	if (text == NULL) {
+		struct passwd *pw = getpwuid(getuid());
+		const char *dom = s->set.default_domain;
+
+		s->from.addr = xasprintf("%s@%s", pw ? pw->pw_name : "root",
+		    dom && *dom ? dom : s->set.hostname);
+		return 0;
+	}
+	if (address_parse_list(text, &l, f) == -1)
+		return -1;
+	if (l.n != 1 || !address_valid(l.v[0].addr) ||
+	    !address_has_domain(l.v[0].addr)) {
+		address_list_free(&l);
+		return failure_set(f, F_DATA, "invalid sender address \"%s\"",
+		    text);
+	}
+	s->from.name = l.v[0].name ? xstrdup(l.v[0].name) : NULL;
+	s->from.addr = xstrdup(l.v[0].addr);
+	address_list_free(&l);
+	return 0;
+}
+
+/* The account: -A, else the one whose from matches -r, else top level. */
+int
+mailx_settings(const struct options *o, struct config *cfg,
+    struct settings *set, struct failure *f)
+{
+	const char *account = o->account;
+
+	if (account == NULL && o->from != NULL) {
+		struct address_list l = { 0 };
+		struct failure ignore;
+
+		if (address_parse_list(o->from, &l, &ignore) == 0 &&
+		    l.n == 1)
+			account = config_account_for_from(cfg, l.v[0].addr);
+		address_list_free(&l);
+	}
+	if (config_settings(cfg, account, set, f) == -1)
+		return -1;
+	config_log_settings(set);
+	return 0;
+}
+
+static int
+mailx_compose(struct mailx_send *s, struct failure *f)
+{
+	struct message_spec spec;
+	struct filetype *ft;
+	const char *pin;
+	int rc;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.from = &s->from;
+	spec.to = &s->to;
+	spec.cc = &s->cc;
+	spec.subject = s->opt->subject;
+	spec.headers = (const char *const *)s->opt->headers.v;
+	spec.nheaders = s->opt->headers.n;
+	spec.body = stdin;
+	spec.charset = s->opt->charset;
+	spec.attachments = (const char *const *)s->opt->attach.v;
+	spec.nattachments = s->opt->attach.n;
+	spec.html = s->opt->html;
+	spec.html_stdin = s->opt->html_stdin;
+	spec.inlines = (const char *const *)s->opt->inlines.v;
+	spec.ninlines = s->opt->inlines.n;
+	spec.reply_to = s->opt->reply_to;
+	/* Test-only pins (tests/README) for reproducible output. */
+	if ((pin = getenv("OUTBOX_TEST_DATE")) != NULL)
+		spec.date = (time_t)strtonum(pin, 0, LLONG_MAX, NULL);
+	spec.message_id = getenv("OUTBOX_TEST_MESSAGE_ID");
+	spec.boundary_seed = getenv("OUTBOX_TEST_BOUNDARY");
+
+	if (message_check(&spec, f) == -1)
+		return -1;
+	/* libmagic is only for attachments; a plain message skips it. */
+	ft = NULL;
+	if ((spec.nattachments > 0 || spec.ninlines > 0) &&
+	    (ft = filetype_open(f)) == NULL)
+		return -1;
+	if ((s->spool = spool_temp(f)) == NULL) {
+		filetype_close(ft);
+		return -1;
+	}
+	rc = message_compose(&spec, ft, s->spool, &s->info, f);
+	filetype_close(ft);
+	if (rc == 0 && s->info.warning[0] != '\0')
+		log_warnx("%s", s->info.warning);
+	if (rc == 0 && fflush(s->spool) == EOF)
+		rc = failure_set(f, F_IO, "writing the spool: %s",
+		    strerror(errno));
+	return rc;
+}
+
+/*
+ * --dsn and --dsn-return in RFC 3461's words: NOTIFY=NEVER or a list of
+ * SUCCESS, FAILURE, DELAY; RET=FULL or HDRS.
+ */
+int
+mailx_dsn(struct mailx_send *s, struct failure *f)
+{
+	const char *n = s->opt->dsn_notify;
+	char *copy, *w, *save = NULL;
+	size_t i;
+
+	if (s->opt->dsn_return != NULL)
+		s->dsn_ret = strcmp(s->opt->dsn_return, "full") == 0 ?
+		    "FULL" : "HDRS";
+	if (n == NULL)
+		return 0;
+	copy = xstrdup(n);
+	for (w = strtok_r(copy, ",", &save); w != NULL;
+	    w = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(w, "never") == 0 && strchr(n, ',') == NULL)
+			continue;
+		if (strcasecmp(w, "success") != 0 &&
+		    strcasecmp(w, "failure") != 0 &&
+		    strcasecmp(w, "delay") != 0) {
+			free(copy);
+			return failure_set(f, F_USAGE, "--dsn takes never, or "
+			    "a list of success, failure and delay");
+		}
+	}
+	free(copy);
+	s->dsn_notify = xstrdup(n);
+	for (i = 0; s->dsn_notify[i] != '\0'; i++)
+		s->dsn_notify[i] = (char)toupper((unsigned char)
+		    s->dsn_notify[i]);
+	return 0;
+}
+
+/* The A-label forms of the envelope, for servers without SMTPUTF8. */
+static int
+mailx_idn(struct mailx_send *s, struct failure *f)
+{
+	size_t i;
+
+	if ((s->from_ascii = idn_addr_ascii(s->from.addr, f)) == NULL &&
+	    f->kind != F_NONE)
+		return -1;
+	s->rcpts_ascii = xcalloc(s->rcpts.n ? s->rcpts.n : 1,
+	    sizeof(*s->rcpts_ascii));
+	for (i = 0; i < s->rcpts.n; i++)
+		if ((s->rcpts_ascii[i] = idn_addr_ascii(s->rcpts.v[i].addr,
+		    f)) == NULL && f->kind != F_NONE)
+			return -1;
+	return 0;
+}
+
+/* Forgets the A-label forms (a second submit makes them again). */
+static void
+mailx_idn_free(struct mailx_send *s)
+{
+	size_t i;
+
+	for (i = 0; s->rcpts_ascii != NULL && i < s->rcpts.n; i++)
+		free(s->rcpts_ascii[i]);
+	free(s->rcpts_ascii);
+	free(s->from_ascii);
+	s->rcpts_ascii = NULL;
+	s->from_ascii = NULL;
+}
+
+int
+mailx_submit(struct mailx_send *s, struct failure *f)
+{
+	struct job job;
+	size_t i;
+
+	mailx_idn_free(s);
+	if (s->have_result) {
+		smtp_result_free(&s->result);
+		s->have_result = 0;
+	}
+	if (mailx_idn(s, f) == -1)
+		return -1;
+	if (s->rcpt_addrs == NULL) {
+		s->rcpt_addrs = xcalloc(s->rcpts.n ? s->rcpts.n : 1,
+		    sizeof(*s->rcpt_addrs));
+		for (i = 0; i < s->rcpts.n; i++)
+			s->rcpt_addrs[i] = s->rcpts.v[i].addr;
+	}
+	memset(&job, 0, sizeof(job));
+	job.set = &s->set;
+	job.env.from = s->from.addr;
+	job.env.rcpts = s->rcpt_addrs;
+	job.env.nrcpts = s->rcpts.n;
+	job.msg = s->spool;
+	job.env.eightbit = s->info.eightbit;
+	job.env.utf8_headers = s->info.utf8_headers;
+	job.env.from_ascii = s->from_ascii;
+	job.env.rcpts_ascii = (const char *const *)s->rcpts_ascii;
+	job.env.dsn_notify = s->dsn_notify;
+	job.env.dsn_ret = s->dsn_ret;
+	/* RFC 3461 4.4: the Message-ID identifies the message in notices. */
+	job.env.dsn_envid = s->dsn_notify || s->dsn_ret ?
+	    s->info.message_id : NULL;
+	if (s->dsn_envid != NULL)		/* sendmail -V */
+		job.env.dsn_envid = s->dsn_envid;
+	job.env.dsn_required = s->opt->dsn_required;
+	job.queue_only = s->opt->queue;
+	deliver_result_free(&s->dres);
+	s->have_result = 1;
+	return deliver(&job, &s->result, &s->dres, f);
+}
+
+/* The outcome of this send as one JSON object (--json). */
+static void
+mailx_report_json(const struct mailx_send *s, const struct failure *f,
+    int status, const char *saved)
+{
+	struct report_send rs;
+	struct failure note;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.status = status;
+	rs.failure = f;
+	/* Queued on success: the note is the "error" that will be retried. */
+	if (status == 0 && s->dres.note[0] != '\0') {
+		failure_set(&note, F_TEMP, "%s", s->dres.note);
+		rs.failure = &note;
+	}
+	rs.queue_id = s->dres.queue_id[0] ? s->dres.queue_id : NULL;
+	rs.message_id = s->info.message_id[0] ? s->info.message_id : NULL;
+	rs.result = s->have_result ? &s->result : NULL;
+	rs.dead_letter = saved;
+	report_send_json(&rs);
+}
+
+/*
+ * Saves the message to ~/dead.letter when a person typed it (stdin is a
+ * terminal), as mail(1) does.  Returns 0 with the path in saved, or -1.
+ */
+static int
+mailx_dead_letter(const struct mailx_send *s, char *saved, size_t sz)
+{
+	struct failure f;
+	const char *home = getenv("HOME");
+	char *path;
+
+	if (s->spool == NULL || !isatty(STDIN_FILENO) || home == NULL)
+		return -1;
+	path = xasprintf("%s/dead.letter", home);
+	if (spool_dead_letter(path, s->spool, s->from.addr, &f) == -1) {
+		fprintf(stderr, "outbox: %s\n", f.text);
+		free(path);
+		return -1;
+	}
+	strlcpy(saved, path, sz);
+	free(path);
+	return 0;
+}
+
+static void
+mailx_free(struct mailx_send *s)
+{
+	mailx_idn_free(s);
+	free(s->rcpt_addrs);
+	free(s->dsn_notify);
+	if (s->have_result)
+		smtp_result_free(&s->result);
+	deliver_result_free(&s->dres);
+	if (s->spool != NULL)
+		fclose(s->spool);
+	free(s->from.name);
+	free(s->from.addr);
+	address_list_free(&s->to);
+	address_list_free(&s->cc);
+	address_list_free(&s->bcc);
+	address_list_free(&s->rcpts);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
+    struct failure *f)
+{
+	int status;
+
+	if (rc == 0) {
+		report_flush(&s->dres.flushed, 1);
+		/* Safe in the queue: exit 0, and say so (DESIGN). */
+		if (s->dres.queue_id[0] != '\0')
+			fprintf(stderr, "outbox: queued %s: %s; will retry\n",
+			    s->dres.queue_id, s->dres.note);
+		if (s->opt->json && !s->opt->dry_run) {
+			mailx_report_json(s, f, 0, NULL);
+			rep->json_done = 1;
+		}
+	} else if (f->kind != F_USAGE) {
+		status = failure_exitcode(f->kind);
+		report_refusals(s->have_result ? &s->result : NULL);
+		if (s->dres.queue_id[0] != '\0')
+			fprintf(stderr, "outbox: queued %s for the recipients "
+			    "that may still get it; will retry\n",
+			    s->dres.queue_id);
+		else if (!s->opt->dry_run)
+			(void)mailx_dead_letter(s, rep->saved,
+			    sizeof(rep->saved));
+		if (s->opt->json) {
+			mailx_report_json(s, f, status, rep->saved[0] ?
+			    rep->saved : NULL);
+			rep->json_done = 1;
+		}
+	}
+	mailx_free(s);
+	return rc;
+}
+
+static int
+mailx_phases(struct mailx_send *s, struct failure *f)
+{
+	if (mailx_settings(s->opt, s->cfg, &s->set, f) == -1)
+		return -1;
+	if (mailx_sender(s, s->opt->from ? s->opt->from : s->set.from,
+	    f) == -1)
+		return -1;
+	if (mailx_recipients(s, f) == -1)
+		return -1;
+	if (mailx_dsn(s, f) == -1)
+		return -1;
+	if (mailx_compose(s, f) == -1)
+		return -1;
+	if (s->opt->dry_run)
+		return spool_wire(s->spool, stdout, 0, NULL, f);
+	return mailx_submit(s, f);
+}
+
+int
+mailx_run(const struct options *o, struct config *cfg,
+    struct front_report *rep, struct failure *f)
+{
+	struct mailx_send s;
+
+	mailx_init(&s, o, cfg);
+	return mailx_finish(&s, mailx_phases(&s, f), rep, f);
+}

@@ -1,0 +1,85 @@
+/*
+ * mailx.h — the mailx personality's send: recipients, sender, account
+ * settings, compose into the spool, DSN, IDN, submit, and dead.letter
+ * when it fails.  The sendmail personality (sendmail.c) reuses the
+ * phases it shares through struct mailx_send.
+ */
+#ifndef OUTBOX_MAILX_H
+#define OUTBOX_MAILX_H
+
+#include <stdio.h>
+
+#include "address.h"
+#include "cli.h"
+#include "config.h"
+#include "deliver.h"
+#include "failure.h"
+#include "front.h"
+#include "message.h"
+#include "queue.h"
+#include "smtp.h"
+
+/* One send, from the options to the server's answer. */
+struct mailx_send {
+	const struct options *opt;
+	struct config *cfg;
+	struct settings set;
+	struct address from;		/* header From */
+	struct address_list to, cc, bcc;
+	struct address_list rcpts;	/* envelope, unique */
+	const char **rcpt_addrs;	/* rcpts' addresses, for the job */
+	FILE *spool;
+	struct message_info info;
+	struct smtp_result result;
+	int have_result;
+	char *dsn_notify;		/* RFC 3461 NOTIFY=, or NULL */
+	const char *dsn_ret;		/* RET=, or NULL */
+	const char *dsn_envid;		/* ENVID= given (sendmail -V), or
+					   NULL: the Message-ID */
+	char *from_ascii;		/* A-label forms, or NULL */
+	char **rcpts_ascii;
+	struct deliver_result dres;	/* queue id, note, the quiet flush */
+};
+
+/*
+ * The mailx front-end (see front.h): compose from the options and stdin,
+ * then send, or print with --dry-run.
+ */
+int mailx_run(const struct options *o, struct config *cfg,
+    struct front_report *rep, struct failure *f);
+
+/* s zeroed, for o and cfg (which must outlive it). */
+void mailx_init(struct mailx_send *s, const struct options *o,
+    struct config *cfg);
+
+/*
+ * The account's settings into set: -A, else the account whose from
+ * matches -r, else the top level; logged with -vv.  F_CONFIG.
+ */
+int mailx_settings(const struct options *o, struct config *cfg,
+    struct settings *set, struct failure *f);
+
+/*
+ * s->from from text (one address), or login@host when text is NULL.
+ * F_DATA for an invalid address.
+ */
+int mailx_sender(struct mailx_send *s, const char *text, struct failure *f);
+
+/* --dsn and --dsn-return into s->dsn_notify, s->dsn_ret.  F_USAGE. */
+int mailx_dsn(struct mailx_send *s, struct failure *f);
+
+/*
+ * s->spool to the server (deliver()): fills s->result and s->dres
+ * (queue id, note, the quiet flush).  Fails as deliver() does.
+ */
+int mailx_submit(struct mailx_send *s, struct failure *f);
+
+/*
+ * After a send that returned rc (f its failure): the notices, the
+ * refusals, dead.letter (rep->saved) and the --json object
+ * (rep->json_done); then frees s.  Returns rc.
+ */
+int mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
+    struct failure *f);
+
+#endif

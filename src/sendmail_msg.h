@@ -1,0 +1,98 @@
+/*
+ * sendmail_msg.h — a finished RFC 5322 message, as the sendmail
+ * personality takes it on stdin, read into the spool with the headers it
+ * lacks (Date, Message-ID, From) added and Bcc removed.
+ *
+ * Input lines may end in LF, CRLF or a bare CR; in the spool every line
+ * ends in LF (encode_wire() makes CRLF), so no bare CR or LF reaches the
+ * wire.  Only the header block is held in memory (at most
+ * SENDMAIL_MSG_HEADER_MAX octets); the body is streamed.
+ */
+#ifndef OUTBOX_SENDMAIL_MSG_H
+#define OUTBOX_SENDMAIL_MSG_H
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <time.h>
+
+#include "failure.h"
+
+/* A header block larger than this is refused (F_DATA): 1 MiB. */
+#define SENDMAIL_MSG_HEADER_MAX (1024 * 1024)
+
+/* One header field as it came: "Name: value" with its folds, LF ends. */
+struct sendmail_field {
+	char *raw;
+	size_t namelen;
+};
+
+struct sendmail_msg {
+	struct sendmail_field *fields;
+	size_t nfields;
+	size_t size;			/* octets held by fields */
+	char *first_body;		/* a line that ended the header
+					   without the empty line, or NULL */
+	size_t first_body_len;
+	int ended;			/* EOF or the "." line came already */
+	int eightbit_header;		/* a byte >= 0x80 in the header */
+	int eightbit_body;
+	int utf8_body;			/* the body is valid UTF-8 */
+	off_t body_offset;		/* where the body starts in the spool */
+	char message_id[256];		/* "<...>" as sent */
+};
+
+/*
+ * Reads the header block of the message on in (up to the empty line,
+ * EOF, or the first line that is no header field) into m.  With
+ * ignore_dots 0, a line holding a single "." ends the input, as in
+ * sendmail.  A leading mbox "From " line is dropped.  F_DATA when the
+ * block exceeds SENDMAIL_MSG_HEADER_MAX or holds a NUL byte, F_IO on a
+ * read error.
+ */
+int sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
+    struct failure *f);
+
+/*
+ * The unfolded value of the n-th (from 0) field called name
+ * (case-insensitive), white space at both ends trimmed; NULL when there
+ * is none.  Caller frees.
+ */
+char *sendmail_msg_header(const struct sendmail_msg *m, const char *name,
+    size_t n);
+
+/* What the writer adds when the header lacks it. */
+struct sendmail_add {
+	const char *from_name;		/* display name of a missing From,
+					   or NULL */
+	const char *from_addr;		/* its address */
+	time_t date;			/* 0: now */
+	const char *message_id;		/* "<...>", NULL: random */
+	const char *id_domain;		/* right side of a made Message-ID */
+};
+
+/*
+ * Writes the message to out: the header fields without Bcc and
+ * Resent-Bcc, the missing Date, Message-ID and From, the empty line, and
+ * the rest of in (the body, streamed, same dot rule as the header).
+ * Sets m->eightbit_*, m->utf8_body, m->body_offset and m->message_id.
+ * F_IO on a read or write error.
+ */
+int sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
+    const struct sendmail_add *add, FILE *out, struct failure *f);
+
+/*
+ * For a server without 8BITMIME (RFC 6152): writes to out a copy of the
+ * message in spool (as sendmail_msg_write() made it) with the body in
+ * quoted-printable, its Content-Transfer-Encoding replaced (and
+ * MIME-Version and a text/plain Content-Type, charset UTF-8 or
+ * unknown-8bit, added when missing).  F_PERM, saying why, when the
+ * message cannot be converted: 8-bit bytes in the header, a multipart or
+ * message body, or a body already encoded otherwise.  F_IO on error.
+ */
+int sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
+    struct failure *f);
+
+void sendmail_msg_free(struct sendmail_msg *m);
+
+#endif
