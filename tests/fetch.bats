@@ -17,6 +17,9 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${MNT:-}" ]; then
+		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
+	fi
 	stop_dovecot
 	common_teardown
 }
@@ -204,6 +207,31 @@ assert_each_once() {
 	[ "$(dovecot_count alice)" -eq 0 ]
 	# The state forgets what the server no longer has.
 	[ ! -s "$HOME/.local/state/outbox/uidl-alice@localhost%3A$POP3S_PORT" ]
+}
+
+@test "dovecot: a full disk is 74, and with --delete nothing is deleted" {
+	MNT="$BATS_TEST_TMPDIR/small"
+	mkdir -p "$MNT"
+	if ! mount -t tmpfs -o size=512k,mode=700 tmpfs "$MNT" 2>/dev/null; then
+		MNT=
+		skip "cannot mount a tmpfs here"
+	fi
+	start_dovecot
+	make_messages
+	fill_mailbox
+	fetch_rc fetch-to="$MNT/Mail"
+	run_outbox --fetch --delete
+	assert_failure 74
+	assert_output --regexp 'outbox: fetch default: writing .*/tmp/.*: No space left on device'
+	[ "$(dovecot_count alice)" -eq 7 ]
+	# What fitted is whole; nothing half-written is left in tmp/.
+	[ -z "$(ls "$MNT/Mail/tmp")" ]
+	for f in "$MNT/Mail/new"/*; do
+		[ -e "$f" ] || continue
+		h=$(sha256sum <"$f" | cut -d' ' -f1)
+		for g in "$MSGS"/*; do sha256sum <"$g"; done | grep -q "^$h " ||
+		    fail "$f is not one of the messages"
+	done
 }
 
 @test "dovecot: fetch-delete=yes deletes what an earlier fetch kept" {
