@@ -6,8 +6,10 @@
  * to Maildir tmp/, fsynced, renamed into new/ (the directory fsynced),
  * and only then its unique id is appended to the account's journal; the
  * journal is fsynced before any DELE, DELE is only sent for ids on disk,
- * and QUIT commits them (RFC 1939 section 6).  A kill loses nothing and
- * at most re-fetches the message in flight.  At the end the journal is
+ * and QUIT commits them (RFC 1939 section 6).  Before each rename a
+ * "?UIDL PATH" journal line names the file to be, so a kill between the
+ * rename and the id line is recognised too: a kill loses nothing and
+ * re-fetches only a message that was not yet on disk.  At the end the journal is
  * folded into the state file, written tmp -> fsync -> rename -> fsync.
  *
  * Maildir: https://cr.yp.to/proto/maildir.html; mboxrd: ">" added before
@@ -20,6 +22,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +106,7 @@ struct fetch_out {
 	size_t npre;
 	int mbox;
 	off_t mbox_start;
+	const char *uidl;		/* the message's id, or NULL */
 };
 
 /* --- settings ------------------------------------------------------- */
@@ -415,6 +419,34 @@ fetch_seen_has(const struct fetch_seen *sn, const char *uidl)
 	    fetch_cmp) != NULL;
 }
 
+/*
+ * A journal's "?UIDL PATH" line: the message was being renamed to PATH
+ * (a Maildir new/ file) when the fetch ended.  It is on disk when PATH
+ * exists, or its cur/ form (NAME:2,FLAGS: a mail reader saw it).
+ */
+static int
+fetch_pending_exists(const char *path)
+{
+	struct stat st;
+	char pat[PATH_MAX + 8], *slash;
+	glob_t g;
+	int found;
+
+	if (stat(path, &st) == 0)
+		return 1;
+	if (strlcpy(pat, path, sizeof(pat)) >= sizeof(pat) ||
+	    (slash = strrchr(pat, '/')) == NULL || slash - pat < 4 ||
+	    strncmp(slash - 4, "/new", 4) != 0)
+		return 0;
+	memcpy(slash - 3, "cur", 3);
+	if (strlcat(pat, ":*", sizeof(pat)) >= sizeof(pat))
+		return 0;
+	found = glob(pat, GLOB_NOSORT | GLOB_NOESCAPE, NULL, &g) == 0 &&
+	    g.gl_pathc > 0;
+	globfree(&g);
+	return found;
+}
+
 /* Adds the id lines of path (missing: nothing) to sn, unsorted. */
 static int
 fetch_seen_read(struct fetch_seen *sn, const char *path, struct failure *f)
@@ -436,6 +468,14 @@ fetch_seen_read(struct fetch_seen *sn, const char *path, struct failure *f)
 		   of a message on disk, or at worst one never matched. */
 		if (len == 0)
 			continue;
+		if (line[0] == '?') {
+			char *sp = strchr(line, ' ');
+
+			if (sp == NULL || !fetch_pending_exists(sp + 1))
+				continue;
+			*sp = '\0';
+			memmove(line, line + 1, strlen(line));
+		}
 		sn->v = xreallocarray(sn->v, sn->n + 1, sizeof(*sn->v));
 		sn->v[sn->n++] = xstrdup(line);
 	}
@@ -460,9 +500,13 @@ fetch_seen_free(struct fetch_seen *sn)
 	sn->n = 0;
 }
 
-/* Appends one id to the journal (fsynced later, before any DELE). */
+/*
+ * Appends one id to the journal (fsynced later, before any DELE); with
+ * pending, "?UIDL PENDING": the message is about to become that file.
+ */
 static int
-fetch_journal_add(struct fetch_run *r, const char *uidl, struct failure *f)
+fetch_journal_add(struct fetch_run *r, const char *uidl, const char *pending,
+    struct failure *f)
 {
 	char *line;
 	size_t len;
@@ -473,7 +517,8 @@ fetch_journal_add(struct fetch_run *r, const char *uidl, struct failure *f)
 	    0600)) == -1)
 		return failure_set(f, F_CANTCREAT, "%s: %s", r->journal,
 		    strerror(errno));
-	line = xasprintf("%s\n", uidl);
+	line = pending != NULL ? xasprintf("?%s %s\n", uidl, pending) :
+	    xasprintf("%s\n", uidl);
 	len = strlen(line);
 	/* One write(2): a kill leaves the line whole or absent. */
 	n = write(r->journal_fd, line, len);
@@ -783,6 +828,12 @@ fetch_out_commit(struct fetch_run *r, struct fetch_out *o, struct failure *f)
 	o->fp = NULL;
 	if (o->mbox)
 		return 0;
+	/* A kill between the rename and the id line: still recognised. */
+	if (o->uidl != NULL &&
+	    fetch_journal_add(r, o->uidl, o->dst, f) == -1) {
+		unlink(o->tmp);
+		return -1;
+	}
 	if (rename(o->tmp, o->dst) == -1) {
 		e = errno;
 		unlink(o->tmp);
@@ -836,6 +887,7 @@ fetch_one(struct fetch_run *r, size_t i, struct failure *f)
 		}
 	} else if (fetch_open_maildir(r, r->msgs[i].uidl, &o, f) == -1)
 		return -1;
+	o.uidl = r->msgs[i].uidl;
 	rc = pop3_read_retr(r->pop, fetch_sink, &o, f);
 	if (rc == -1) {
 		fetch_out_abort(&o);
@@ -849,7 +901,7 @@ fetch_one(struct fetch_run *r, size_t i, struct failure *f)
 		json_array_append_new(r->jdelivered, json_string(o.mbox ?
 		    r->set->to : o.dst));
 	if (r->msgs[i].uidl != NULL &&
-	    fetch_journal_add(r, r->msgs[i].uidl, f) == -1)
+	    fetch_journal_add(r, r->msgs[i].uidl, NULL, f) == -1)
 		return -1;
 	return 0;
 }

@@ -322,7 +322,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 '
 }
 
-@test "dovecot: SIGKILL at random points 50 times loses nothing, duplicates at most one" {
+@test "dovecot: SIGKILL at random points 50 times loses nothing, duplicates none" {
 	start_dovecot
 	local i n pid total cut=0
 	for i in $(seq 12); do
@@ -350,8 +350,10 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 			c=$(cat "$HOME/Mail/new"/* /dev/null | grep -c "^Message-ID: <k$((10#$(basename "$f")))@t>$" || true)
 			[ "$c" -ge 1 ] || fail "round $n: $(basename "$f") lost"
 		done
+		# The issue allows one duplicate a kill; the journal's "?" line
+		# written before each rename recognises even that one.
 		total=$(ls "$HOME/Mail/new" | wc -l)
-		[ "$total" -le 13 ] || fail "round $n: $total files for 12 messages"
+		[ "$total" -eq 12 ] || fail "round $n: $total files for 12 messages"
 		[ "$(ls "$HOME/Mail/tmp" | wc -l)" -le 1 ]
 	done
 	# How many kills landed before the end (for the log, not a check).
