@@ -178,6 +178,41 @@ assert_each_once() {
 	assert_each_once "$HOME/Mail/new"
 }
 
+@test "dovecot: --fetch fetches every account with pop3; -A one of them" {
+	start_dovecot
+	make_messages
+	fill_mailbox
+	printf 'Subject: for bob\n\nhello bob\n' >"$BATS_TEST_TMPDIR/bob1"
+	dovecot_put bob 1000000001.M1.test "$BATS_TEST_TMPDIR/bob1"
+	cat >"$HOME/.outboxrc" <<EOF
+set tls-ca-file="$CERTS/ca.pem"
+set timeout=5
+set pop3-password="$PASSWORD"
+account alice {
+	set pop3="pop3s://alice@localhost:$POP3S_PORT"
+	set fetch-to="$HOME/alice"
+}
+account bob {
+	set pop3="pop3s://bob@localhost:$POP3S_PORT"
+	set fetch-to="mbox:$HOME/bob.mbox"
+}
+account smtponly {
+	set smtp="smtps://x@localhost"
+}
+EOF
+	chmod 600 "$HOME/.outboxrc"
+	run_outbox --fetch -A bob
+	assert_success
+	assert_output "outbox: fetch bob: 1 new, 0 already here, 0 left (too large)"
+	[ ! -e "$HOME/alice" ]
+	run_outbox --fetch
+	assert_success
+	assert_line "outbox: fetch alice: 7 new, 0 already here, 0 left (too large)"
+	assert_line "outbox: fetch bob: 0 new, 1 already here, 0 left (too large)"
+	assert_each_once "$HOME/alice/new"
+	grep -qx 'hello bob' "$HOME/bob.mbox"
+}
+
 @test "dovecot: a wrong password is 77, and nothing is written" {
 	start_dovecot
 	make_messages
