@@ -1289,7 +1289,9 @@ fetch_account(const struct config *cfg, const char *account,
 	if (rc == 0)
 		rc = fetch_seen_read(&r.seen, r.journal, f);
 	if (rc == 0) {
-		qsort(r.seen.v, r.seen.n, sizeof(*r.seen.v), fetch_cmp);
+		if (r.seen.n > 0)
+			qsort(r.seen.v, r.seen.n, sizeof(*r.seen.v),
+			    fetch_cmp);
 		rc = fetch_session(&r, o, jacct, f);
 	}
 	if (rc == 0 && r.pop != NULL && !o->fetch_list && r.have_uidl)
