@@ -1189,6 +1189,8 @@ fetch_session(struct fetch_run *r, const struct options *o, json_t *jacct,
 	struct pop3_params pp;
 	char *pw;
 	json_t *jmsgs = NULL;
+	unsigned long count;
+	unsigned long long octets;
 
 	if ((pw = fetch_password(r->set, f)) == NULL)
 		return -1;
@@ -1197,7 +1199,13 @@ fetch_session(struct fetch_run *r, const struct options *o, json_t *jacct,
 	credentials_free(pw);
 	if (r->pop == NULL)
 		return -1;
-	if (pop3_scan(r->pop, &r->msgs, &r->nmsgs, &r->have_uidl, f) == -1)
+	/* An empty mailbox, the usual case from cron: STAT says so. */
+	if (pop3_stat(r->pop, &count, &octets, f) == -1)
+		return -1;
+	if (count == 0)
+		r->have_uidl = 1;	/* nothing to tell apart */
+	else if (pop3_scan(r->pop, &r->msgs, &r->nmsgs, &r->have_uidl,
+	    f) == -1)
 		return -1;
 	r->fetched = xcalloc(r->nmsgs ? r->nmsgs : 1, 1);
 	if (o->fetch_list) {

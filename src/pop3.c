@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -786,6 +787,25 @@ pop3_read_dele(struct pop3_session *s, struct failure *f)
 	if (pop3_pend_pop(s, PEND_DELE, what, sizeof(what), f) == -1)
 		return -1;
 	return pop3_simple(s, NULL, what, F_PERM, &st, f);
+}
+
+int
+pop3_stat(struct pop3_session *s, unsigned long *count,
+    unsigned long long *size, struct failure *f)
+{
+	struct pop3_status st;
+	unsigned long long n, z;
+	char extra;
+
+	if (pop3_simple(s, "STAT", "STAT", F_PERM, &st, f) == -1)
+		return -1;
+	/* RFC 1939 5: "+OK nn mm", maybe followed by more text. */
+	if (sscanf(st.text, "%llu %llu%c", &n, &z, &extra) < 2 ||
+	    n > ULONG_MAX)
+		return failure_set(f, F_PROTO, "STAT: malformed reply");
+	*count = (unsigned long)n;
+	*size = z;
+	return 0;
 }
 
 int

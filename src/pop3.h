@@ -139,6 +139,10 @@ int pop3_read_retr(struct pop3_session *s, pop3_sink sink, void *arg,
 /* Reads the reply to the oldest queued DELE.  F_PERM on -ERR. */
 int pop3_read_dele(struct pop3_session *s, struct failure *f);
 
+/* STAT (RFC 1939 5): how many messages, how many octets.  F_PROTO. */
+int pop3_stat(struct pop3_session *s, unsigned long *count,
+    unsigned long long *size, struct failure *f);
+
 /* NOOP and RSET, each waiting for its reply. */
 int pop3_noop(struct pop3_session *s, struct failure *f);
 int pop3_rset(struct pop3_session *s, struct failure *f);

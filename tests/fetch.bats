@@ -530,8 +530,19 @@ inject-after STLS +OK injected'
 	run ! grep -q PASS "$FAULT_LOG/transcript.log"
 }
 
+@test "fault: an empty mailbox: STAT, and no LIST or UIDL" {
+	start_fault 'protocol pop3'
+	fault_rc
+	run_outbox --fetch
+	assert_success
+	assert_output "outbox: fetch default: 0 new, 0 already here, 0 left (too large)"
+	grep -q '^STAT' "$FAULT_LOG/transcript.log"
+	run ! grep -qE '^(LIST|UIDL)' "$FAULT_LOG/transcript.log"
+}
+
 @test "fault: a garbled reply is 76" {
 	start_fault 'protocol pop3
+message Subject: one\n\nbody\n
 pop3-reply LIST HELLO THERE'
 	fault_rc
 	run_outbox --fetch
