@@ -161,6 +161,29 @@ assert_each_once() {
 	assert_each_once "$HOME/Mail2/new"
 }
 
+@test "dovecot: SASL LOGIN and CRAM-MD5; a mechanism not offered is 69" {
+	start_dovecot
+	make_messages
+	fill_mailbox
+	local m
+	for m in login cram-md5; do
+		rm -rf "$HOME/.local/state" "$HOME/Mail"
+		fetch_rc pop3-auth=$m
+		run_outbox --fetch -v
+		assert_success
+		# LOGIN's initial response is the user; CRAM-MD5 has none.
+		assert_line --regexp "^C: AUTH ${m^^}( <redacted>)?$"
+		refute_output --partial "$PASSWORD"
+		assert_each_once "$HOME/Mail/new"
+	done
+	grep -q 'method=LOGIN' "$DOVECOT_DIR/dovecot.log"
+	grep -q 'method=CRAM-MD5' "$DOVECOT_DIR/dovecot.log"
+	fetch_rc pop3-auth=xoauth2
+	run_outbox --fetch
+	assert_failure 69
+	assert_output "outbox: fetch default: AUTH: the server does not offer XOAUTH2"
+}
+
 @test "dovecot: auto picks SCRAM-SHA-256 and the smtp login is the fallback" {
 	start_dovecot
 	make_messages
