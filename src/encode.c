@@ -921,7 +921,7 @@ param_2231(struct sbuf *sb, const char *name, const unsigned char *v,
 		if (sect != (size_t)-1) {
 			snprintf(head, sizeof(head), "*%zu*=%s", sect,
 			    sect == 0 ? "UTF-8''" : "");
-			sb_adds(sb, sect == 0 ? ";\n " : ";\n ");
+			sb_adds(sb, ";\n ");
 			sb_adds(sb, name);
 			sb_adds(sb, head);
 			/* Room for the ";" that follows every section. */
@@ -1102,7 +1102,6 @@ encode_wire_update(struct encode_wire *st, const char *in, size_t len,
 		if (cr != NULL) {
 			if (cr + 1 == end) {
 				st->cr = 1;
-				in = end;
 				break;
 			}
 			in += cr[1] == '\n' ? 2 : 1;

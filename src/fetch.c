@@ -249,16 +249,20 @@ static int
 fetch_settings(const struct config *cfg, const char *account,
     const struct options *o, struct fetch_set *s, struct failure *f)
 {
+	struct settings cs;
+	const struct fetch_keys *k = &cs.fetch;
 	const char *v, *errstr;
 	int tls, scheme;
 
 	memset(s, 0, sizeof(*s));
 	s->account = account;
 	snprintf(s->name, sizeof(s->name), "%s", account ? account : "default");
-	if ((v = config_get(cfg, account, "pop3")) == NULL)
+	if (config_settings(cfg, account, &cs, f) == -1)
+		return -1;
+	if (k->url == NULL)
 		return failure_set(f, F_CONFIG, "fetch %s: no POP3 server "
 		    "(set pop3=pop3s://user@host)", s->name);
-	if ((v = fetch_url(v, s, &tls, &scheme)) != NULL)
+	if ((v = fetch_url(k->url, s, &tls, &scheme)) != NULL)
 		return fetch_bad(f, s, "pop3", v);
 	if (s->port[0] == '\0')
 		strlcpy(s->port, tls ? POP3S_PORT : scheme ? POP3_PORT :
@@ -266,48 +270,35 @@ fetch_settings(const struct config *cfg, const char *account,
 	/* RFC 8314: TLS on 995, else STLS; plaintext only when asked. */
 	s->security = strcmp(s->port, POP3S_PORT) == 0 || tls ?
 	    POP3_SEC_TLS : POP3_SEC_STLS;
-	if ((v = config_get(cfg, account, "pop3-security")) != NULL) {
-		if (strcmp(v, "stls") == 0)
-			s->security = POP3_SEC_STLS;
-		else if (strcmp(v, "tls") == 0)
-			s->security = POP3_SEC_TLS;
-		else if (strcmp(v, "none") == 0)
-			s->security = POP3_SEC_NONE;
-		else
-			return fetch_bad(f, s, "pop3-security",
-			    "must be stls, tls or none");
-	}
-	if (fetch_auth(s, (v = config_get(cfg, account, "pop3-auth")) ?
-	    v : "auto", f) == -1)
+	if ((v = k->security) != NULL)
+		s->security = strcmp(v, "stls") == 0 ? POP3_SEC_STLS :
+		    strcmp(v, "tls") == 0 ? POP3_SEC_TLS : POP3_SEC_NONE;
+	if (fetch_auth(s, k->auth ? k->auth : "auto", f) == -1)
 		return -1;
 	/* Most providers use one login for both: fall back to smtp-*. */
-	if (s->user[0] == '\0' &&
-	    ((v = config_get(cfg, account, "pop3-user")) != NULL ||
-	    (v = config_get(cfg, account, "smtp-user")) != NULL))
+	if (s->user[0] == '\0' && (v = k->user ? k->user :
+	    config_get(cfg, account, "smtp-user")) != NULL)
 		strlcpy(s->user, v, sizeof(s->user));
-	s->password = config_get(cfg, account, "pop3-password");
-	s->password_cmd = config_get(cfg, account, "pop3-password-cmd");
+	s->password = k->password;
+	s->password_cmd = k->password_cmd;
 	if (s->password == NULL && s->password_cmd == NULL) {
-		s->password = config_get(cfg, account, "smtp-password");
-		s->password_cmd = config_get(cfg, account,
-		    "smtp-password-cmd");
+		s->password = cs.smtp.password;
+		s->password_cmd = cs.smtp.password_cmd;
 	}
-	s->ca_file = config_get(cfg, account, "tls-ca-file");
-	s->fingerprint = config_get(cfg, account, "pop3-tls-fingerprint");
-	s->timeout = CONFIG_TIMEOUT_DEFAULT;
-	if ((v = config_get(cfg, account, "timeout")) != NULL)
-		s->timeout = (int)strtonum(v, 1, 3600, NULL);
-	if (fetch_target(s, config_get(cfg, account, "fetch-to"), f) == -1)
+	s->ca_file = cs.smtp.ca_file;
+	s->fingerprint = k->fingerprint;
+	s->timeout = cs.smtp.timeout > 0 ? cs.smtp.timeout :
+	    CONFIG_TIMEOUT_DEFAULT;
+	if (fetch_target(s, k->to, f) == -1)
 		return -1;
-	v = config_get(cfg, account, "fetch-delete");
-	s->delete = v != NULL && strcmp(v, "yes") == 0;
+	s->delete = k->delete != NULL && strcmp(k->delete, "yes") == 0;
 	if (o->fetch_delete == CLI_FETCH_DELETE)
 		s->delete = 1;
 	else if (o->fetch_delete == CLI_FETCH_KEEP)
 		s->delete = 0;
-	if ((v = config_get(cfg, account, "fetch-max-size")) != NULL) {
-		s->max_size = (unsigned long long)strtonum(v, 0, LLONG_MAX,
-		    &errstr);
+	if (k->max_size != NULL) {
+		s->max_size = (unsigned long long)strtonum(k->max_size, 0,
+		    LLONG_MAX, &errstr);
 		if (errstr != NULL)
 			return fetch_bad(f, s, "fetch-max-size",
 			    "not a number of octets");
@@ -1168,17 +1159,17 @@ fetch_pop3_params(const struct fetch_set *s, const char *password,
 static char *
 fetch_password(const struct fetch_set *s, struct failure *f)
 {
-	struct settings cs;
+	struct server srv;
 
-	memset(&cs, 0, sizeof(cs));
-	cs.account = s->account;
-	cs.host = s->host;
-	strlcpy(cs.port, s->port, sizeof(cs.port));
-	cs.user = s->user;
-	cs.password = s->password;
-	cs.password_cmd = s->password_cmd;
-	cs.timeout = s->timeout;
-	return credentials_get(&cs, f);
+	memset(&srv, 0, sizeof(srv));
+	srv.name = "pop3";
+	srv.host = s->host;
+	strlcpy(srv.port, s->port, sizeof(srv.port));
+	srv.user = s->user;
+	srv.password = s->password;
+	srv.password_cmd = s->password_cmd;
+	srv.timeout = s->timeout;
+	return credentials_get(&srv, f);
 }
 
 /* The server part, after the lock: scan, then list or fetch. */

@@ -77,12 +77,18 @@ filetype_child(int fd)
 	_exit(0);
 }
 
-/* Reads one reply line into buf (line end removed).  0 or -1. */
+/*
+ * Reads one reply line into buf (line end removed).  0, or -1 with buf
+ * empty: a helper that died before answering left nothing to read.
+ */
 static int
 filetype_reply(struct filetype *ft, char *buf, size_t len)
 {
-	if (fgets(buf, (int)len, ft->in) == NULL)
+	buf[0] = '\0';
+	if (fgets(buf, (int)len, ft->in) == NULL) {
+		buf[0] = '\0';
 		return -1;
+	}
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
@@ -149,17 +155,23 @@ filetype_ask(struct filetype *ft, const char *path, char *line, size_t len,
 		if ((w = write(ft->fd, path + off, n - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			return failure_set(f, F_INTERNAL,
+			failure_set(f, F_INTERNAL,
 			    "libmagic: the helper process went away");
+			return -1;
 		}
 		off += (size_t)w;
 	}
-	if (filetype_reply(ft, line, len) == -1)
-		return failure_set(f, F_INTERNAL,
+	/* Each path -1 explicitly: *r is set on the 0 path only. */
+	if (filetype_reply(ft, line, len) == -1) {
+		failure_set(f, F_INTERNAL,
 		    "libmagic: the helper process went away");
-	if (strncmp(line, "ok ", 3) != 0)
-		return failure_set(f, F_NOINPUT, "%s: %s", path,
+		return -1;
+	}
+	if (strncmp(line, "ok ", 3) != 0) {
+		failure_set(f, F_NOINPUT, "%s: %s", path,
 		    strncmp(line, "err ", 4) == 0 ? line + 4 : line);
+		return -1;
+	}
 	*r = line + 3;
 	return 0;
 }

@@ -28,6 +28,9 @@
 /* RFC 2449 section 4: a command line is at most 255 octets; AUTH's
    initial response may exceed it (RFC 5034 section 4), as in SMTP. */
 #define POP3_CMD_MAX 8192
+/* RFC 2449 section 4: a response line is at most 512 octets; allow
+   twice (message lines are not capped: they stream in pieces). */
+#define POP3_LINE_MAX 1024
 /* Commands queued ahead of their replies (PIPELINING, RFC 2449 6.6). */
 #define POP3_PENDING_MAX 64
 /* SASL exchanges with more challenges than this are refused. */
@@ -556,6 +559,7 @@ pop3_start(struct conn *c, const struct pop3_params *p, struct failure *f)
 	s = xcalloc(1, sizeof(*s));
 	s->p = p;
 	s->c = c;
+	conn_set_line_max(c, POP3_LINE_MAX);
 	if (p->security == POP3_SEC_TLS && pop3_tls(s, f) == -1)
 		goto fail;
 	if (pop3_greeting(s, f) == -1 || pop3_capa(s, f) == -1)
