@@ -28,4 +28,8 @@ sh tests/bench/smtp.sh || echo "smtp.sh: exit status $? (ignored)"
 echo
 echo "== Queue flush (tests/bench/queue.sh)"
 sh tests/bench/queue.sh || echo "queue.sh: exit status $? (ignored)"
+
+echo
+echo "== POP3 fetch (tests/bench/fetch.sh)"
+bash tests/bench/fetch.sh || echo "fetch.sh: exit status $? (ignored)"
 exit 0
