@@ -67,7 +67,8 @@ pop3_fail_status(enum failure_kind kind, const char *what,
 		kind = F_TEMP;
 	else if (strcasecmp(st->code, "AUTH") == 0)
 		kind = F_AUTH;
-	log_vis(vis, sizeof(vis), st->text, strlen(st->text));
+	log_vis(vis, sizeof(vis), st->text ? st->text : "",
+	    st->text ? strlen(st->text) : 0);
 	return failure_set(f, kind, "%s: -ERR %s%s%s%s", what,
 	    st->code[0] ? "[" : "", st->code, st->code[0] ? "] " : "", vis);
 }
@@ -159,15 +160,17 @@ pop3_read_status(struct pop3_session *s, const char *what,
 		char t[FAILURE_TEXT_MAX];
 
 		strlcpy(t, f->text, sizeof(t));
-		return failure_set(f, f->kind, "%s: %s", what, t);
+		failure_set(f, f->kind, "%s: %s", what, t);
+		return -1;
 	}
 	log_transcript('S', line, len, 0);
 	if (pop3_parse_status(line, len, st, f) == -1) {
 		char vis[120];
 
 		log_vis(vis, sizeof(vis), line, len);
-		return failure_set(f, F_PROTO, "%s: malformed reply \"%s\"",
-		    what, vis);
+		failure_set(f, F_PROTO, "%s: malformed reply \"%s\"", what,
+		    vis);
+		return -1;
 	}
 	return 0;
 }
