@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1115,10 +1116,15 @@ fetch_lock(struct fetch_run *r, int *lockfd, struct failure *f)
 	const struct fetch_set *s = r->set;
 
 	snprintf(raw, sizeof(raw), "%s@%s:%s", s->user, s->host, s->port);
-	if (fetch_safe(key, sizeof(key), raw) == -1 ||
-	    fetch_state_dir(r->statedir, sizeof(r->statedir), f) == -1)
-		return failure_set(f, F_CANTCREAT, "fetch %s: state: %s",
-		    s->name, f->kind ? f->text : "name too long");
+	if (fetch_safe(key, sizeof(key), raw) == -1)
+		return failure_set(f, F_CANTCREAT, "fetch %s: state file "
+		    "name too long", s->name);
+	if (fetch_state_dir(r->statedir, sizeof(r->statedir), f) == -1) {
+		char t[FAILURE_TEXT_MAX];
+
+		strlcpy(t, f->text, sizeof(t));
+		return failure_set(f, f->kind, "fetch %s: %s", s->name, t);
+	}
 	if ((size_t)snprintf(r->state, sizeof(r->state), "%s/uidl-%s",
 	    r->statedir, key) >= sizeof(r->state) ||
 	    (size_t)snprintf(r->journal, sizeof(r->journal), "%s.journal",
