@@ -3,8 +3,9 @@
  * never losing one.
  *
  * The order that makes a kill at any moment safe: a message is written
- * to Maildir tmp/, fsynced, renamed into new/ (the directory fsynced),
- * and only then its unique id is appended to the account's journal; the
+ * to Maildir tmp/, fsynced, renamed into new/, and only once new/ is
+ * fsynced (once per batch of up to FETCH_WINDOW messages) is its unique
+ * id appended to the account's journal; the
  * journal is fsynced before any DELE, DELE is only sent for ids on disk,
  * and QUIT commits them (RFC 1939 section 6).  Before each rename a
  * "?UIDL PATH" journal line names the file to be, so a kill between the
@@ -91,6 +92,8 @@ struct fetch_run {
 	int have_uidl;
 	char *fetched;			/* per message: 1 now on disk */
 	size_t nnew, nold, nleft, ndeleted;
+	size_t *unsettled;		/* renamed, new/ not yet fsynced */
+	size_t nunsettled;
 	int quit_ok;
 	json_t *jdelivered;		/* file names, for --json */
 	unsigned long seq;		/* Maildir name counter */
@@ -799,7 +802,6 @@ fetch_out_abort(struct fetch_out *o)
 static int
 fetch_out_commit(struct fetch_run *r, struct fetch_out *o, struct failure *f)
 {
-	char newdir[PATH_MAX];
 	int e;
 
 	if ((o->mbox && fetch_put(o, "\n", 1) == -1) ||
@@ -832,10 +834,39 @@ fetch_out_commit(struct fetch_run *r, struct fetch_out *o, struct failure *f)
 		return failure_set(f, F_IO, "rename to %s: %s", o->dst,
 		    strerror(e));
 	}
-	if ((size_t)snprintf(newdir, sizeof(newdir), "%s/new", r->set->to) >=
-	    sizeof(newdir))
-		return failure_set(f, F_IO, "%s: name too long", r->set->to);
-	return fetch_fsync_dir(newdir, f);
+	/* new/ is fsynced once per batch, before the ids are journaled. */
+	return 0;
+}
+
+/*
+ * Makes the batch of messages renamed into new/ durable (one fsync of
+ * the directory), then journals their ids: an id is never recorded for
+ * a rename a crash could still undo.
+ */
+static int
+fetch_settle(struct fetch_run *r, struct failure *f)
+{
+	char newdir[PATH_MAX];
+	size_t i;
+
+	if (r->nunsettled == 0)
+		return 0;
+	if (!r->set->mbox) {
+		if ((size_t)snprintf(newdir, sizeof(newdir), "%s/new",
+		    r->set->to) >= sizeof(newdir))
+			return failure_set(f, F_IO, "%s: name too long",
+			    r->set->to);
+		if (fetch_fsync_dir(newdir, f) == -1)
+			return -1;
+	}
+	for (i = 0; i < r->nunsettled; i++) {
+		const char *u = r->msgs[r->unsettled[i]].uidl;
+
+		if (u != NULL && fetch_journal_add(r, u, NULL, f) == -1)
+			return -1;
+	}
+	r->nunsettled = 0;
+	return 0;
 }
 
 /* mboxrd's separator: "From MAILER-DAEMON <ctime date>". */
@@ -892,9 +923,7 @@ fetch_one(struct fetch_run *r, size_t i, struct failure *f)
 	if (r->jdelivered != NULL)
 		json_array_append_new(r->jdelivered, json_string(o.mbox ?
 		    r->set->to : o.dst));
-	if (r->msgs[i].uidl != NULL &&
-	    fetch_journal_add(r, r->msgs[i].uidl, NULL, f) == -1)
-		return -1;
+	r->unsettled[r->nunsettled++] = i;
 	return 0;
 }
 
@@ -917,20 +946,36 @@ fetch_all(struct fetch_run *r, struct failure *f)
 		else
 			r->nleft++;
 	}
+	r->unsettled = xcalloc(nwant ? nwant : 1, sizeof(*r->unsettled));
 	while (done < nwant) {
-		while (sent < nwant && sent - done < window)
-			if (pop3_send_retr(r->pop, r->msgs[want[sent++]].num,
-			    -1, f) == -1) {
+		/* Refill the window when half of it is read: few writes. */
+		if (sent - done <= window / 2) {
+			while (sent < nwant && sent - done < window)
+				if (pop3_send_retr(r->pop,
+				    r->msgs[want[sent++]].num, -1, f) == -1) {
+					rc = -1;
+					goto out;
+				}
+			if (pop3_flush(r->pop, f) == -1) {
 				rc = -1;
 				goto out;
 			}
-		if (pop3_flush(r->pop, f) == -1 ||
-		    fetch_one(r, want[done++], f) == -1) {
+		}
+		if (fetch_one(r, want[done++], f) == -1 ||
+		    (r->nunsettled >= FETCH_WINDOW &&
+		    fetch_settle(r, f) == -1)) {
 			rc = -1;
 			goto out;
 		}
 	}
+	rc = fetch_settle(r, f);
 out:
+	if (rc == -1) {
+		struct failure ignore;
+
+		/* What is on disk still counts (the "?" lines cover it). */
+		(void)fetch_settle(r, &ignore);
+	}
 	free(want);
 	return rc;
 }
@@ -1329,6 +1374,7 @@ fetch_account(const struct config *cfg, const char *account,
 	pop3_close(r.pop);
 	pop3_msgs_free(r.msgs, r.nmsgs);
 	free(r.fetched);
+	free(r.unsettled);
 	fetch_seen_free(&r.seen);
 	if (r.journal_fd != -1)
 		close(r.journal_fd);

@@ -113,15 +113,27 @@ clients() {
 run() {
 	local name=$1
 	shift
+	local cmd=("$@")
 	rm -rf "$work/md-$name" "$work/state-$name"
 	mkdir -p "$work/md-$name/new" "$work/md-$name/cur" \
 	    "$work/md-$name/tmp" "$work/state-$name"
 	/usr/bin/time -f 'TIME %e %U %S %M' "$@" \
 	    >"$work/$name.out" 2>"$work/$name.err"
 	set -- $(grep '^TIME' "$work/$name.err" | tail -n 1)
-	printf '  %-10s wall %6ss  cpu %6.2fs  rss %6s KiB  files %s\n' \
+	local sends="?"
+	# Round trips, bounded above by the sends to the server: a second,
+	# untimed run under strace, counting writes to a TCP socket.
+	if command -v strace >/dev/null; then
+		rm -rf "$work/md-$name" "$work/state-$name"
+		mkdir -p "$work/md-$name/new" "$work/md-$name/cur" \
+		    "$work/md-$name/tmp" "$work/state-$name"
+		strace -f -qq -y -e trace=write,sendto,sendmsg \
+		    -o "$work/$name.st" "${cmd[@]}" >/dev/null 2>&1
+		sends=$(grep -c '(\([0-9]*\)<\(TCP\|socket\)' "$work/$name.st")
+	fi
+	printf '  %-10s wall %6ss  cpu %6.2fs  rss %6s KiB  sends %5s  files %s\n' \
 	    "$name" "${2:-?}" "$(echo "${3:-0} ${4:-0}" |
-	    awk '{print $1 + $2}')" "${5:-?}" \
+	    awk '{print $1 + $2}')" "${5:-?}" "$sends" \
 	    "$(ls "$work/md-$name/new" | wc -l)"
 }
 
