@@ -959,8 +959,8 @@ encode_param(const char *name, const char *value, int legacy)
 	const char *p;
 	size_t len = strlen(value);
 	int ascii = 1;
-	char *ew;
 
+	(void)legacy;	/* RFC 2231 only: see encode.h */
 	for (p = value; *p != '\0'; p++)
 		if ((unsigned char)*p < 32 || (unsigned char)*p >= 127)
 			ascii = 0;
@@ -975,35 +975,7 @@ encode_param(const char *name, const char *value, int legacy)
 			sb_adds(&sb, value);
 		return sb_finish(&sb);
 	}
-	if (!legacy || ascii) {
-		param_2231(&sb, name, (const unsigned char *)value, len);
-	} else {
-		/*
-		 * Not RFC 2047 proper (encoded words are not allowed inside
-		 * quoted strings) but what old readers understand.  Column
-		 * after ' name="' starts the words; B only, so no quote or
-		 * backslash can appear inside.
-		 */
-		struct hdr h;
-		struct word first;
-
-		memset(&h, 0, sizeof(h));
-		memset(&first, 0, sizeof(first));
-		h.col = 1 + strlen(name) + 2;
-		h.phrase = 1;
-		h.forceb = 1;
-		/* Leave room for the closing quote on the last line. */
-		h.fold = HDR_FOLD - 1;
-		sb_adds(&sb, ";\n ");
-		sb_adds(&sb, name);
-		sb_adds(&sb, "=\"");
-		hdr_encode_run(&h, (const unsigned char *)value, 0, len,
-		    &first);
-		ew = sb_finish(&h.sb);
-		sb_adds(&sb, ew);
-		free(ew);
-		sb_addc(&sb, '"');
-	}
+	param_2231(&sb, name, (const unsigned char *)value, len);
 	return sb_finish(&sb);
 }
 
