@@ -35,6 +35,7 @@
 
 #include <jansson.h>
 
+#include "atomic.h"
 #include "credentials.h"
 #include "encode.h"
 #include "fetch.h"
@@ -312,21 +313,6 @@ fetch_settings(const struct config *cfg, const char *account,
 
 /* --- files ---------------------------------------------------------- */
 
-static int
-fetch_fsync_dir(const char *dir, struct failure *f)
-{
-	int fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return failure_set(f, F_IO, "%s: %s", dir, strerror(errno));
-	rc = fsync(fd);
-	close(fd);
-	if (rc == -1)
-		return failure_set(f, F_IO, "fsync %s: %s", dir,
-		    strerror(errno));
-	return 0;
-}
-
 /* mkdir -p with mode 0700 for what is made. */
 static int
 fetch_mkdirs(const char *path, struct failure *f)
@@ -542,23 +528,12 @@ fetch_journal_sync(struct fetch_run *r, struct failure *f)
 static int
 fetch_state_write(struct fetch_run *r, struct failure *f)
 {
-	char tmp[PATH_MAX];
-	FILE *fp;
+	struct atomic_file af;
+	const char *name = strrchr(r->state, '/') + 1;
 	size_t i;
-	int fd, bad = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", r->state) >=
-	    sizeof(tmp))
-		return failure_set(f, F_CANTCREAT, "%s: name too long",
-		    r->state);
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return failure_set(f, F_CANTCREAT, "%s: %s", tmp,
-		    strerror(errno));
-	}
+	if (atomic_open(&af, r->statedir, name, 0600, f) == -1)
+		return -1;
 	for (i = 0; i < r->nmsgs; i++) {
 		const char *u = r->msgs[i].uidl;
 
@@ -567,23 +542,15 @@ fetch_state_write(struct fetch_run *r, struct failure *f)
 			continue;
 		if (r->quit_ok && r->set->delete)
 			continue;	/* deleted on the server now */
-		if (fprintf(fp, "%s\n", u) < 0)
-			bad = 1;
-	}
-	if (bad || fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
-		int e = errno;
+		if (dprintf(af.fd, "%s\n", u) < 0) {
+			int e = errno;
 
-		fclose(fp);
-		unlink(tmp);
-		return failure_set(f, F_IO, "%s: %s", tmp, strerror(e));
+			atomic_abort(&af);
+			return failure_set(f, F_IO, "%s: %s", r->state,
+			    strerror(e));
+		}
 	}
-	if (fclose(fp) == EOF || rename(tmp, r->state) == -1) {
-		int e = errno;
-
-		unlink(tmp);
-		return failure_set(f, F_IO, "%s: %s", r->state, strerror(e));
-	}
-	if (fetch_fsync_dir(r->statedir, f) == -1)
+	if (atomic_commit(&af, f) == -1)
 		return -1;
 	if (r->journal_fd != -1) {
 		close(r->journal_fd);
@@ -856,7 +823,7 @@ fetch_settle(struct fetch_run *r, struct failure *f)
 		    r->set->to) >= sizeof(newdir))
 			return failure_set(f, F_IO, "%s: name too long",
 			    r->set->to);
-		if (fetch_fsync_dir(newdir, f) == -1)
+		if (atomic_fsync_dir(newdir, f) == -1)
 			return -1;
 	}
 	for (i = 0; i < r->nunsettled; i++) {
