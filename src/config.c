@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sendlog.h"
 #include "xmalloc.h"
 
 #define SYSTEM_RC	"/etc/outboxrc"
@@ -129,6 +130,8 @@ static const char *valid_hostname(char **);
 static const char *valid_timeout(char **);
 static const char *valid_bool(char **);
 static const char *valid_max_age(char **);
+static const char *valid_from_rewrite(char **);
+static const char *valid_syslog(char **);
 static const char *valid_pop3_url(char **);
 static const char *valid_pop3_security(char **);
 static const char *valid_pop3_auth(char **);
@@ -181,6 +184,12 @@ static const struct key keys[] = {
 	    OFF(default_domain), NULL, 0 },
 	{ KT_STRING, "aliases-file", valid_text, apply_str, OFF(aliases_file),
 	    NULL, 0 },
+	{ KT_ENUM, "from-rewrite", valid_from_rewrite, apply_str,
+	    OFF(from_rewrite), NULL, 0 },
+	{ KT_STRING, "syslog", valid_syslog, apply_str, OFF(syslog), NULL,
+	    0 },
+	{ KT_STRING, "log-file", valid_text, apply_str, OFF(log_file), NULL,
+	    0 },
 	/* The --fetch keys, as written; fetch.c resolves them. */
 	{ KT_URL, "pop3", valid_pop3_url, apply_str, OFF(fetch.url), NULL, 0 },
 	{ KT_ENUM, "pop3-security", valid_pop3_security, apply_str,
@@ -278,6 +287,24 @@ valid_security(char **v)
 	struct settings s;
 
 	return apply_security(&s, OFF(smtp.security), *v);
+}
+
+static const char *
+valid_from_rewrite(char **v)
+{
+	if (strcmp(*v, "never") != 0 && strcmp(*v, "local") != 0 &&
+	    strcmp(*v, "always") != 0)
+		return "must be never, local or always";
+	return NULL;
+}
+
+static const char *
+valid_syslog(char **v)
+{
+	if (sendlog_facility(*v) == -2)
+		return "must be yes, no, or a facility (mail, user, daemon, "
+		    "local0 to local7)";
+	return NULL;
 }
 
 static const char *
@@ -1231,18 +1258,21 @@ load_user(struct config *cfg, struct failure *f)
 	return r;
 }
 
+const char *
+config_system_path(void)
+{
+	const char *sys = getenv("OUTBOX_SYSTEM_RC");
+
+	return sys == NULL || *sys == '\0' ? SYSTEM_RC : sys;
+}
+
 int
 config_load(struct config *cfg, const char *explicit_path, int skip_system,
     struct failure *f)
 {
-	const char *sys;
-
 	memset(cfg, 0, sizeof(*cfg));
 	if (!skip_system) {
-		sys = getenv("OUTBOX_SYSTEM_RC");
-		if (sys == NULL || *sys == '\0')
-			sys = SYSTEM_RC;
-		if (load_if_exists(cfg, sys, f) == -1)
+		if (load_if_exists(cfg, config_system_path(), f) == -1)
 			goto fail;
 	}
 	if (explicit_path != NULL) {

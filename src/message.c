@@ -333,8 +333,10 @@ message_reply_to(const struct message_spec *spec, struct address_list *l,
 	if (message_has_eol(spec->reply_to))
 		return failure_set(f, F_DATA,
 		    "--reply-to: contains a line break: refused");
-	if (address_parse_list(spec->reply_to, l, f) == -1)
+	if (address_parse_list(spec->reply_to, l, f) == -1) {
+		address_list_free(l);	/* what was parsed before */
 		return -1;
+	}
 	if (l->n == 0) {
 		address_list_free(l);
 		return failure_set(f, F_DATA, "--reply-to: no address");
@@ -1273,7 +1275,8 @@ message_filename(struct mime_part *p, const char *path)
 	if (base == e)
 		return;
 	raw = xstrndup(base, (size_t)(e - base));
-	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0) {
+	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0 &&
+	    u != NULL) {
 		for (i = 0; u[i] != '\0'; i++)
 			if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f)
 				u[i] = '_';
