@@ -45,6 +45,7 @@ SRCS = \
 	src/deliver.c \
 	src/encode.c \
 	src/failure.c \
+	src/fetch.c \
 	src/filetype.c \
 	src/html.c \
 	src/idn.c \
@@ -56,6 +57,7 @@ SRCS = \
 	src/net.c \
 	src/oauth2.c \
 	src/oauth2login.c \
+	src/pop3.c \
 	src/queue.c \
 	src/queuecmd.c \
 	src/recipients.c \

@@ -123,6 +123,7 @@ _outbox()
 		    --html --html= --inline --reply-to --dsn --dsn-return
 		    --dsn-required --queue --flush --now --queue-list --failed
 		    --queue-drop --queue-retry --oauth2-login
+		    --fetch --list --delete --keep
 		    -h --help -V --version --sendmail --" -- "$word"))
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
 		    compopt -o nospace 2>/dev/null

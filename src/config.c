@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -140,6 +141,10 @@ static const char *valid_max_age(char **);
 static const char *valid_from_rewrite(char **);
 static const char *valid_syslog(char **);
 static const char *valid_provider(char **);
+static const char *valid_pop3_url(char **);
+static const char *valid_pop3_security(char **);
+static const char *valid_pop3_auth(char **);
+static const char *valid_size(char **);
 
 static const char *apply_str(struct settings *, size_t, const char *);
 static const char *apply_url(struct settings *, size_t, const char *);
@@ -219,6 +224,26 @@ static const struct key keys[] = {
 	    OFF(smtp.oauth2.store_cmd), NULL, 0 },
 	{ KT_STRING, "oauth2-token-load-cmd", valid_secret, apply_str,
 	    OFF(smtp.oauth2.load_cmd), NULL, 0 },
+	/* The --fetch keys, as written; fetch.c resolves them. */
+	{ KT_URL, "pop3", valid_pop3_url, apply_str, OFF(fetch.url), NULL, 0 },
+	{ KT_ENUM, "pop3-security", valid_pop3_security, apply_str,
+	    OFF(fetch.security), NULL, 0 },
+	{ KT_ENUM, "pop3-auth", valid_pop3_auth, apply_str, OFF(fetch.auth),
+	    NULL, 0 },
+	{ KT_STRING, "pop3-user", valid_text, apply_str, OFF(fetch.user), NULL,
+	    0 },
+	{ KT_STRING, "pop3-password", valid_secret, apply_str,
+	    OFF(fetch.password), NULL, KEY_SECRET },
+	{ KT_STRING, "pop3-password-cmd", valid_secret, apply_str,
+	    OFF(fetch.password_cmd), NULL, 0 },
+	{ KT_STRING, "pop3-tls-fingerprint", valid_fingerprint, apply_str,
+	    OFF(fetch.fingerprint), NULL, 0 },
+	{ KT_STRING, "fetch-to", valid_text, apply_str, OFF(fetch.to), NULL,
+	    0 },
+	{ KT_BOOL, "fetch-delete", valid_bool, apply_str, OFF(fetch.delete),
+	    "no", 0 },
+	{ KT_NUMBER, "fetch-max-size", valid_size, apply_str,
+	    OFF(fetch.max_size), NULL, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -363,6 +388,79 @@ valid_max_age(char **v)
 		    "or with s, m, h or d)";
 	free(*v);
 	*v = xasprintf("%lld", n * unit);
+	return NULL;
+}
+
+static const char *
+valid_pop3_security(char **v)
+{
+	if (strcmp(*v, "stls") != 0 && strcmp(*v, "tls") != 0 &&
+	    strcmp(*v, "none") != 0)
+		return "must be stls, tls or none";
+	return NULL;
+}
+
+static const char *
+valid_pop3_auth(char **v)
+{
+	if (strcmp(*v, "user") == 0 || strcmp(*v, "apop") == 0 ||
+	    (name_index(auth_names, NAUTH, *v) != -1 &&
+	    strcmp(*v, "none") != 0))
+		return NULL;
+	return "must be auto, user, apop, plain, login, cram-md5, "
+	    "scram-sha-256, xoauth2 or oauthbearer";
+}
+
+/* A size in octets, or with a unit: 10k, 5M, 1G (powers of 1024). */
+static const char *
+valid_size(char **v)
+{
+	long long n, unit = 1;
+	const char *errstr;
+	char *num;
+	size_t len = strlen(*v);
+
+	if (len > 0 && strchr("kKmMgG", (*v)[len - 1]) != NULL) {
+		unit = strchr("kK", (*v)[len - 1]) ? 1024 :
+		    strchr("mM", (*v)[len - 1]) ? 1024 * 1024 :
+		    1024 * 1024 * 1024;
+		len--;
+	}
+	num = xstrndup(*v, len);
+	n = strtonum(num, 0, LLONG_MAX / unit, &errstr);
+	free(num);
+	if (errstr != NULL)
+		return "must be a number of octets, or with k, M or G";
+	free(*v);
+	*v = xasprintf("%lld", n * unit);
+	return NULL;
+}
+
+/*
+ * "[pop3s://|pop3://][user@]host[:port]": no password, no path; the
+ * rest is checked where it is used (fetch.c).
+ */
+static const char *
+valid_pop3_url(char **v)
+{
+	const char *s = *v, *at;
+
+	if (has_control(s))
+		return "control characters are not allowed";
+	if (strncasecmp(s, "pop3s://", 8) == 0)
+		s += 8;
+	else if (strncasecmp(s, "pop3://", 7) == 0)
+		s += 7;
+	else if (strstr(s, "://") != NULL)
+		return "must start with pop3:// or pop3s://";
+	if ((at = strrchr(s, '@')) != NULL && memchr(s, ':',
+	    (size_t)(at - s)) != NULL)
+		return "a password in the pop3 URL is refused; "
+		    "use pop3-password-cmd instead";
+	if (strchr(s, '/') != NULL && strchr(s, '/')[1] != '\0')
+		return "the pop3 URL must not have a path";
+	if (*s == '\0' || *s == '@' || (at != NULL && at[1] == '\0'))
+		return "no host in the pop3 URL";
 	return NULL;
 }
 

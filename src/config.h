@@ -161,6 +161,23 @@ struct server {
 };
 
 /*
+ * The --fetch keys as written (validated, not resolved: fetch.c maps
+ * them onto the POP3 engine's words); NULL when unset.
+ */
+struct fetch_keys {
+	const char *url;		/* pop3 */
+	const char *security;		/* pop3-security: stls|tls|none */
+	const char *auth;		/* pop3-auth */
+	const char *user;		/* pop3-user */
+	const char *password;		/* pop3-password */
+	const char *password_cmd;	/* pop3-password-cmd */
+	const char *fingerprint;	/* pop3-tls-fingerprint */
+	const char *to;			/* fetch-to */
+	const char *delete;		/* fetch-delete: "yes" or "no" */
+	const char *max_size;		/* fetch-max-size, in octets */
+};
+
+/*
  * Everything one send needs from the configuration, resolved: the smtp
  * URL split (smtps:// means tls and port 465, smtp:// starttls and 587,
  * a user in the URL becomes smtp-user, a password in it is refused), the
@@ -183,6 +200,7 @@ struct settings {
 	const char *from_rewrite;	/* never, local, always; NULL: local */
 	const char *syslog;		/* yes, no, a facility; NULL: yes */
 	const char *log_file;		/* or NULL */
+	struct fetch_keys fetch;	/* pop3, pop3-*, fetch-* */
 	char hostname_buf[256];
 };
 

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "credentials.h"
 #include "failure.h"
+#include "fetch.h"
 #include "front.h"
 #include "log.h"
 #include "maildrop.h"
@@ -55,6 +56,8 @@ main_dispatch(struct main_run *m, struct failure *f)
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_OAUTH2_LOGIN:
 		return oauth2login_run(&m->opt, &m->cfg, &m->rep, f);
+	case CLI_FETCH:
+		return fetch_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_HELP:
 	case CLI_VERSION:
 		break;
