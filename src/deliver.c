@@ -9,7 +9,10 @@
  * and before that reply (smtp_result.uncertain), the server may or may
  * not have it: the entry is kept and sent again, so the recipient may
  * get it twice; the entry's last reply says so.  A flush killed between
- * the 250 and the removal of the entry (microseconds) does the same.
+ * the 250 and the removal of the entry (microseconds) does the same, and
+ * so does a crash of the machine before the flush syncs its removals
+ * (once per FLUSH_SYNC_BATCH delivered entries and at the end: a removal
+ * a crash undoes sends a message twice, never loses one; see queue.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +26,9 @@
 #include "log.h"
 #include "spool.h"
 #include "xmalloc.h"
+
+/* Delivered entries removed between two syncs of the queue directory. */
+#define FLUSH_SYNC_BATCH 64
 
 /* The configuration's words for security, in the engine's. */
 static enum smtp_security
@@ -366,7 +372,18 @@ struct flush_group {
 	struct failure down;		/* set: the server cannot be had */
 	time_t now;
 	struct flush_report *rep;
+	size_t unsynced;		/* removals not yet synced */
 };
+
+/* Makes the group's removals so far durable (see FLUSH_SYNC_BATCH). */
+static int
+flush_sync(struct flush_group *g, struct failure *f)
+{
+	if (g->unsynced == 0)
+		return 0;
+	g->unsynced = 0;
+	return queue_sync(g->dir, f);
+}
 
 /* The failure kinds that say the message itself will never go. */
 static int
@@ -419,9 +436,13 @@ flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
 	}
 	if (nkeep == 0) {
 		if (nperm == 0) {
-			if (queue_remove(g->dir, e, f) == -1)
+			/* Delivered: synced with the batch (see the top). */
+			if (queue_remove_unsynced(g->dir, e, f) == -1)
 				return -1;
 			flush_event(g->rep, e->id, FLUSH_SENT, NULL, 0);
+			if (++g->unsynced >= FLUSH_SYNC_BATCH &&
+			    flush_sync(g, f) == -1)
+				return -1;
 		}
 		return 0;
 	}
@@ -508,7 +529,7 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 	 * message already.  It is sent again, for a duplicate is better
 	 * than a loss, and the user is told.
 	 */
-	if (queue_was_sending(g->dir, e->id))
+	if (e->sending)
 		log_warnx("queue entry %s: an earlier attempt was cut off "
 		    "after the message was sent; the server may have it "
 		    "already, so this one may deliver a duplicate", e->id);
@@ -535,9 +556,13 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 			keep[i] = 1;
 	}
 	flush_reason(why, sizeof(why), &r, &sf);
+	/*
+	 * Recording the outcome removes the .env or writes a new one
+	 * without the mark: the attempt is no longer in flight, and taking
+	 * the mark off costs nothing more.
+	 */
+	e->sending = 0;
 	rc = flush_settle(g, e, keep, perm, why, f);
-	/* The outcome is on disk: the attempt is no longer in flight. */
-	(void)queue_mark_sending(g->dir, e->id, 0);
 	free(keep);
 	free(perm);
 	smtp_result_free(&r);
@@ -561,6 +586,7 @@ flush_group(const struct config *cfg, const struct settings *only,
 {
 	struct flush_group g;
 	struct settings set;
+	struct failure ignore;
 	size_t i;
 	int rc = 0;
 
@@ -569,6 +595,7 @@ flush_group(const struct config *cfg, const struct settings *only,
 	g.now = time(NULL);
 	g.rep = rep;
 	failure_clear(&g.down);
+	failure_clear(&ignore);
 	if (only != NULL)
 		g.set = only;
 	else if (config_settings(cfg, v[first].account, &set, &g.down) == 0)
@@ -594,6 +621,8 @@ flush_group(const struct config *cfg, const struct settings *only,
 		done[i] = 1;
 		rc = flush_one(&g, &v[i], f);
 	}
+	if (flush_sync(&g, rc == 0 ? f : &ignore) == -1 && rc == 0)
+		rc = -1;
 	if (shared != NULL)	/* g.shared, in words the analyzer follows */
 		shared->sess = g.sess;
 	else

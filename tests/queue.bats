@@ -276,9 +276,10 @@ reply RCPT 250 ok'
 	[ -s "$FAULT_LOG/data.eml" ]
 	kill -9 "$pid"
 	wait "$pid" || true
-	# Cut off after the dot: the entry stays, marked in flight.
+	# Cut off after the dot: the entry stays, marked in flight (the
+	# owner-execute bit of its .env, queue.h).
 	[ "$(nentries)" -eq 1 ]
-	[ -e "$QDIR/$id.sending" ]
+	[ -x "$QDIR/$id.env" ]
 
 	start_smtpd --mode plain
 	qrc smtp-security=none
@@ -287,7 +288,7 @@ reply RCPT 250 ok'
 	assert_output --partial "queue entry $id: an earlier attempt was cut off after the message was sent"
 	[ "$(nreceived)" -eq 1 ]
 	[ "$(nentries)" -eq 0 ]
-	[ ! -e "$QDIR/$id.sending" ]
+	[ ! -e "$QDIR/$id.env" ]
 }
 
 @test "two concurrent flushes deliver each message once" {

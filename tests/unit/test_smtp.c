@@ -755,8 +755,8 @@ test_session_two(void)
 		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
 		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
 		{ -1, "250 queued 1\r\n", 0 },
-		{ 1, "250 reset\r\n", 0 },
-		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		/* RFC 2920: RSET opens the next message's group. */
+		{ 4, "250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n", 1 },
 		{ -1, "250 queued 2\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
@@ -798,8 +798,8 @@ test_session_refused(void)
 		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
 		{ 3, "250 ok\r\n550 5.1.1 unknown\r\n"
 		    "554 5.5.1 no valid recipients\r\n", 1 },
-		{ 1, "250 reset\r\n", 0 },
-		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		/* RFC 2920: RSET opens the next message's group. */
+		{ 4, "250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n", 1 },
 		{ -1, "250 queued\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
