@@ -373,6 +373,9 @@ struct flush_group {
 	time_t now;
 	struct flush_report *rep;
 	size_t unsynced;		/* removals not yet synced */
+	struct queue_entry done;	/* delivered, its removal pending
+					   (done.id[0] != '\0'); id only */
+	struct failure rmfail;		/* a pending removal failed */
 };
 
 /* Makes the group's removals so far durable (see FLUSH_SYNC_BATCH). */
@@ -383,6 +386,44 @@ flush_sync(struct flush_group *g, struct failure *f)
 		return 0;
 	g->unsynced = 0;
 	return queue_sync(g->dir, f);
+}
+
+/*
+ * Removes the delivered entry whose removal waits, if any; a failure
+ * goes to g->rmfail.  The removal of a delivered entry waits for the
+ * next message's first round trip (the session's wait hook), so that
+ * the unlinks -- a file system may take milliseconds to free the blocks
+ * of files it has just synced -- overlap the server's work instead of
+ * adding to it.  Until then the entry's .env still carries the in-flight
+ * mark, so a flush killed meanwhile leaves it marked: it is sent again
+ * with the warning, the duplicate case of the top.
+ */
+static void
+flush_drain(struct flush_group *g)
+{
+	if (g->done.id[0] == '\0' || g->rmfail.kind != F_NONE)
+		return;
+	if (queue_remove_unsynced(g->dir, &g->done, &g->rmfail) == 0 &&
+	    ++g->unsynced >= FLUSH_SYNC_BATCH)
+		(void)flush_sync(g, &g->rmfail);
+	g->done.id[0] = '\0';
+}
+
+static void
+flush_drain_hook(void *arg)
+{
+	flush_drain(arg);
+}
+
+/* Drains the pending removal; -1 with f when it (or one before) failed. */
+static int
+flush_drained(struct flush_group *g, struct failure *f)
+{
+	flush_drain(g);
+	if (g->rmfail.kind == F_NONE)
+		return 0;
+	*f = g->rmfail;
+	return -1;
 }
 
 /* The failure kinds that say the message itself will never go. */
@@ -436,13 +477,15 @@ flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
 	}
 	if (nkeep == 0) {
 		if (nperm == 0) {
-			/* Delivered: synced with the batch (see the top). */
-			if (queue_remove_unsynced(g->dir, e, f) == -1)
+			/*
+			 * Delivered: removed during the next round trip and
+			 * synced with the batch (flush_drain()).
+			 */
+			if (flush_drained(g, f) == -1)
 				return -1;
+			strlcpy(g->done.id, e->id, sizeof(g->done.id));
+			g->done.failed = e->failed;
 			flush_event(g->rep, e->id, FLUSH_SENT, NULL, 0);
-			if (++g->unsynced >= FLUSH_SYNC_BATCH &&
-			    flush_sync(g, f) == -1)
-				return -1;
 		}
 		return 0;
 	}
@@ -537,11 +580,16 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 		sf = g->down;
 	else if (spool_wire(msg, NULL, 1, &env.size, &sf) == 0) {
 		smtp_set_dot_hook(g->sess, flush_mark_sending, &mark);
+		smtp_set_wait_hook(g->sess, flush_drain_hook, g);
 		smtp_send(g->sess, &env, msg, &r, &sf);
+		smtp_set_wait_hook(g->sess, NULL, NULL);
 		smtp_set_dot_hook(g->sess, NULL, NULL);
 		deliver_warn(r.warnings);
 	}
 	fclose(msg);
+	/* No round trip came (no session, a refused envelope): now. */
+	if (flush_drained(g, f) == -1)
+		return -1;
 	keep = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*keep));
 	perm = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*perm));
 	for (i = 0; i < e->env.nrcpts; i++) {
@@ -595,6 +643,7 @@ flush_group(const struct config *cfg, const struct settings *only,
 	g.now = time(NULL);
 	g.rep = rep;
 	failure_clear(&g.down);
+	failure_clear(&g.rmfail);
 	failure_clear(&ignore);
 	if (only != NULL)
 		g.set = only;
@@ -621,7 +670,9 @@ flush_group(const struct config *cfg, const struct settings *only,
 		done[i] = 1;
 		rc = flush_one(&g, &v[i], f);
 	}
-	if (flush_sync(&g, rc == 0 ? f : &ignore) == -1 && rc == 0)
+	if (flush_drained(&g, rc == 0 ? f : &ignore) == -1)
+		rc = -1;
+	if (flush_sync(&g, rc == 0 ? f : &ignore) == -1)
 		rc = -1;
 	if (shared != NULL)	/* g.shared, in words the analyzer follows */
 		shared->sess = g.sess;
