@@ -9,13 +9,15 @@
  * and before that reply (smtp_result.uncertain), the server may or may
  * not have it: the entry is kept and sent again, so the recipient may
  * get it twice; the entry's last reply says so.  A flush killed between
- * the 250 and the removal of the entry (microseconds) does the same, and
- * so does a crash of the machine before the flush syncs its removals
- * (once per FLUSH_SYNC_BATCH delivered entries and at the end: a removal
- * a crash undoes sends a message twice, never loses one; see queue.c).
+ * the 250 and the removal of the entry (made moments later, flush_rm)
+ * does the same, and so does a crash of the machine before the flush
+ * syncs its removals (once per FLUSH_SYNC_BATCH delivered entries and at
+ * the end: a removal a crash undoes sends a message twice, never loses
+ * one; see queue.c).
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -372,58 +374,166 @@ struct flush_group {
 	struct failure down;		/* set: the server cannot be had */
 	time_t now;
 	struct flush_report *rep;
-	size_t unsynced;		/* removals not yet synced */
-	struct queue_entry done;	/* delivered, its removal pending
-					   (done.id[0] != '\0'); id only */
-	struct failure rmfail;		/* a pending removal failed */
+	struct flush_rm *rm;		/* the removals of delivered entries */
 };
 
-/* Makes the group's removals so far durable (see FLUSH_SYNC_BATCH). */
-static int
-flush_sync(struct flush_group *g, struct failure *f)
+/*
+ * The removal of delivered entries, off the session's path.  A file
+ * system may take milliseconds to unlink a file it has just synced (it
+ * frees the blocks; seen at 0.1 to 2.6 ms per unlink on a busy ext4),
+ * several times the server's reply time, so removals made in line bound
+ * the flush at a few hundred messages a second.  Here FLUSH_RM_THREADS
+ * threads unlink while the session goes on, and each other's waits
+ * overlap.  The ring is bounded (memory stays flat); a full ring makes
+ * the flush wait for a slot.  Until its removal an entry's .env keeps
+ * the in-flight mark, so a flush killed meanwhile leaves it marked: it
+ * is sent again with the warning, the duplicate case of the top.  The
+ * removals are synced every FLUSH_SYNC_BATCH and once at the end
+ * (flush_rm_finish()).  Without threads (pthread_create failed) the
+ * removal is made in line.
+ */
+#define FLUSH_RM_THREADS 4
+#define FLUSH_RM_RING 256
+
+struct flush_rm {
+	pthread_mutex_t mu;
+	pthread_cond_t more;		/* an id was queued, or stop */
+	pthread_cond_t room;		/* a slot was freed */
+	const char *dir;
+	struct queue_entry ring[FLUSH_RM_RING];	/* id and failed only */
+	size_t head, count;
+	size_t unsynced;		/* removals since the last sync */
+	int stop;
+	struct failure fail;		/* the first failure */
+	pthread_t th[FLUSH_RM_THREADS];
+	size_t nth;
+};
+
+static void *
+flush_rm_worker(void *arg)
 {
-	if (g->unsynced == 0)
-		return 0;
-	g->unsynced = 0;
-	return queue_sync(g->dir, f);
+	struct flush_rm *rm = arg;
+	struct queue_entry e;
+	struct failure lf;
+	int sync, rc;
+
+	pthread_mutex_lock(&rm->mu);
+	for (;;) {
+		while (rm->count == 0 && !rm->stop)
+			pthread_cond_wait(&rm->more, &rm->mu);
+		if (rm->count == 0)
+			break;
+		e = rm->ring[rm->head];
+		rm->head = (rm->head + 1) % FLUSH_RM_RING;
+		rm->count--;
+		pthread_cond_signal(&rm->room);
+		pthread_mutex_unlock(&rm->mu);
+		failure_clear(&lf);
+		rc = queue_remove_unsynced(rm->dir, &e, &lf);
+		pthread_mutex_lock(&rm->mu);
+		sync = rc == 0 && ++rm->unsynced >= FLUSH_SYNC_BATCH;
+		if (sync)
+			rm->unsynced = 0;
+		if (sync) {
+			pthread_mutex_unlock(&rm->mu);
+			rc = queue_sync(rm->dir, &lf);
+			pthread_mutex_lock(&rm->mu);
+		}
+		if (rc == -1 && rm->fail.kind == F_NONE)
+			rm->fail = lf;
+	}
+	pthread_mutex_unlock(&rm->mu);
+	return NULL;
+}
+
+/* Starts the removers; NULL when no thread could be had. */
+static struct flush_rm *
+flush_rm_start(const char *dir)
+{
+	struct flush_rm *rm = xcalloc(1, sizeof(*rm));
+
+	rm->dir = dir;
+	failure_clear(&rm->fail);
+	if (pthread_mutex_init(&rm->mu, NULL) != 0) {
+		free(rm);
+		return NULL;
+	}
+	pthread_cond_init(&rm->more, NULL);
+	pthread_cond_init(&rm->room, NULL);
+	for (; rm->nth < FLUSH_RM_THREADS; rm->nth++)
+		if (pthread_create(&rm->th[rm->nth], NULL, flush_rm_worker,
+		    rm) != 0)
+			break;
+	return rm;
 }
 
 /*
- * Removes the delivered entry whose removal waits, if any; a failure
- * goes to g->rmfail.  The removal of a delivered entry waits for the
- * next message's first round trip (the session's wait hook), so that
- * the unlinks -- a file system may take milliseconds to free the blocks
- * of files it has just synced -- overlap the server's work instead of
- * adding to it.  Until then the entry's .env still carries the in-flight
- * mark, so a flush killed meanwhile leaves it marked: it is sent again
- * with the warning, the duplicate case of the top.
+ * Hands the delivered entry e to the removers (in line when there are
+ * none).  -1 with f when a removal failed (this one or an earlier).
  */
-static void
-flush_drain(struct flush_group *g)
-{
-	if (g->done.id[0] == '\0' || g->rmfail.kind != F_NONE)
-		return;
-	if (queue_remove_unsynced(g->dir, &g->done, &g->rmfail) == 0 &&
-	    ++g->unsynced >= FLUSH_SYNC_BATCH)
-		(void)flush_sync(g, &g->rmfail);
-	g->done.id[0] = '\0';
-}
-
-static void
-flush_drain_hook(void *arg)
-{
-	flush_drain(arg);
-}
-
-/* Drains the pending removal; -1 with f when it (or one before) failed. */
 static int
-flush_drained(struct flush_group *g, struct failure *f)
+flush_rm_push(struct flush_group *g, const struct queue_entry *e,
+    struct failure *f)
 {
-	flush_drain(g);
-	if (g->rmfail.kind == F_NONE)
+	struct flush_rm *rm;
+	struct queue_entry *slot;
+	int rc = 0;
+
+	if (g->rm == NULL)
+		g->rm = flush_rm_start(g->dir);
+	if ((rm = g->rm) == NULL || rm->nth == 0) {
+		if (queue_remove_unsynced(g->dir, e, f) == -1)
+			return -1;
+		return queue_sync(g->dir, f);
+	}
+	pthread_mutex_lock(&rm->mu);
+	while (rm->count == FLUSH_RM_RING && rm->fail.kind == F_NONE)
+		pthread_cond_wait(&rm->room, &rm->mu);
+	if (rm->fail.kind != F_NONE) {
+		*f = rm->fail;
+		rc = -1;
+	} else {
+		slot = &rm->ring[(rm->head + rm->count) % FLUSH_RM_RING];
+		memset(slot, 0, sizeof(*slot));
+		strlcpy(slot->id, e->id, sizeof(slot->id));
+		slot->failed = e->failed;
+		rm->count++;
+		pthread_cond_signal(&rm->more);
+	}
+	pthread_mutex_unlock(&rm->mu);
+	return rc;
+}
+
+/*
+ * Waits for the removals handed over, syncs them, ends the removers.
+ * -1 with f when one failed.
+ */
+static int
+flush_rm_finish(struct flush_group *g, struct failure *f)
+{
+	struct flush_rm *rm = g->rm;
+	size_t i;
+	int rc = 0;
+
+	if (rm == NULL)
 		return 0;
-	*f = g->rmfail;
-	return -1;
+	g->rm = NULL;
+	pthread_mutex_lock(&rm->mu);
+	rm->stop = 1;
+	pthread_cond_broadcast(&rm->more);
+	pthread_mutex_unlock(&rm->mu);
+	for (i = 0; i < rm->nth; i++)
+		pthread_join(rm->th[i], NULL);
+	if (rm->fail.kind != F_NONE) {
+		*f = rm->fail;
+		rc = -1;
+	} else if (rm->unsynced > 0)
+		rc = queue_sync(rm->dir, f);
+	pthread_cond_destroy(&rm->more);
+	pthread_cond_destroy(&rm->room);
+	pthread_mutex_destroy(&rm->mu);
+	free(rm);
+	return rc;
 }
 
 /* The failure kinds that say the message itself will never go. */
@@ -477,14 +587,9 @@ flush_settle(struct flush_group *g, struct queue_entry *e, const int *keep,
 	}
 	if (nkeep == 0) {
 		if (nperm == 0) {
-			/*
-			 * Delivered: removed during the next round trip and
-			 * synced with the batch (flush_drain()).
-			 */
-			if (flush_drained(g, f) == -1)
+			/* Delivered: removed off the path (flush_rm). */
+			if (flush_rm_push(g, e, f) == -1)
 				return -1;
-			strlcpy(g->done.id, e->id, sizeof(g->done.id));
-			g->done.failed = e->failed;
 			flush_event(g->rep, e->id, FLUSH_SENT, NULL, 0);
 		}
 		return 0;
@@ -580,16 +685,11 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 		sf = g->down;
 	else if (spool_wire(msg, NULL, 1, &env.size, &sf) == 0) {
 		smtp_set_dot_hook(g->sess, flush_mark_sending, &mark);
-		smtp_set_wait_hook(g->sess, flush_drain_hook, g);
 		smtp_send(g->sess, &env, msg, &r, &sf);
-		smtp_set_wait_hook(g->sess, NULL, NULL);
 		smtp_set_dot_hook(g->sess, NULL, NULL);
 		deliver_warn(r.warnings);
 	}
 	fclose(msg);
-	/* No round trip came (no session, a refused envelope): now. */
-	if (flush_drained(g, f) == -1)
-		return -1;
 	keep = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*keep));
 	perm = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*perm));
 	for (i = 0; i < e->env.nrcpts; i++) {
@@ -643,7 +743,6 @@ flush_group(const struct config *cfg, const struct settings *only,
 	g.now = time(NULL);
 	g.rep = rep;
 	failure_clear(&g.down);
-	failure_clear(&g.rmfail);
 	failure_clear(&ignore);
 	if (only != NULL)
 		g.set = only;
@@ -670,9 +769,7 @@ flush_group(const struct config *cfg, const struct settings *only,
 		done[i] = 1;
 		rc = flush_one(&g, &v[i], f);
 	}
-	if (flush_drained(&g, rc == 0 ? f : &ignore) == -1)
-		rc = -1;
-	if (flush_sync(&g, rc == 0 ? f : &ignore) == -1)
+	if (flush_rm_finish(&g, rc == 0 ? f : &ignore) == -1)
 		rc = -1;
 	if (shared != NULL)	/* g.shared, in words the analyzer follows */
 		shared->sess = g.sess;

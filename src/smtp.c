@@ -137,8 +137,6 @@ struct smtp_session {
 	unsigned long nmsgs;
 	void (*dot_hook)(void *);	/* just before the final dot */
 	void *dot_arg;
-	void (*wait_hook)(void *);	/* commands sent, reply awaited */
-	void *wait_arg;
 	struct smtp_result scratch;	/* s->r before the first message */
 };
 
@@ -972,9 +970,6 @@ smtp_run(struct smtp_session *s, struct failure *f)
 			smtp_set_state(s, SMTP_S_ABORT);
 			break;
 		}
-		/* The server is at work: the caller may do its own. */
-		if (s->wait_hook != NULL)
-			s->wait_hook(s->wait_arg);
 		longwait = s->state == SMTP_S_BODY;
 		if (longwait)
 			conn_set_timeout(s->c, s->p->timeout >
@@ -1199,15 +1194,6 @@ smtp_set_dot_hook(struct smtp_session *s, void (*fn)(void *), void *arg)
 		return;
 	s->dot_hook = fn;
 	s->dot_arg = arg;
-}
-
-void
-smtp_set_wait_hook(struct smtp_session *s, void (*fn)(void *), void *arg)
-{
-	if (s == NULL)
-		return;
-	s->wait_hook = fn;
-	s->wait_arg = arg;
 }
 
 void

@@ -118,13 +118,4 @@ void smtp_result_free(struct smtp_result *r);
 void smtp_set_dot_hook(struct smtp_session *s, void (*fn)(void *),
     void *arg);
 
-/*
- * Has fn(arg) called each time the commands of a step have left and the
- * engine is about to wait for the server's reply: work of the caller's
- * own done there overlaps the round trip (the flush removes the entry
- * delivered before).  fn must not use the session.  NULL: no hook.
- */
-void smtp_set_wait_hook(struct smtp_session *s, void (*fn)(void *),
-    void *arg);
-
 #endif
