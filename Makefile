@@ -18,7 +18,7 @@ MAILDROPDIR ?= /var/spool/outbox-maildrop
 SYSTEMD_UNITS = outbox-flush.service outbox-flush.timer outbox-flush.path
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2 jansson
+DEPS = openssl libmagic libbsd-overlay libidn2 jansson libcurl
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -54,6 +54,8 @@ SRCS = \
 	src/message.c \
 	src/mime.c \
 	src/net.c \
+	src/oauth2.c \
+	src/oauth2login.c \
 	src/queue.c \
 	src/queuecmd.c \
 	src/recipients.c \

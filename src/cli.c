@@ -28,7 +28,8 @@ enum {
 	OPT_ATTACH_CHARSET,
 	OPT_SKIP_EMPTY,
 	OPT_QUEUE_RETRY,
-	OPT_FAILED
+	OPT_FAILED,
+	OPT_OAUTH2_LOGIN
 };
 
 /*
@@ -67,6 +68,7 @@ static const struct option longopts[] = {
 	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
 	{ "dsn-required", no_argument, NULL, OPT_DSN_REQUIRED },
 	{ "attach-charset", required_argument, NULL, OPT_ATTACH_CHARSET },
+	{ "oauth2-login", no_argument, NULL, OPT_OAUTH2_LOGIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -112,7 +114,8 @@ cli_check(const struct options *o, struct failure *f)
 
 	if (!composing && (o->to.n || o->cc.n || o->bcc.n))
 		return failure_set(f, F_USAGE, "--flush, --queue-list, "
-		    "--queue-drop and --queue-retry take no recipients");
+		    "--queue-drop, --queue-retry and --oauth2-login take no "
+		    "recipients");
 	if (o->now && o->mode != CLI_FLUSH)
 		return failure_set(f, F_USAGE, "--now goes with --flush");
 	if (o->failed_only && o->mode != CLI_QUEUE_LIST)
@@ -234,6 +237,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_QUEUE_LIST:
 			o->mode = CLI_QUEUE_LIST;
 			break;
+		case OPT_OAUTH2_LOGIN:
+			o->mode = CLI_OAUTH2_LOGIN;
+			break;
 		case OPT_QUEUE_DROP:
 			o->mode = CLI_QUEUE_DROP;
 			o->queue_id = optarg;
@@ -320,7 +326,7 @@ cli_usage(FILE *out)
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
 "       outbox --flush [--now] | --queue-list [--failed] | --queue-drop ID\n"
-"       outbox --queue-retry ID|all\n"
+"       outbox --queue-retry ID|all | --oauth2-login [-A NAME]\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "Compose a message from the options and standard input and send it.\n"
 "Options may follow the recipients, up to \"--\" (POSIXLY_CORRECT: up to\n"
@@ -356,6 +362,8 @@ cli_usage(FILE *out)
 "      --failed              with --queue-list: the failed entries only\n"
 "      --queue-drop ID       remove one message (queued or failed)\n"
 "      --queue-retry ID|all  move failed entries back and send them now\n"
+"      --oauth2-login        log in once with OAuth2 (-A: the account) and\n"
+"                            store its tokens; later sends refresh them\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"

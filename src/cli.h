@@ -17,6 +17,7 @@ enum cli_mode {
 	CLI_QUEUE_LIST,		/* --queue-list */
 	CLI_QUEUE_DROP,		/* --queue-drop ID */
 	CLI_QUEUE_RETRY,	/* --queue-retry ID|all */
+	CLI_OAUTH2_LOGIN,	/* --oauth2-login [-A NAME] */
 	CLI_HELP,
 	CLI_VERSION
 };

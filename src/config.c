@@ -61,6 +61,14 @@ static const char *const auth_names[] = {
 };
 #define NAUTH (sizeof(auth_names) / sizeof(auth_names[0]))
 
+static const char *const provider_names[] = {
+	[OAUTH2_PROVIDER_NONE] = NULL,
+	[OAUTH2_PROVIDER_GOOGLE] = "google",
+	[OAUTH2_PROVIDER_MICROSOFT] = "microsoft",
+	[OAUTH2_PROVIDER_CUSTOM] = "custom",
+};
+#define NPROVIDER (sizeof(provider_names) / sizeof(provider_names[0]))
+
 /* One line split into words, quotes removed. */
 struct words {
 	char **v;
@@ -131,6 +139,7 @@ static const char *valid_bool(char **);
 static const char *valid_max_age(char **);
 static const char *valid_from_rewrite(char **);
 static const char *valid_syslog(char **);
+static const char *valid_provider(char **);
 
 static const char *apply_str(struct settings *, size_t, const char *);
 static const char *apply_url(struct settings *, size_t, const char *);
@@ -139,6 +148,7 @@ static const char *apply_auth(struct settings *, size_t, const char *);
 static const char *apply_timeout(struct settings *, size_t, const char *);
 static const char *apply_bool(struct settings *, size_t, const char *);
 static const char *apply_max_age(struct settings *, size_t, const char *);
+static const char *apply_provider(struct settings *, size_t, const char *);
 
 #define OFF(field) offsetof(struct settings, field)
 
@@ -185,6 +195,30 @@ static const struct key keys[] = {
 	    0 },
 	{ KT_STRING, "log-file", valid_text, apply_str, OFF(log_file), NULL,
 	    0 },
+	{ KT_ENUM, "oauth2-provider", valid_provider, apply_provider,
+	    OFF(smtp.oauth2.provider), NULL, 0 },
+	{ KT_STRING, "oauth2-client-id", valid_text, apply_str,
+	    OFF(smtp.oauth2.client_id), NULL, 0 },
+	{ KT_STRING, "oauth2-client-secret", valid_secret, apply_str,
+	    OFF(smtp.oauth2.client_secret), NULL, KEY_SECRET },
+	{ KT_STRING, "oauth2-client-secret-cmd", valid_secret, apply_str,
+	    OFF(smtp.oauth2.client_secret_cmd), NULL, 0 },
+	{ KT_STRING, "oauth2-auth-url", valid_text, apply_str,
+	    OFF(smtp.oauth2.auth_url), NULL, 0 },
+	{ KT_STRING, "oauth2-token-url", valid_text, apply_str,
+	    OFF(smtp.oauth2.token_url), NULL, 0 },
+	{ KT_STRING, "oauth2-device-url", valid_text, apply_str,
+	    OFF(smtp.oauth2.device_url), NULL, 0 },
+	{ KT_STRING, "oauth2-scope", valid_text, apply_str,
+	    OFF(smtp.oauth2.scope), NULL, 0 },
+	{ KT_STRING, "oauth2-tenant", valid_text, apply_str,
+	    OFF(smtp.oauth2.tenant), NULL, 0 },
+	{ KT_STRING, "oauth2-ca-file", valid_text, apply_str,
+	    OFF(smtp.oauth2.ca_file), NULL, 0 },
+	{ KT_STRING, "oauth2-token-store-cmd", valid_secret, apply_str,
+	    OFF(smtp.oauth2.store_cmd), NULL, 0 },
+	{ KT_STRING, "oauth2-token-load-cmd", valid_secret, apply_str,
+	    OFF(smtp.oauth2.load_cmd), NULL, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -288,6 +322,14 @@ valid_auth(char **v)
 	struct settings s;
 
 	return apply_auth(&s, OFF(smtp.auth), *v);
+}
+
+static const char *
+valid_provider(char **v)
+{
+	struct settings s;
+
+	return apply_provider(&s, OFF(smtp.oauth2.provider), *v);
 }
 
 static const char *
@@ -1341,6 +1383,14 @@ config_auth_name(enum config_auth auth)
 	return auth_names[auth];
 }
 
+const char *
+config_oauth2_provider_name(enum config_oauth2_provider p)
+{
+	if ((size_t)p >= NPROVIDER || provider_names[p] == NULL)
+		return "(unset)";
+	return provider_names[p];
+}
+
 /* An error about a configured value, placed at its file:line. */
 static int
 settings_error(struct failure *f, const struct config_var *v,
@@ -1412,6 +1462,18 @@ apply_auth(struct settings *s, size_t off, const char *v)
 		return "must be auto, plain, login, cram-md5, scram-sha-256, "
 		    "xoauth2, oauthbearer or none";
 	*FIELD(s, off, enum config_auth) = (enum config_auth)i;
+	return NULL;
+}
+
+static const char *
+apply_provider(struct settings *s, size_t off, const char *v)
+{
+	int i;
+
+	if ((i = name_index(provider_names, NPROVIDER, v)) == -1)
+		return "must be google, microsoft or custom";
+	*FIELD(s, off, enum config_oauth2_provider) =
+	    (enum config_oauth2_provider)i;
 	return NULL;
 }
 
@@ -1493,6 +1555,7 @@ config_settings(const struct config *cfg, const char *account,
 		    cfg->user_file ? cfg->user_file : "");
 	s->account = account;
 	s->smtp.name = "smtp";
+	s->smtp.oauth2.account = account;
 	strlcpy(s->smtp.port, CONFIG_PORT_SUBMISSION, sizeof(s->smtp.port));
 	s->smtp.security = SEC_STARTTLS;
 	if (settings_user_conflict(cfg, account, "smtp", "smtp-user",
@@ -1540,5 +1603,11 @@ config_log_settings(const struct settings *s)
 	log_debug("queue-on-failure = %s", s->queue_on_failure ? "yes" : "no");
 	log_debug("default-domain = %s", STR(s->default_domain));
 	log_debug("aliases-file = %s", STR(s->aliases_file));
+	log_debug("oauth2-provider = %s",
+	    config_oauth2_provider_name(s->smtp.oauth2.provider));
+	log_debug("oauth2-client-id = %s", STR(s->smtp.oauth2.client_id));
+	log_debug("oauth2-client-secret = %s", s->smtp.oauth2.client_secret !=
+	    NULL ? "********" : "(unset)");
+	log_debug("oauth2-token-url = %s", STR(s->smtp.oauth2.token_url));
 #undef STR
 }

@@ -110,6 +110,32 @@ enum config_auth {
 #define CONFIG_MAX_AGE_DEFAULT (5 * 86400)	/* queue-max-age: 5 days */
 #define CONFIG_MAX_AGE_MAX (365 * 86400LL)
 
+enum config_oauth2_provider {
+	OAUTH2_PROVIDER_NONE, OAUTH2_PROVIDER_GOOGLE, OAUTH2_PROVIDER_MICROSOFT,
+	OAUTH2_PROVIDER_CUSTOM
+};
+
+/*
+ * The OAuth2 client of an account (oauth2-* keys): oauth2.c fills the
+ * provider's endpoints and scope where these are NULL.  One token per
+ * account, shared by its SMTP and POP3 sides.
+ */
+struct oauth2_conf {
+	const char *account;	/* the token store's name; NULL: "default" */
+	enum config_oauth2_provider provider;
+	const char *client_id;
+	const char *client_secret;
+	const char *client_secret_cmd;
+	const char *auth_url;
+	const char *token_url;
+	const char *device_url;
+	const char *scope;
+	const char *tenant;	/* Microsoft: "common" when NULL */
+	const char *ca_file;	/* NULL: the system's trust store */
+	const char *store_cmd;	/* oauth2-token-store-cmd */
+	const char *load_cmd;	/* oauth2-token-load-cmd */
+};
+
 /*
  * One server as configured: the connection, its security and the login.
  * Strings point into the struct config it was resolved from, or into
@@ -129,6 +155,7 @@ struct server {
 	const char *ca_file;
 	const char *fingerprint;	/* "sha256:AB:CD..." */
 	int timeout;		/* seconds */
+	struct oauth2_conf oauth2;	/* with auth xoauth2/oauthbearer */
 	char host_buf[256];
 	char user_buf[256];
 };
@@ -169,6 +196,7 @@ int config_settings(const struct config *cfg, const char *account,
 /* Names for messages and the debug dump. */
 const char *config_security_name(enum config_security);
 const char *config_auth_name(enum config_auth);
+const char *config_oauth2_provider_name(enum config_oauth2_provider);
 
 /*
  * Logs s with log_debug(), one "key = value" line each, the password

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "maildrop.h"
 #include "mailx.h"
+#include "oauth2login.h"
 #include "queuecmd.h"
 #include "report.h"
 #include "sendmail.h"
@@ -52,6 +53,8 @@ main_dispatch(struct main_run *m, struct failure *f)
 	case CLI_QUEUE_DROP:
 	case CLI_QUEUE_RETRY:
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
+	case CLI_OAUTH2_LOGIN:
+		return oauth2login_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_HELP:
 	case CLI_VERSION:
 		break;
