@@ -6,6 +6,18 @@
  * fsynced, renamed into place, and the directory fsynced; the .msg goes
  * first, the .env (which makes it an entry) last.  Removal unlinks the
  * .env first.  So at any instant an entry is absent or whole.
+ *
+ * What a removal must guarantee is weaker than what an addition must: a
+ * removal that a crash undoes brings back an entry the server already
+ * has, which is sent again (a duplicate), while an addition that a crash
+ * undid would lose a message that was reported queued.  So an addition
+ * is synced before it counts, every time; the removals of delivered
+ * entries in a flush are synced once per batch (queue_sync()), which
+ * saves a directory fsync, the costliest step of the flush, per message.
+ * If a crash kept the .msg's unlink and lost the .env's (file systems
+ * with a journal keep the order of the two; others may not), what is
+ * left is an .env without its message, which cannot be sent and is
+ * removed by queue_clean().
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -363,6 +375,13 @@ queue_env_commit(const char *dir, const char *sub,
 	snprintf(name, sizeof(name), "%s.env", e->id);
 	if ((fp = queue_tmp_open(&af, dir, sub, name, f)) == NULL)
 		return -1;
+	/* The in-flight mark goes with the entry (queue.h). */
+	if (e->sending && fchmod(af.fd, 0700) == -1) {
+		failure_set(f, F_IO, "%s: %s", af.tmp, strerror(errno));
+		fclose(fp);
+		atomic_abort(&af);
+		return -1;
+	}
 	queue_write_env(fp, e);
 	return queue_commit(fp, &af, f);
 }
@@ -424,6 +443,7 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 		return -1;
 	e->created = e->next = time(NULL);
 	e->attempts = 0;
+	e->sending = 0;
 	/* A fresh id; O_EXCL on the .msg name catches the unlikely clash. */
 	for (i = 0;; i++) {
 		queue_new_id(e->id, sizeof(e->id), e->created);
@@ -714,6 +734,7 @@ queue_load(const char *dir, const char *sub, const char *id,
 	fclose(fp);
 	strlcpy(e->id, id, sizeof(e->id));
 	e->failed = sub != NULL;
+	e->sending = (st.st_mode & S_IXUSR) != 0;
 	if (rc == 0 && queue_path(path, sizeof(path), dir, sub, id, ".msg",
 	    NULL) == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_uid == geteuid())
@@ -840,10 +861,14 @@ queue_update(const char *dir, const struct queue_entry *e,
 }
 
 int
-queue_fail(const char *dir, const struct queue_entry *e, int keep,
+queue_fail(const char *dir, const struct queue_entry *in, int keep,
     struct failure *f)
 {
 	char src[PATH_MAX], dst[PATH_MAX], fdir[PATH_MAX];
+	struct queue_entry w = *in, *e = &w;
+
+	/* Its outcome is recorded: a failed entry is never in flight. */
+	w.sending = 0;
 
 	if (queue_prepare(dir, f) == -1 ||
 	    queue_path(src, sizeof(src), dir, NULL, e->id, ".msg", f) == -1 ||
@@ -859,7 +884,7 @@ queue_fail(const char *dir, const struct queue_entry *e, int keep,
 		return -1;
 	if (keep)
 		return 0;
-	return queue_remove(dir, e, f);
+	return queue_remove(dir, in, f);
 }
 
 int
@@ -882,6 +907,7 @@ queue_unfail(const char *dir, const struct queue_entry *e, struct failure *f)
 		return -1;
 	/* A fresh start: due now, and queue-max-age counts from now. */
 	w.failed = 0;
+	w.sending = 0;
 	w.attempts = 0;
 	w.created = w.next = time(NULL);
 	if (queue_env_commit(dir, NULL, &w, f) == -1)
@@ -889,8 +915,12 @@ queue_unfail(const char *dir, const struct queue_entry *e, struct failure *f)
 	return queue_remove(dir, e, f);
 }
 
-int
-queue_remove(const char *dir, const struct queue_entry *e,
+/*
+ * Unlinks e's .env, then its .msg; with sync the directory is fsynced
+ * at the end.  The in-flight mark is part of the .env and goes with it.
+ */
+static int
+queue_unlink_entry(const char *dir, const struct queue_entry *e, int sync,
     struct failure *f)
 {
 	char path[PATH_MAX], ddir[PATH_MAX];
@@ -904,13 +934,31 @@ queue_remove(const char *dir, const struct queue_entry *e,
 		return -1;
 	if (unlink(path) == -1 && errno != ENOENT)
 		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
-	if (atomic_fsync_dir(ddir, f) == -1)
-		return -1;
 	if (queue_path(path, sizeof(path), dir, sub, e->id, ".msg", f) == -1)
 		return -1;
 	if (unlink(path) == -1 && errno != ENOENT)
 		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
-	return 0;
+	return sync ? atomic_fsync_dir(ddir, f) : 0;
+}
+
+int
+queue_remove(const char *dir, const struct queue_entry *e,
+    struct failure *f)
+{
+	return queue_unlink_entry(dir, e, 1, f);
+}
+
+int
+queue_remove_unsynced(const char *dir, const struct queue_entry *e,
+    struct failure *f)
+{
+	return queue_unlink_entry(dir, e, 0, f);
+}
+
+int
+queue_sync(const char *dir, struct failure *f)
+{
+	return atomic_fsync_dir(dir, f);
 }
 
 int
@@ -955,39 +1003,57 @@ int
 queue_mark_sending(const char *dir, const char *id, int on)
 {
 	char path[PATH_MAX];
-	int fd;
 
-	if (queue_path(path, sizeof(path), dir, NULL, id, ".sending",
+	if (queue_path(path, sizeof(path), dir, NULL, id, ".env",
 	    NULL) == -1)
 		return -1;
-	if (!on)
-		return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0600)) == -1)
-		return -1;
-	return close(fd);
+	/*
+	 * One metadata change of the entry's own file (queue.h).  chmod
+	 * follows a symbolic link, but the .env of an entry being sent was
+	 * just read through O_NOFOLLOW under the lock, in a directory only
+	 * its owner can write (queue_trusted()).
+	 */
+	if (chmod(path, on ? 0700 : 0600) == -1)
+		return !on && errno == ENOENT ? 0 : -1;
+	return 0;
 }
 
 int
 queue_was_sending(const char *dir, const char *id)
 {
 	char path[PATH_MAX];
+	struct stat st;
 
-	return queue_path(path, sizeof(path), dir, NULL, id, ".sending",
-	    NULL) == 0 && access(path, F_OK) == 0;
+	return queue_path(path, sizeof(path), dir, NULL, id, ".env",
+	    NULL) == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & S_IXUSR) != 0;
+}
+
+/* 1 when name ends in ext (and has a stem before it); *stem its length. */
+static int
+queue_ends(const char *name, size_t len, const char *ext, size_t *stem)
+{
+	size_t n = strlen(ext);
+
+	if (len <= n || strcmp(name + len - n, ext) != 0)
+		return 0;
+	*stem = len - n;
+	return 1;
 }
 
 /*
  * Removes old files in d matching: every file (tmp), or a .msg or
- * .sending whose entry (.env) is gone.
+ * .sending whose entry (.env) is gone, or an .env whose .msg is gone (a
+ * removal half undone by a crash, see above: it cannot be sent).  An
+ * older version's ID.sending beside its .env becomes the .env's mark.
  */
 static void
 queue_clean_dir(const char *dir, const char *sub, int orphans, time_t now)
 {
-	char path[PATH_MAX], env[PATH_MAX];
+	char path[PATH_MAX], other[PATH_MAX];
 	struct dirent *de;
 	struct stat st;
-	size_t len;
+	size_t len, stem;
 	DIR *d;
 
 	if (sub != NULL)
@@ -1004,25 +1070,37 @@ queue_clean_dir(const char *dir, const char *sub, int orphans, time_t now)
 			continue;
 		len = strlen(de->d_name);
 		if (orphans) {
-			size_t stem;
+			const char *partner;
+			int legacy = 0;
 
-			if (len > 4 && strcmp(de->d_name + len - 4, ".msg") == 0)
-				stem = len - 4;
-			else if (len > 8 &&
-			    strcmp(de->d_name + len - 8, ".sending") == 0)
-				stem = len - 8;
-			else
+			if (queue_ends(de->d_name, len, ".msg", &stem))
+				partner = ".env";
+			else if (queue_ends(de->d_name, len, ".env", &stem))
+				partner = ".msg";
+			else if (queue_ends(de->d_name, len, ".sending",
+			    &stem)) {
+				partner = ".env";
+				legacy = 1;
+			} else
 				continue;
-			if (queue_join(env, sizeof(env), path, de->d_name,
-			    stem, ".env") == -1 || access(env, F_OK) == 0)
+			if (queue_join(other, sizeof(other), path, de->d_name,
+			    stem, partner) == -1)
 				continue;
+			if (access(other, F_OK) == 0) {
+				if (!legacy || chmod(other, 0700) == -1 ||
+				    queue_join(other, sizeof(other), path,
+				    de->d_name, len, "") == -1)
+					continue;
+				unlink(other);
+				continue;
+			}
 		}
-		if (queue_join(env, sizeof(env), path, de->d_name, len,
+		if (queue_join(other, sizeof(other), path, de->d_name, len,
 		    "") == -1)
 			continue;
-		if (stat(env, &st) == 0 && S_ISREG(st.st_mode) &&
+		if (lstat(other, &st) == 0 && S_ISREG(st.st_mode) &&
 		    now - st.st_mtime > QUEUE_DEBRIS_AGE)
-			unlink(env);
+			unlink(other);
 	}
 	closedir(d);
 }

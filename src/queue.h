@@ -11,10 +11,15 @@
  *	DIR/failed/ID.msg	given up: 5xx, or older than queue-max-age;
  *	DIR/failed/ID.env	the .env holds the last reply
  *	DIR/tmp/		files being written
- *	DIR/ID.sending		made just before the final dot of an attempt
- *				and removed once its outcome is recorded: an
- *				entry found with it was cut off after the
- *				server may have taken the message
+ *
+ * The in-flight mark is the owner-execute bit of ID.env (mode 0700
+ * instead of 0600): set by a chmod(2) just before the final dot of an
+ * attempt, and gone once the outcome is recorded, for recording it
+ * removes the .env or replaces it with a new 0600 file.  An entry found
+ * with it was cut off after the server may have taken the message.  (A
+ * mark is one metadata change of a file that exists anyway: no file to
+ * create, and none to remove, per message.  The ID.sending file of
+ * older versions is turned into it by queue_clean().)
  *
  * Every file is written under tmp/, fsynced, renamed into place and the
  * directory fsynced (the .msg first, the .env last), so a crash at any
@@ -81,6 +86,8 @@ struct queue_entry {
 	const char *last_reply;	/* or NULL */
 	struct smtp_envelope env;
 	off_t size;		/* octets in ID.msg (from queue_list) */
+	int sending;		/* carries the in-flight mark (from
+				   queue_list); written back by the writers */
 	char *subject;		/* the message's Subject, decoded, for
 				   listings, or NULL (queuecmd fills it;
 				   queue_entry_free() frees it) */
@@ -158,9 +165,24 @@ int queue_fail(const char *dir, const struct queue_entry *e, int keep,
 int queue_unfail(const char *dir, const struct queue_entry *e,
     struct failure *f);
 
-/* Removes e (queued or failed): the .env first, then the .msg. */
+/*
+ * Removes e (queued or failed): the .env first, then the .msg, the
+ * removal synced before it returns.
+ */
 int queue_remove(const char *dir, const struct queue_entry *e,
     struct failure *f);
+
+/*
+ * Removes the delivered entry e like queue_remove(), without syncing the
+ * directory: queue_sync() does that once for a batch.  Until then a
+ * crash of the machine may bring the entry back, and it is sent again
+ * (a duplicate, never a loss).
+ */
+int queue_remove_unsynced(const char *dir, const struct queue_entry *e,
+    struct failure *f);
+
+/* Makes the removals before it durable: fsyncs dir.  F_IO. */
+int queue_sync(const char *dir, struct failure *f);
 
 /*
  * Removes the entry called id, queued or failed.  F_NOINPUT when there
@@ -178,10 +200,11 @@ void queue_clean(const char *dir);
 time_t queue_backoff(int n);
 
 /*
- * The in-flight mark of entry id: made (on) just before the final dot of
- * a delivery attempt, removed (off) once the outcome is recorded.  The
- * mark is a plain file, not synced: it outlives a killed process, not
- * necessarily a power cut.  Returns 0 or -1 (errno set).
+ * The in-flight mark of entry id (see above): made (on) just before the
+ * final dot of a delivery attempt, taken off (off) when the outcome is
+ * recorded without rewriting or removing the .env.  Not synced: it
+ * outlives a killed process, not necessarily a power cut.  Returns 0 or
+ * -1 (errno set).
  */
 int queue_mark_sending(const char *dir, const char *id, int on);
 

@@ -208,6 +208,50 @@ reply RCPT 250 ok'
 	[ "$(grep -cx QUIT <<<"$w")" -eq 1 ]
 }
 
+@test "a flush of 6 over one pipelined session, one refused and one deferred at the dot: the others delivered and removed" {
+	down_port
+	qrc smtp-security=none
+	for i in 1 2 3 4 5 6; do
+		run_outbox --queue -s "m$i" "r$i@example.net" <<<"$BODY"
+		assert_success
+	done
+	# The 3rd message of the session is refused for good, the 4th for now.
+	start_fault 'reply DOT 250 ok
+reply DOT 250 ok
+reply DOT 554 5.7.1 rejected as spam
+reply DOT 451 4.3.0 try later
+reply DOT 250 ok'
+	qrc
+	run_outbox --flush
+	assert_failure 69
+	for n in 1 2 3 4 5 6; do [ -s "$FAULT_LOG/data-$n.eml" ]; done
+	[ ! -e "$FAULT_LOG/data-7.eml" ]
+	subj() { sed -n 's/^Subject: //p' "$1" | tr -d '\r'; }
+	# The refused one is in failed/, the deferred one still queued, the
+	# four others gone.
+	[ "$(nfailed)" -eq 1 ]
+	[ "$(subj "$QDIR"/failed/*.msg)" = "$(subj "$FAULT_LOG/data-3.eml")" ]
+	[ "$(nentries)" -eq 1 ]
+	[ "$(subj "$QDIR"/*.msg)" = "$(subj "$FAULT_LOG/data-4.eml")" ]
+	grep -qx 'attempts 1' "$QDIR"/*.env
+	grep -q '^last-reply .*451 4.3.0 try later' "$QDIR"/*.env
+	# Nothing marked in flight is left, nor any other file.
+	[ ! -x "$QDIR"/*.env ]
+	[ "$(find "$QDIR" -maxdepth 1 -type f ! -name lock | wc -l)" -eq 2 ]
+	# One connection; RSET before all but the first, each followed by
+	# the next MAIL (sent in the same write: tests/unit/test_smtp.c).
+	w=$(tr -d '\r' <"$FAULT_LOG/transcript.log" | awk '{ print toupper($1) }')
+	[ "$(grep -cx STARTTLS <<<"$w")" -eq 1 ]
+	[ "$(grep -cx QUIT <<<"$w")" -eq 1 ]
+	[ "$(grep -cx RSET <<<"$w")" -eq 5 ]
+	[ "$(grep -A1 -x RSET <<<"$w" | grep -cx MAIL)" -eq 5 ]
+	# Once more: the deferred one goes, and the queue is empty.
+	run_outbox --flush --now
+	assert_success
+	[ "$(nentries)" -eq 0 ]
+	[ "$(nfailed)" -eq 1 ]
+}
+
 @test "a successful send flushes due entries afterwards, quietly" {
 	down_port
 	qrc smtp-security=none
@@ -276,9 +320,10 @@ reply RCPT 250 ok'
 	[ -s "$FAULT_LOG/data.eml" ]
 	kill -9 "$pid"
 	wait "$pid" || true
-	# Cut off after the dot: the entry stays, marked in flight.
+	# Cut off after the dot: the entry stays, marked in flight (the
+	# owner-execute bit of its .env, queue.h).
 	[ "$(nentries)" -eq 1 ]
-	[ -e "$QDIR/$id.sending" ]
+	[ -x "$QDIR/$id.env" ]
 
 	start_smtpd --mode plain
 	qrc smtp-security=none
@@ -287,7 +332,7 @@ reply RCPT 250 ok'
 	assert_output --partial "queue entry $id: an earlier attempt was cut off after the message was sent"
 	[ "$(nreceived)" -eq 1 ]
 	[ "$(nentries)" -eq 0 ]
-	[ ! -e "$QDIR/$id.sending" ]
+	[ ! -e "$QDIR/$id.env" ]
 }
 
 @test "two concurrent flushes deliver each message once" {

@@ -206,8 +206,9 @@ done
 
 # --- queue flush -----------------------------------------------------------
 # A second outbox home whose queue is on the servers' tmpfs: the same
-# flush without outbox's own file-system work (a file created, three
-# removed and the directory fsynced per message) shows what that costs.
+# flush without outbox's own file-system work (per message a chmod, two
+# unlinks made by remover threads, a directory fsync per 64) shows what
+# that costs.
 mkdir -p "$work/home-shm"
 sed "s|^set queue-dir=.*|set queue-dir=$srv/outbox-queue|" \
     "$work/home-587/.outboxrc" >"$work/home-shm/.outboxrc"

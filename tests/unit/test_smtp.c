@@ -755,8 +755,8 @@ test_session_two(void)
 		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
 		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
 		{ -1, "250 queued 1\r\n", 0 },
-		{ 1, "250 reset\r\n", 0 },
-		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		/* RFC 2920: RSET opens the next message's group. */
+		{ 4, "250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n", 1 },
 		{ -1, "250 queued 2\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
@@ -790,6 +790,51 @@ test_session_two(void)
 	free(sent);
 }
 
+/*
+ * RFC 2920: the RSET before the second message opens that message's
+ * group (one write); when it is refused, the replies to MAIL..DATA are
+ * still on their way (perhaps a 354), so the connection is dropped: no
+ * QUIT, no message text.
+ */
+static void
+test_session_rset_refused(void)
+{
+	static const struct step steps[] = {
+		{ 0, "220 test.example\r\n", 0 },
+		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
+		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		{ -1, "250 queued 1\r\n", 0 },
+		{ 4, "451 4.3.2 busy\r\n250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+	};
+	struct sess_run sr;
+	struct smtp_result r;
+	struct failure f;
+	char *sent;
+	int status;
+
+	sess_begin(&sr, steps, NSTEPS(steps));
+	is_int(sess_msg(&sr, rcpts3, 1, "one\n", &r, &f), 0,
+	    "rset refused: first sent");
+	smtp_result_free(&r);
+	is_int(sess_msg(&sr, rcpts3 + 1, 1, "two\n", &r, &f), -1,
+	    "rset refused: second fails");
+	is_int(f.kind, F_TEMP, "rset refused: F_TEMP (4xx)");
+	ok(strncmp(f.text, "RSET: ", 6) == 0, "rset refused: names RSET");
+	is_int(r.naccepted, 0, "rset refused: nothing accepted");
+	smtp_result_free(&r);
+	ok(!smtp_usable(sr.s), "rset refused: the session is done");
+	smtp_close(sr.s);
+	sent = server_finish(&sr.sv, &status);
+	is_int(status, 0, "rset refused: server script ran, group in one read");
+	is_str(sent, "EHLO client.test\r\n"
+	    "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+	    "DATA\r\none\r\n.\r\nRSET\r\n"
+	    "MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.org>\r\n"
+	    "DATA\r\n",
+	    "rset refused: no QUIT and no text after the grouped DATA");
+	free(sent);
+}
+
 static void
 test_session_refused(void)
 {
@@ -798,8 +843,8 @@ test_session_refused(void)
 		{ 1, "250-test.example\r\n250 PIPELINING\r\n", 0 },
 		{ 3, "250 ok\r\n550 5.1.1 unknown\r\n"
 		    "554 5.5.1 no valid recipients\r\n", 1 },
-		{ 1, "250 reset\r\n", 0 },
-		{ 3, "250 ok\r\n250 ok\r\n354 go\r\n", 1 },
+		/* RFC 2920: RSET opens the next message's group. */
+		{ 4, "250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n", 1 },
 		{ -1, "250 queued\r\n", 0 },
 		{ 1, "221 bye\r\n", 0 },
 	};
@@ -893,6 +938,7 @@ main(void)
 	test_no_auth_plaintext();
 	test_session_two();
 	test_session_refused();
+	test_session_rset_refused();
 	test_session_io_error();
 	return done_testing();
 }
