@@ -18,7 +18,12 @@ MAILDROPDIR ?= /var/spool/outbox-maildrop
 SYSTEMD_UNITS = outbox-flush.service outbox-flush.timer outbox-flush.path
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2 jansson libcurl
+DEPS = openssl libmagic libbsd-overlay libidn2 jansson
+# libcurl is not linked: src/oauth2.c dlopen()s libcurl.so.4 for an OAuth2
+# request only, so only its headers are needed here (and -ldl, which
+# glibc >= 2.34 keeps in libc itself).
+CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+DLLIBS ?= -ldl
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -31,8 +36,9 @@ CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
-DEPLIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
+DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null) \
+	$(CURL_CFLAGS)
+DEPLIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null) $(DLLIBS)
 ALL_CFLAGS = -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARNFLAGS) $(DEPCFLAGS) $(CFLAGS)
 
 SRCS = \

@@ -7,6 +7,10 @@
  * Requests go through libcurl, HTTPS only, verified against the system's
  * trust store (or oauth2-ca-file), each under the configured time-out,
  * never verbose; secrets travel in POST bodies, whose buffers are wiped.
+ * libcurl is not linked: it is dlopen()ed when a request is made, so that
+ * a send without OAuth2 (or with a cached token) does not map libcurl and
+ * the thirty-odd libraries it needs.  <curl/curl.h> gives only the types
+ * and constants.
  * The store is a small JSON object {refresh_token, access_token,
  * expires_at}, kept 0600 in $XDG_STATE_HOME/outbox/oauth2/ACCOUNT (or
  * handed to and read from the configured commands), refreshed under an
@@ -17,6 +21,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -51,6 +56,8 @@
 #define EXPIRES_IN_DEFAULT	3600
 /* How often the lock is tried while another process holds it. */
 #define LOCK_POLL_MS	50
+/* libcurl's soname: Debian's libcurl4 (OpenSSL or GnuTLS flavour). */
+#define CURL_SONAME	"libcurl.so.4"
 
 #define GOOGLE_AUTH	"https://accounts.google.com/o/oauth2/v2/auth"
 #define GOOGLE_TOKEN	"https://oauth2.googleapis.com/token"
@@ -323,6 +330,108 @@ client_secret(const struct oauth2_conf *c, int timeout, char **secret,
  * HTTP
  */
 
+/*
+ * The libcurl functions used here, looked up in the library dlopen()ed
+ * for one request; the signatures are curl.h's.
+ */
+struct curl_api {
+	void		*lib;
+	CURL		*(*easy_init)(void);
+	CURLcode	 (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode	 (*easy_perform)(CURL *);
+	CURLcode	 (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void		 (*easy_cleanup)(CURL *);
+	char		*(*easy_escape)(CURL *, const char *, int);
+	void		 (*free)(void *);
+	const char	*(*easy_strerror)(CURLcode);
+};
+
+/* One request's handle, with the functions to drive it. */
+struct http {
+	struct curl_api	 api;
+	CURL		*h;
+};
+
+/* dlsym(lib, name), unless an earlier one failed; *err says why. */
+static void *
+curl_sym(void *lib, const char *name, const char **err)
+{
+	void *p;
+
+	if (*err != NULL)
+		return NULL;
+	if ((p = dlsym(lib, name)) == NULL &&
+	    (*err = dlerror()) == NULL)
+		*err = "a function is missing";
+	return p;
+}
+
+#define CURL_SYM(a, fn, err) \
+	((a)->fn = (__typeof__((a)->fn))curl_sym((a)->lib, "curl_" #fn, (err)))
+
+/*
+ * Loads libcurl into a.  RTLD_NODELETE: curl_easy_init() initialises
+ * libcurl's global state once (curl_global_init) and nothing here ever
+ * tears it down, so the library must stay mapped after http_close();
+ * a second load then only finds it again.  F_CONFIG when it cannot be
+ * loaded, with dlerror()'s text.
+ */
+static int
+curl_load(struct curl_api *a, struct failure *f)
+{
+	const char *err = NULL;
+
+	memset(a, 0, sizeof(*a));
+	dlerror();
+	a->lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (a->lib == NULL) {
+		if ((err = dlerror()) == NULL)
+			err = "dlopen failed";
+	} else {
+		CURL_SYM(a, easy_init, &err);
+		CURL_SYM(a, easy_setopt, &err);
+		CURL_SYM(a, easy_perform, &err);
+		CURL_SYM(a, easy_getinfo, &err);
+		CURL_SYM(a, easy_cleanup, &err);
+		CURL_SYM(a, easy_escape, &err);
+		CURL_SYM(a, free, &err);
+		CURL_SYM(a, easy_strerror, &err);
+	}
+	if (err == NULL)
+		return 0;
+	/* err is dlerror()'s: format it before dlclose() may reuse it. */
+	failure_set(f, F_CONFIG, "OAuth2 needs libcurl (libcurl4): %s", err);
+	if (a->lib != NULL)
+		dlclose(a->lib);
+	memset(a, 0, sizeof(*a));
+	return -1;
+}
+
+/* A handle for one request, libcurl loaded for it; http_close() it. */
+static int
+http_open(struct http *x, struct failure *f)
+{
+	memset(x, 0, sizeof(*x));
+	if (curl_load(&x->api, f) == -1)
+		return -1;
+	if ((x->h = x->api.easy_init()) == NULL) {
+		dlclose(x->api.lib);
+		memset(x, 0, sizeof(*x));
+		return failure_set(f, F_OS, "OAuth2: cannot start libcurl");
+	}
+	return 0;
+}
+
+static void
+http_close(struct http *x)
+{
+	if (x->h != NULL)
+		x->api.easy_cleanup(x->h);
+	if (x->api.lib != NULL)
+		dlclose(x->api.lib);
+	memset(x, 0, sizeof(*x));
+}
+
 static size_t
 http_write(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -335,7 +444,8 @@ http_write(char *data, size_t size, size_t nmemb, void *arg)
 
 /* Appends "&name=value" (the value percent-encoded) to the form. */
 static void
-form_add(CURL *h, struct buf *form, const char *name, const char *value)
+form_add(struct http *x, struct buf *form, const char *name,
+    const char *value)
 {
 	char *esc;
 
@@ -345,11 +455,11 @@ form_add(CURL *h, struct buf *form, const char *name, const char *value)
 		buf_add(form, "&", 1);
 	buf_add(form, name, strlen(name));
 	buf_add(form, "=", 1);
-	if ((esc = curl_easy_escape(h, value, 0)) == NULL)
+	if ((esc = x->api.easy_escape(x->h, value, 0)) == NULL)
 		log_fatalx("%s: curl_easy_escape failed", __func__);
 	buf_add(form, esc, strlen(esc));
 	explicit_bzero(esc, strlen(esc));
-	curl_free(esc);
+	x->api.free(esc);
 }
 
 static enum failure_kind
@@ -396,7 +506,7 @@ oauth_error_code(json_t *j, char *buf, size_t sz)
  */
 static long
 http_post(const struct oauth2_conf *c, int timeout, const char *what,
-    const char *url, CURL *h, struct buf *form, json_t **json,
+    const char *url, struct http *x, struct buf *form, json_t **json,
     struct failure *f)
 {
 	struct buf resp = { .max = RESPONSE_MAX };
@@ -408,41 +518,41 @@ http_post(const struct oauth2_conf *c, int timeout, const char *what,
 	*json = NULL;
 	if (https_only(what, url, f) == -1)
 		return -1;
-	form_add(h, form, "client_id", c->client_id);
+	form_add(x, form, "client_id", c->client_id);
 	if (client_secret(c, timeout, &secret, f) == -1)
 		return -1;
-	form_add(h, form, "client_secret", secret);
+	form_add(x, form, "client_secret", secret);
 	if (secret != NULL)
 		freezero(secret, strlen(secret) + 1);
 	if (form->over)
 		return failure_set(f, F_INTERNAL, "%s: form too long", what);
 	errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)timeout);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	x->api.easy_setopt(x->h, CURLOPT_URL, url);
+	x->api.easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "https");
+	x->api.easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	x->api.easy_setopt(x->h, CURLOPT_TIMEOUT, (long)timeout);
+	x->api.easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT, (long)timeout);
+	x->api.easy_setopt(x->h, CURLOPT_SSL_VERIFYPEER, 1L);
+	x->api.easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file != NULL)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form->p);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "outbox");
+		x->api.easy_setopt(x->h, CURLOPT_CAINFO, c->ca_file);
+	x->api.easy_setopt(x->h, CURLOPT_POSTFIELDS, form->p);
+	x->api.easy_setopt(x->h, CURLOPT_POSTFIELDSIZE, (long)form->len);
+	x->api.easy_setopt(x->h, CURLOPT_WRITEFUNCTION, http_write);
+	x->api.easy_setopt(x->h, CURLOPT_WRITEDATA, &resp);
+	x->api.easy_setopt(x->h, CURLOPT_ERRORBUFFER, errbuf);
+	x->api.easy_setopt(x->h, CURLOPT_USERAGENT, "outbox");
 	log_info("OAuth2: %s: POST %s", what, url);
-	cc = curl_easy_perform(h);
+	cc = x->api.easy_perform(x->h);
 	if (cc != CURLE_OK) {
 		buf_free(&resp);
 		if (cc == CURLE_WRITE_ERROR)
 			return failure_set(f, F_PROTO, "%s: the answer is "
 			    "longer than %d bytes", what, RESPONSE_MAX);
 		return failure_set(f, http_curl_kind(cc), "%s: %s", what,
-		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+		    errbuf[0] != '\0' ? errbuf : x->api.easy_strerror(cc));
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	x->api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	log_info("OAuth2: %s: HTTP %ld", what, status);
 	if (status >= 500) {
 		buf_free(&resp);
@@ -529,7 +639,8 @@ token_parse(const char *what, json_t *j, struct oauth2_tokens *t,
 /* One token request: form -> tokens (status 200) or the failure. */
 static int
 token_request(const struct oauth2_conf *c, int timeout, const char *what,
-    CURL *h, struct buf *form, struct oauth2_tokens *t, struct failure *f)
+    struct http *x, struct buf *form, struct oauth2_tokens *t,
+    struct failure *f)
 {
 	struct oauth2_endpoints e;
 	json_t *j;
@@ -539,7 +650,7 @@ token_request(const struct oauth2_conf *c, int timeout, const char *what,
 	memset(t, 0, sizeof(*t));
 	if (oauth2_endpoints(c, &e, f) == -1)
 		return -1;
-	if ((status = http_post(c, timeout, what, e.token_url, h, form, &j,
+	if ((status = http_post(c, timeout, what, e.token_url, x, form, &j,
 	    f)) == -1)
 		return -1;
 	if (status == 200)
@@ -548,16 +659,6 @@ token_request(const struct oauth2_conf *c, int timeout, const char *what,
 		rc = token_error(c, what, status, j, f);
 	json_decref(j);
 	return rc;
-}
-
-static CURL *
-http_handle(struct failure *f)
-{
-	CURL *h;
-
-	if ((h = curl_easy_init()) == NULL)
-		failure_set(f, F_OS, "OAuth2: cannot start libcurl");
-	return h;
 }
 
 /*
@@ -840,18 +941,18 @@ token_refresh(const struct oauth2_conf *c, int timeout,
     struct failure *f)
 {
 	struct buf form = { .max = STORE_MAX };
-	CURL *h;
+	struct http x;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if ((h = http_handle(f)) == NULL)
+	if (http_open(&x, f) == -1)
 		return -1;
-	form_add(h, &form, "grant_type", "refresh_token");
-	form_add(h, &form, "refresh_token", stored->refresh_token);
-	rc = token_request(c, timeout, "OAuth2 token refresh", h, &form, t,
+	form_add(&x, &form, "grant_type", "refresh_token");
+	form_add(&x, &form, "refresh_token", stored->refresh_token);
+	rc = token_request(c, timeout, "OAuth2 token refresh", &x, &form, t,
 	    f);
 	buf_free(&form);
-	curl_easy_cleanup(h);
+	http_close(&x);
 	/* RFC 6749 6: a new refresh token is optional; keep the old one. */
 	if (rc == 0 && t->refresh_token == NULL)
 		t->refresh_token = xstrdup(stored->refresh_token);
@@ -983,7 +1084,7 @@ oauth2_auth_request_url(const struct oauth2_conf *c,
 {
 	struct oauth2_endpoints e;
 	struct buf q = { .max = 16384 };
-	CURL *h;
+	struct http x;
 	char *url;
 
 	if (oauth2_endpoints(c, &e, f) == -1)
@@ -995,21 +1096,21 @@ oauth2_auth_request_url(const struct oauth2_conf *c,
 		return failure_set(f, F_CONFIG, "OAuth2: set "
 		    "oauth2-client-id (see outboxrc(5) on registering a "
 		    "client)"), NULL;
-	if ((h = http_handle(f)) == NULL)
+	if (http_open(&x, f) == -1)
 		return NULL;
-	form_add(h, &q, "response_type", "code");
-	form_add(h, &q, "client_id", c->client_id);
-	form_add(h, &q, "redirect_uri", redirect_uri);
-	form_add(h, &q, "scope", e.scope);
-	form_add(h, &q, "state", state);
-	form_add(h, &q, "code_challenge", challenge);
-	form_add(h, &q, "code_challenge_method", "S256");
+	form_add(&x, &q, "response_type", "code");
+	form_add(&x, &q, "client_id", c->client_id);
+	form_add(&x, &q, "redirect_uri", redirect_uri);
+	form_add(&x, &q, "scope", e.scope);
+	form_add(&x, &q, "state", state);
+	form_add(&x, &q, "code_challenge", challenge);
+	form_add(&x, &q, "code_challenge_method", "S256");
 	/* Google hands out a refresh token only when asked for one. */
 	if (c->provider == OAUTH2_PROVIDER_GOOGLE) {
-		form_add(h, &q, "access_type", "offline");
-		form_add(h, &q, "prompt", "consent");
+		form_add(&x, &q, "access_type", "offline");
+		form_add(&x, &q, "prompt", "consent");
 	}
-	curl_easy_cleanup(h);
+	http_close(&x);
 	url = xasprintf("%s%c%s", e.auth_url, strchr(e.auth_url, '?') ?
 	    '&' : '?', q.p);
 	buf_free(&q);
@@ -1022,20 +1123,20 @@ oauth2_exchange_code(const struct oauth2_conf *c, int timeout,
     struct oauth2_tokens *t, struct failure *f)
 {
 	struct buf form = { .max = STORE_MAX };
-	CURL *h;
+	struct http x;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if ((h = http_handle(f)) == NULL)
+	if (http_open(&x, f) == -1)
 		return -1;
-	form_add(h, &form, "grant_type", "authorization_code");
-	form_add(h, &form, "code", code);
-	form_add(h, &form, "redirect_uri", redirect_uri);
-	form_add(h, &form, "code_verifier", verifier);
-	rc = token_request(c, timeout, "OAuth2 code exchange", h, &form, t,
+	form_add(&x, &form, "grant_type", "authorization_code");
+	form_add(&x, &form, "code", code);
+	form_add(&x, &form, "redirect_uri", redirect_uri);
+	form_add(&x, &form, "code_verifier", verifier);
+	rc = token_request(c, timeout, "OAuth2 code exchange", &x, &form, t,
 	    f);
 	buf_free(&form);
-	curl_easy_cleanup(h);
+	http_close(&x);
 	if (rc == 0 && t->refresh_token == NULL) {
 		oauth2_tokens_free(t);
 		return failure_set(f, F_AUTH, "OAuth2 code exchange: no "
@@ -1064,7 +1165,7 @@ oauth2_device_start(const struct oauth2_conf *c, int timeout,
 	const char *dc, *uc, *uri, *full;
 	json_t *j, *v;
 	long status;
-	CURL *h;
+	struct http x;
 
 	memset(d, 0, sizeof(*d));
 	if (oauth2_endpoints(c, &e, f) == -1)
@@ -1075,13 +1176,13 @@ oauth2_device_start(const struct oauth2_conf *c, int timeout,
 		return failure_set(f, F_CONFIG, "OAuth2: set "
 		    "oauth2-client-id (see outboxrc(5) on registering a "
 		    "client)");
-	if ((h = http_handle(f)) == NULL)
+	if (http_open(&x, f) == -1)
 		return -1;
-	form_add(h, &form, "scope", e.scope);
+	form_add(&x, &form, "scope", e.scope);
 	status = http_post(c, timeout, "OAuth2 device authorization",
-	    e.device_url, h, &form, &j, f);
+	    e.device_url, &x, &form, &j, f);
 	buf_free(&form);
-	curl_easy_cleanup(h);
+	http_close(&x);
 	if (status == -1)
 		return -1;
 	if (status != 200) {
@@ -1125,20 +1226,20 @@ oauth2_device_poll(const struct oauth2_conf *c, int timeout,
 	char code[128];
 	json_t *j;
 	long status;
-	CURL *h;
+	struct http x;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
 	if (oauth2_endpoints(c, &e, f) == -1)
 		return -1;
-	if ((h = http_handle(f)) == NULL)
+	if (http_open(&x, f) == -1)
 		return -1;
-	form_add(h, &form, "grant_type",
+	form_add(&x, &form, "grant_type",
 	    "urn:ietf:params:oauth:grant-type:device_code");
-	form_add(h, &form, "device_code", d->device_code);
-	status = http_post(c, timeout, what, e.token_url, h, &form, &j, f);
+	form_add(&x, &form, "device_code", d->device_code);
+	status = http_post(c, timeout, what, e.token_url, &x, &form, &j, f);
 	buf_free(&form);
-	curl_easy_cleanup(h);
+	http_close(&x);
 	if (status == -1)
 		return -1;
 	if (status == 200) {
