@@ -6,7 +6,8 @@
 # (the test plays the browser with curl), a cached token (no request),
 # an expired one (one refresh), rotation, ten concurrent sends (one
 # refresh), a refused token retried once, invalid_grant (77, the hint),
-# the store's permission check, and no token in any output.
+# the store's permission check, no token in any output, and libcurl
+# loaded (dlopen) only for a token request.
 
 load test_helper
 
@@ -445,4 +446,67 @@ login_code_start() {
 	assert_output --partial oauth2-provider
 	run_outbox --oauth2-login rcpt@example.net
 	assert_failure 64
+}
+
+# The commands outbox runs (/bin/sh -c) look at their parent, outbox:
+# "mapped NAME" is a command line that writes how many of outbox's
+# mappings are libcurl's to $BATS_TEST_TMPDIR/NAME.maps and outbox's
+# executable to NAME.exe.
+mapped() {
+	printf 'grep -c libcurl /proc/$PPID/maps >%s/%s.maps; ' \
+	    "$BATS_TEST_TMPDIR" "$1"
+	printf 'readlink -f /proc/$PPID/exe >%s/%s.exe' "$BATS_TEST_TMPDIR" "$1"
+}
+
+@test "a password send does not load libcurl" {
+	local exe
+	exe=$(readlink -f "$OUTBOX")
+	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
+	printf '%s' "$PASSWORD" >"$HOME/pw"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$(mapped plain); cat $HOME/pw"
+	run_outbox -s plain rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/plain.exe")" "$exe"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/plain.maps")" 0
+}
+
+@test "an OAuth2 refresh loads libcurl" {
+	local exe
+	exe=$(readlink -f "$OUTBOX")
+	# oauth2-client-secret-cmd runs while the request is prepared.
+	start_both --refresh-token rt-seed
+	seed_store at-old -10 rt-seed
+	write_rc_oauth oauth2-client-secret-cmd="$(mapped oauth); echo cs"
+	run_outbox -s oauth rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 1
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/oauth.exe")" "$exe"
+	[ "$(cat "$BATS_TEST_TMPDIR/oauth.maps")" -gt 0 ] ||
+	    fail "libcurl not mapped during the OAuth2 request"
+}
+
+@test "a libcurl that cannot be loaded: 78 and dlerror's reason" {
+	start_both --refresh-token rt-seed
+	seed_store at-old -10 rt-seed
+	write_rc_oauth
+	mkdir "$BATS_TEST_TMPDIR/lib"
+	# Not a library: dlopen() refuses the file the search finds first.
+	echo 'not a library' >"$BATS_TEST_TMPDIR/lib/libcurl.so.4"
+	LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" \
+	    run_outbox_split -s nolib rcpt@example.net <<<"body"
+	assert_failure 78
+	[[ $stderr == *"OAuth2 needs libcurl (libcurl4): "*"libcurl.so.4: "* ]] ||
+	    fail "stderr: $stderr"
+	# A library without curl's functions.
+	echo 'int not_curl;' | cc -shared -fPIC -x c - \
+	    -o "$BATS_TEST_TMPDIR/lib/libcurl.so.4"
+	LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" \
+	    run_outbox_split -s nosym rcpt@example.net <<<"body"
+	assert_failure 78
+	[[ $stderr == *"OAuth2 needs libcurl (libcurl4): "*curl_easy_init* ]] ||
+	    fail "stderr: $stderr"
+	assert_equal "$(grants refresh_token)" 0
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	assert_equal "$(store_get 'j["access_token"]')" at-old
 }
