@@ -13,7 +13,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2
+DEPS = openssl libmagic libbsd-overlay libidn2 jansson
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -32,6 +32,7 @@ ALL_CFLAGS = -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARNFLAGS) $(DEPCFLAGS) $(CFLA
 
 SRCS = \
 	src/address.c \
+	src/check.c \
 	src/cli.c \
 	src/config.c \
 	src/conn.c \
@@ -40,6 +41,7 @@ SRCS = \
 	src/encode.c \
 	src/failure.c \
 	src/filetype.c \
+	src/hint.c \
 	src/html.c \
 	src/idn.c \
 	src/log.c \

@@ -24,7 +24,8 @@ enum {
 	OPT_REPLY_TO,
 	OPT_DSN,
 	OPT_DSN_RETURN,
-	OPT_DSN_REQUIRED
+	OPT_DSN_REQUIRED,
+	OPT_CHECK
 };
 
 /*
@@ -59,6 +60,7 @@ static const struct option longopts[] = {
 	{ "dsn", required_argument, NULL, OPT_DSN },
 	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
 	{ "dsn-required", no_argument, NULL, OPT_DSN_REQUIRED },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -102,7 +104,11 @@ cli_check(const struct options *o, struct failure *f)
 {
 	int composing = o->mode == CLI_SEND;
 
-	if (!composing && (o->to.n || o->cc.n || o->bcc.n))
+	if (o->mode == CLI_CHECK && (o->cc.n || o->bcc.n))
+		return failure_set(f, F_USAGE, "--check takes recipients as "
+		    "operands, not -c or -b");
+	if (!composing && o->mode != CLI_CHECK && (o->to.n || o->cc.n ||
+	    o->bcc.n))
 		return failure_set(f, F_USAGE, "--flush, --queue-list and "
 		    "--queue-drop take no recipients");
 	if (o->now && o->mode != CLI_FLUSH)
@@ -236,6 +242,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_DSN_REQUIRED:
 			o->dsn_required = 1;
 			break;
+		case OPT_CHECK:
+			o->mode = CLI_CHECK;
+			break;
 		case 'h':
 			o->mode = CLI_HELP;
 			return 0;
@@ -286,6 +295,7 @@ cli_usage(FILE *out)
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
 "       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
+"       outbox --check [-A NAME] [--json] [recipient...]\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "Compose a message from the options and standard input and send it.\n"
 "Options may follow the recipients, up to \"--\" (POSIXLY_CORRECT: up to\n"
@@ -316,6 +326,10 @@ cli_usage(FILE *out)
 "      --flush [--now]       send the queue (--now: ignore back-off)\n"
 "      --queue-list          list the queue\n"
 "      --queue-drop ID       remove one message from the queue\n"
+"      --check               walk every step of a send (config, DNS,\n"
+"                            connect, TLS, EHLO, AUTH, MAIL, RCPT for\n"
+"                            the recipients given, RSET) and send nothing;\n"
+"                            a hint follows a failure\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"

@@ -8,7 +8,10 @@
  */
 #include <sys/types.h>
 
+#include <sys/socket.h>
+
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,11 +65,43 @@ struct conn *
 conn_open(const char *host, const char *port, int timeout,
     struct failure *f)
 {
+	return conn_open_watch(host, port, timeout, NULL, f);
+}
+
+struct conn *
+conn_open_watch(const char *host, const char *port, int timeout,
+    const struct net_watch *w, struct failure *f)
+{
 	int fd;
 
-	if ((fd = net_connect(host, port, timeout, f)) == -1)
+	if ((fd = net_connect_watch(host, port, timeout, w, f)) == -1)
 		return NULL;
 	return conn_fdopen(fd, timeout);
+}
+
+int
+conn_speaks_tls(struct conn *c, int wait, int probe)
+{
+	unsigned char first;
+	int fd, rv;
+
+	if (c->tls != NULL)
+		return 0;
+	if (c->rlen > c->rpos)
+		first = (unsigned char)c->rbuf[c->rpos];
+	else if (net_wait(c->fd, POLLIN, net_deadline(wait)) == 1) {
+		if (recv(c->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+			return 0;
+	} else {
+		/* Silence: a TLS server waits for our ClientHello. */
+		if ((fd = net_connect_peer(c->fd, probe)) == -1)
+			return 0;
+		rv = tls_probe(fd, probe);
+		close(fd);
+		return rv == 1;
+	}
+	/* RFC 8446 5.1: a handshake (22) or alert (21) record. */
+	return first == 22 || first == 21;
 }
 
 void
@@ -113,8 +148,8 @@ conn_starttls(struct conn *c, const struct conn_tls_params *p,
 		    "before the TLS handshake (possible injection)");
 	/* RFC 3207 4.2: forget everything learnt over plaintext. */
 	c->rpos = c->rlen = c->wlen = 0;
-	c->tls = tls_start(c->fd, p->servername, p->ca_file, p->fingerprint,
-	    c->timeout, f);
+	c->tls = tls_start_info(c->fd, p->servername, p->ca_file,
+	    p->fingerprint, c->timeout, p->info, f);
 	return c->tls == NULL ? -1 : 0;
 }
 

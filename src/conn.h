@@ -14,6 +14,8 @@
 #include <stddef.h>
 
 #include "failure.h"
+#include "net.h"
+#include "tls.h"
 
 /* RFC 5321 4.5.3.1.5 allows 512 octets per reply line; allow twice. */
 #define CONN_LINE_MAX 1024
@@ -26,6 +28,8 @@ struct conn_tls_params {
 	const char *servername;		/* SNI and host-name verification */
 	const char *ca_file;		/* NULL: the system store */
 	const char *fingerprint;	/* "sha256:.." of the SPKI, or NULL */
+	struct tls_info *info;		/* filled with what the handshake
+					   showed (tls.h), or NULL */
 };
 
 /*
@@ -38,6 +42,20 @@ struct conn_tls_params {
  */
 struct conn *conn_open(const char *host, const char *port, int timeout,
     struct failure *f);
+
+/* conn_open() telling w what it resolved and tried (net.h). */
+struct conn *conn_open_watch(const char *host, const char *port, int timeout,
+    const struct net_watch *w, struct failure *f);
+
+/*
+ * Whether a server that has not greeted within wait seconds speaks TLS
+ * at once (an implicit-TLS port reached by a plaintext or STARTTLS
+ * client): a second connection to the same address tries a TLS
+ * handshake, within probe seconds.  1 when the server sends a TLS
+ * record first or answers that handshake, else 0 (it greeted, or could
+ * not be told); c is untouched either way.
+ */
+int conn_speaks_tls(struct conn *c, int wait, int probe);
 
 /*
  * Wraps an already-connected descriptor (tests use socketpair(2)); the

@@ -3,7 +3,7 @@
  *
  * Parse the command line of the personality (mailx or sendmail) ->
  * --help, --version -> read the config -> the front-end of the mode
- * (mailx.c, sendmail.c, queuecmd.c) -> one line on stderr for its
+ * (mailx.c, sendmail.c, queuecmd.c, check.c) -> one line on stderr for its
  * failure, and the exit status from its failure kind.
  */
 #include <sys/resource.h>
@@ -15,10 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli.h"
 #include "config.h"
 #include "failure.h"
 #include "front.h"
+#include "hint.h"
 #include "log.h"
 #include "mailx.h"
 #include "queuecmd.h"
@@ -49,6 +51,8 @@ main_dispatch(struct main_run *m, struct failure *f)
 	case CLI_QUEUE_LIST:
 	case CLI_QUEUE_DROP:
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
+	case CLI_CHECK:
+		return check_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_HELP:
 	case CLI_VERSION:
 		break;
@@ -114,6 +118,7 @@ static void
 main_report(const struct main_run *m, const struct failure *f, int status)
 {
 	struct report_send rs;
+	const char *hint;
 
 	if (f->kind == F_USAGE)
 		fprintf(stderr, "outbox: %s; see %s\n", f->text, m->sendmail ?
@@ -123,6 +128,9 @@ main_report(const struct main_run *m, const struct failure *f, int status)
 		    m->rep.saved);
 	else
 		fprintf(stderr, "outbox: %s\n", f->text);
+	/* What to change, for the causes people hit (hint.c). */
+	if ((hint = hint_for(f)) != NULL)
+		fprintf(stderr, "outbox: hint: %s\n", hint);
 	if (m->opt.json && !m->rep.json_done) {
 		memset(&rs, 0, sizeof(rs));
 		rs.status = status;
