@@ -34,6 +34,7 @@
 struct check_fact {
 	const char *key;
 	char value[CHECK_TEXT_MAX];
+	int number;			/* a JSON number: value is digits */
 };
 
 struct check {
@@ -74,9 +75,19 @@ check_fact(struct check *ck, const char *key, const char *fmt, ...)
 		return;
 	cf = &ck->facts[ck->nfacts++];
 	cf->key = key;
+	cf->number = 0;
 	va_start(ap, fmt);
 	vsnprintf(cf->value, sizeof(cf->value), fmt, ap);
 	va_end(ap);
+}
+
+/* A fact that --json gives as a number. */
+static void
+check_fact_int(struct check *ck, const char *key, long long n)
+{
+	check_fact(ck, key, "%lld", n);
+	if (ck->nfacts > 0 && ck->facts[ck->nfacts - 1].key == key)
+		ck->facts[ck->nfacts - 1].number = 1;
 }
 
 /*
@@ -100,7 +111,9 @@ check_step(struct check *ck, const char *status, const char *step,
 		json_object_set_new(o, "text", json_string(text));
 		for (i = 0; i < ck->nfacts; i++)
 			json_object_set_new(o, ck->facts[i].key,
-			    json_string(ck->facts[i].value));
+			    ck->facts[i].number ?
+			    json_integer(strtoll(ck->facts[i].value, NULL,
+			    10)) : json_string(ck->facts[i].value));
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -129,7 +142,7 @@ check_fail(struct check *ck, const struct failure *f)
 	if ((hint = hint_for(f)) != NULL)
 		check_fact(ck, "hint", "%s", hint);
 	check_fact(ck, "kind", "%s", failure_name(f->kind));
-	check_fact(ck, "exit", "%d", failure_exitcode(f->kind));
+	check_fact_int(ck, "exit", failure_exitcode(f->kind));
 	check_step(ck, "FAIL", step, f->text);
 }
 
@@ -297,7 +310,7 @@ check_on_event(void *arg, const struct smtp_event *ev)
 		char what[16];
 
 		snprintf(what, sizeof(what), "%.*s", (int)strcspn(ev->text,
-		    ":<"), ev->text);
+		    " :<"), ev->text);
 		if (strncmp(ev->text, "RCPT", 4) == 0 ||
 		    strncmp(ev->text, "MAIL", 4) == 0)
 			strlcpy(what, strncmp(ev->text, "RCPT", 4) == 0 ?
@@ -343,7 +356,7 @@ check_settings(struct check *ck, const struct settings *set)
 	check_fact(ck, "tls-fingerprint", "%s", set->fingerprint ?
 	    set->fingerprint : "(not set)");
 	check_fact(ck, "hostname", "%s", set->hostname);
-	check_fact(ck, "timeout", "%d", set->timeout);
+	check_fact_int(ck, "timeout", set->timeout);
 	check_fact(ck, "queue-on-failure", "%s", set->queue_on_failure ?
 	    "yes" : "no");
 	check_step(ck, "ok", "settings", set->account ? set->account :

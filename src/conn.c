@@ -129,6 +129,36 @@ conn_pending(const struct conn *c)
 	return c->rlen - c->rpos + (c->tls != NULL ? tls_pending(c->tls) : 0);
 }
 
+/*
+ * Implicit TLS, and the server spoke first: a plaintext greeting (a TLS
+ * server waits for the ClientHello).  Its first line, printable, goes
+ * in the failure.
+ */
+static int
+conn_plaintext_greeting(struct conn *c, const struct conn_tls_params *p,
+    struct failure *f)
+{
+	char buf[64];
+	ssize_t n;
+	size_t i;
+
+	n = recv(c->fd, buf, sizeof(buf) - 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		n = 0;
+	for (i = 0; i < (size_t)n && buf[i] != '\r' && buf[i] != '\n'; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	buf[i] = '\0';
+	if (p->info != NULL) {
+		memset(p->info, 0, sizeof(*p->info));
+		p->info->not_after = -1;
+		p->info->plaintext = 1;
+		strlcpy(p->info->first, buf, sizeof(p->info->first));
+	}
+	return failure_set(f, F_CONFIG, "TLS: the server answered in "
+	    "plaintext (\"%s\"): this port does not speak implicit TLS", buf);
+}
+
 int
 conn_starttls(struct conn *c, const struct conn_tls_params *p,
     struct failure *f)
@@ -143,9 +173,12 @@ conn_starttls(struct conn *c, const struct conn_tls_params *p,
 	if (c->tls != NULL)
 		return failure_set(f, F_INTERNAL,
 		    "STARTTLS: TLS is already on");
-	if (conn_pending(c) > 0 || net_data_waiting(c->fd))
+	if (conn_pending(c) > 0 || net_data_waiting(c->fd)) {
+		if (p->implicit)
+			return conn_plaintext_greeting(c, p, f);
 		return failure_set(f, F_PROTO, "STARTTLS: server sent data "
 		    "before the TLS handshake (possible injection)");
+	}
 	/* RFC 3207 4.2: forget everything learnt over plaintext. */
 	c->rpos = c->rlen = c->wlen = 0;
 	c->tls = tls_start_info(c->fd, p->servername, p->ca_file,

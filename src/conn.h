@@ -30,6 +30,9 @@ struct conn_tls_params {
 	const char *fingerprint;	/* "sha256:.." of the SPKI, or NULL */
 	struct tls_info *info;		/* filled with what the handshake
 					   showed (tls.h), or NULL */
+	int implicit;			/* TLS from the first byte (RFC 8314):
+					   text already waiting is a plaintext
+					   greeting, not an injection */
 };
 
 /*
@@ -71,6 +74,7 @@ void conn_set_timeout(struct conn *c, int timeout);
  * name verified (or the SPKI SHA-256 fingerprint pinned, when given),
  * SNI sent.  Fails with F_PROTO when unread bytes are already buffered
  * (data injected before the handshake: RFC 3207 section 6 / curl test980),
+ * or with p->implicit F_CONFIG ("TLS: the server answered in plaintext"),
  * F_TLS with OpenSSL's reason and the verify result for a verification
  * failure, F_TEMP when the peer went away during the handshake, F_CONFIG
  * for a CA file that cannot be loaded or a malformed fingerprint.

@@ -1098,6 +1098,7 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 		tp.ca_file = p->ca_file;
 		tp.fingerprint = p->fingerprint;
 		tp.info = &s->tls;
+		tp.implicit = 1;
 		if (conn_starttls(s->c, &tp, f) == -1) {
 			smtp_emit(s, SMTP_EV_TLS, NULL, -1);
 			return smtp_prefix(f, "TLS");

@@ -523,8 +523,14 @@ tls_failed(struct tls *t, int ret, int pinned, int timeout,
     struct tls_info *info, struct failure *f)
 {
 	char text[sizeof(info->first)];
+	ssize_t n;
 
 	if (tls_seen_plaintext(t)) {
+		/* The rest of the greeting line, if it is there already. */
+		n = recv(SSL_get_fd(t->ssl), t->seen + t->nseen,
+		    sizeof(t->seen) - t->nseen, MSG_DONTWAIT);
+		if (n > 0)
+			t->nseen += (size_t)n;
 		tls_seen_text(t, text, sizeof(text));
 		if (info != NULL) {
 			info->plaintext = 1;
