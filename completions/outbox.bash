@@ -63,7 +63,7 @@ _outbox()
 		    -r --from -A --account -C --config -H --header --charset
 		    -n --no-system-config --dry-run -v --verbose --json
 		    --html --inline --reply-to --dsn --dsn-return --dsn-required
-		    --queue --flush --now --queue-list --queue-drop
+		    --queue --flush --now --queue-list --queue-drop --check
 		    -h --help -V --version --sendmail --" -- "$cur"))
 		return
 	fi
