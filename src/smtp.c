@@ -1344,18 +1344,14 @@ smtp_probe_rcpts(struct smtp_session *s, char *const *rcpts, size_t n,
 	    "refused (%s)", nref, n, first);
 }
 
-int
-smtp_probe(struct smtp_session *s, const char *from, char *const *rcpts,
+static int
+smtp_probe_txn(struct smtp_session *s, const char *from, char *const *rcpts,
     size_t nrcpts, int vrfy, struct failure *f)
 {
 	char line[CONN_LINE_MAX], q[SMTP_QUOTE_MAX + 8];
 	struct failure rf;
 	int rc;
 
-	failure_clear(f);
-	if (!smtp_usable(s))
-		return failure_set(f, F_TEMP, "connect: the connection to "
-		    "the server was lost");
 	if ((size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>%s", from,
 	    smtp_is_8bit(from) && (s->ext.flags & SMTP_EXT_SMTPUTF8) ?
 	    " SMTPUTF8" : "") >= sizeof(line))
@@ -1394,6 +1390,20 @@ smtp_probe(struct smtp_session *s, const char *from, char *const *rcpts,
 		}
 		return -1;
 	}
+	return rc;
+}
+
+int
+smtp_probe(struct smtp_session *s, const char *from, char *const *rcpts,
+    size_t nrcpts, int vrfy, struct failure *f)
+{
+	int rc;
+
+	failure_clear(f);
+	if (!smtp_usable(s))
+		return failure_set(f, F_TEMP, "connect: the connection to "
+		    "the server was lost");
+	rc = smtp_probe_txn(s, from, rcpts, nrcpts, vrfy, f);
 	smtp_reply_free(&s->reply);
 	return rc;
 }
