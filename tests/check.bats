@@ -460,3 +460,32 @@ refute_sent_auth() {
 	! grep -qi '^AUTH' "$FAULT_LOG/transcript.log" 2>/dev/null ||
 	    fail "AUTH was sent: $(cat -A "$FAULT_LOG/transcript.log")"
 }
+
+@test "expiry: a certificate that ends within 14 days warns, one of 30 days does not" {
+	start_smtpd_tls starttls
+	write_rc smtp-security=starttls
+	check
+	assert_success
+	assert_step warn TLS 'TLSv1'
+	assert_fact expires 'in [0-9]+ days: warning, under 14 days'
+	common_teardown
+	# A 30-day certificate from the same CA, made here.
+	local d=$BATS_TEST_TMPDIR/long
+	mkdir -p "$d"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$d/long.key" 2>/dev/null
+	openssl req -new -key "$d/long.key" -subj /CN=long -out "$d/long.csr" \
+	    2>/dev/null
+	printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' \
+	    >"$d/long.ext"
+	openssl x509 -req -in "$d/long.csr" -CA "$CERTS/ca.pem" \
+	    -CAkey "$CERTS/ca.key" -CAcreateserial -CAserial "$d/ca.srl" \
+	    -days 30 -sha256 -extfile "$d/long.ext" -out "$d/long.pem" \
+	    2>/dev/null
+	start_smtpd --mode starttls --cert "$d/long.pem" --key "$d/long.key"
+	write_rc smtp-security=starttls
+	check
+	assert_success
+	assert_step ok TLS 'TLSv1'
+	assert_fact expires 'in (29|30) days\)$'
+}
