@@ -114,7 +114,13 @@ const char *smtp_warning_text(unsigned int warning);
  *
  * smtp_open() returns NULL with f set: F_PERM (no credentials without
  * TLS, STARTTLS or a mechanism not offered, 5xx), F_TEMP, F_TLS,
- * F_PROTO, F_AUTH, F_NOHOST, F_CONFIG, F_OS, F_IO.
+ * F_PROTO, F_AUTH, F_NOHOST, F_CONFIG, F_OS, F_IO.  F_CONFIG also when
+ * the port and p->security disagree, found within seconds rather than
+ * after the time-out: "greeting: ... speaks TLS at once" (STARTTLS or
+ * none on an implicit-TLS port: a server silent for 2 s answers a TLS
+ * handshake on a second connection) or "TLS: the server answered in
+ * plaintext" (implicit TLS on a port that greets).  Each step goes to
+ * p->watch as it happens.
  *
  * smtp_send() sends msg (LF or CRLF lines, read from its start; the
  * wire form is made here).  Returns 0 when every recipient was accepted
