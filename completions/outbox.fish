@@ -1,7 +1,7 @@
 # fish completion for outbox(1)
 
-# Account names: the "account NAME {" lines of the user's configuration.
-function __outbox_accounts
+# The configuration file the command line names, else the first user file.
+function __outbox_config
     set -l cfg
     set -l tokens (commandline -opc)
     for i in (seq (count $tokens))
@@ -25,23 +25,51 @@ function __outbox_accounts
             end
         end
     end
-    test -n "$cfg" -a -r "$cfg"; or return
+    set cfg (string replace -r '^~' $HOME -- $cfg)
+    test -n "$cfg" -a -r "$cfg"; and echo $cfg
+end
+
+# Account names: the "account NAME {" lines of the configuration.
+function __outbox_accounts
+    set -l cfg (__outbox_config); or return
     string replace -rf '^\s*account\s+([^\s{]+).*' '$1' <$cfg
+end
+
+# Alias names: the "alias NAME addr..." lines of the configuration.
+function __outbox_aliases
+    set -l cfg (__outbox_config); or return
+    string replace -rf '^\s*alias\s+(\S+).*' '$1' <$cfg
+end
+
+# The current token is "--html=...": complete the file after the "=".
+# (--html takes its file only in that form; "--html FILE" means the body
+# is HTML and FILE is a recipient, so --html alone completes nothing.)
+function __outbox_html_eq
+    string match -q -- '--html=*' (commandline -ct)
+end
+
+function __outbox_html_files
+    set -l v (string replace -- '--html=' '' (commandline -ct))
+    for f in (__fish_complete_path $v)
+        echo -- "--html=$f"
+    end
 end
 
 complete -c outbox -f
 complete -c outbox -s s -l subject -x -d 'Subject of the message'
-complete -c outbox -s c -l cc -x -d 'Carbon copy recipients (comma-separated)'
-complete -c outbox -s b -l bcc -x -d 'Blind copy recipients, envelope only'
+complete -c outbox -s c -l cc -x -a '(__outbox_aliases)' -d 'Carbon copy recipients (comma-separated)'
+complete -c outbox -s b -l bcc -x -a '(__outbox_aliases)' -d 'Blind copy recipients, envelope only'
 complete -c outbox -s a -l attach -r -F -d 'Attach a file'
+complete -c outbox -l attach-charset -x -a 'UTF-8 GB18030 GBK GB2312 BIG5 ISO-8859-1 ISO-8859-15 WINDOWS-1252 SHIFT_JIS EUC-JP EUC-KR KOI8-R' -d 'Charset of the next -a file'
 complete -c outbox -s r -l from -x -d 'Envelope sender and From header'
 complete -c outbox -s A -l account -x -a '(__outbox_accounts)' -d 'Use an account block'
 complete -c outbox -s C -l config -r -F -d 'Read this configuration file'
 complete -c outbox -s H -l header -x -d 'Add a header (Name: value)'
-complete -c outbox -l charset -x -a 'UTF-8 GB18030 GBK GB2312 BIG5 ISO-8859-1 ISO-8859-15 WINDOWS-1252 SHIFT_JIS EUC-JP EUC-KR KOI8-R' -d 'Charset of a non-UTF-8 body'
+complete -c outbox -l charset -x -a 'UTF-8 GB18030 GBK GB2312 BIG5 ISO-8859-1 ISO-8859-15 WINDOWS-1252 SHIFT_JIS EUC-JP EUC-KR KOI8-R' -d 'Charset of the body and header text (default: the locale)'
 complete -c outbox -s n -l no-system-config -d 'Do not read /etc/outboxrc'
 complete -c outbox -l dry-run -d 'Print the message and send nothing'
-complete -c outbox -l html -r -F -d 'HTML alternative of the body (alone: body is HTML)'
+complete -c outbox -l html -d 'Alone: the body is HTML; --html=FILE: its HTML alternative'
+complete -c outbox -n __outbox_html_eq -a '(__outbox_html_files)'
 complete -c outbox -l inline -r -F -d 'Show FILE[:ID] inside the HTML as cid:ID'
 complete -c outbox -l reply-to -x -d 'The Reply-To header'
 complete -c outbox -l dsn -x -a 'never success,failure,delay success failure delay' -d 'Delivery notices'
@@ -58,3 +86,5 @@ complete -c outbox -l queue-drop -x -a '(outbox --queue-list 2>/dev/null | strin
 complete -c outbox -l sendmail -d 'Act as sendmail: read a finished message on stdin'
 complete -c outbox -s h -l help -d 'Print a summary of the options'
 complete -c outbox -s V -l version -d 'Print the version'
+# Recipients: the aliases of the configuration.
+complete -c outbox -n 'not string match -q -- "-*" (commandline -ct)' -a '(__outbox_aliases)' -d 'Alias'

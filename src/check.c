@@ -328,11 +328,11 @@ check_on_event(void *arg, const struct smtp_event *ev)
 static const char *
 check_secret_source(const struct settings *set)
 {
-	if (set->user == NULL || set->auth == AUTH_NONE)
+	if (set->smtp.user == NULL || set->smtp.auth == AUTH_NONE)
 		return "(no login)";
-	if (set->password != NULL)
+	if (set->smtp.password != NULL)
 		return "set";
-	if (set->password_cmd != NULL)
+	if (set->smtp.password_cmd != NULL)
 		return "from command";
 	return "prompt";
 }
@@ -341,22 +341,23 @@ static void
 check_settings(struct check *ck, const struct settings *set)
 {
 	check_fact(ck, "from", "%s", set->from ? set->from : "(not set)");
-	if (set->host != NULL)
-		check_fact(ck, "smtp", "%s:%s", set->host, set->port);
+	if (set->smtp.host != NULL)
+		check_fact(ck, "smtp", "%s:%s", set->smtp.host,
+		    set->smtp.port);
 	else
 		check_fact(ck, "smtp", "(not set)");
 	check_fact(ck, "smtp-security", "%s",
-	    config_security_name(set->security));
-	check_fact(ck, "smtp-auth", "%s", config_auth_name(set->auth));
-	check_fact(ck, "smtp-user", "%s", set->user ? set->user :
+	    config_security_name(set->smtp.security));
+	check_fact(ck, "smtp-auth", "%s", config_auth_name(set->smtp.auth));
+	check_fact(ck, "smtp-user", "%s", set->smtp.user ? set->smtp.user :
 	    "(not set)");
 	check_fact(ck, "smtp-password", "%s", check_secret_source(set));
-	check_fact(ck, "tls-ca-file", "%s", set->ca_file ? set->ca_file :
-	    "(the system store)");
-	check_fact(ck, "tls-fingerprint", "%s", set->fingerprint ?
-	    set->fingerprint : "(not set)");
+	check_fact(ck, "tls-ca-file", "%s", set->smtp.ca_file ?
+	    set->smtp.ca_file : "(the system store)");
+	check_fact(ck, "tls-fingerprint", "%s", set->smtp.fingerprint ?
+	    set->smtp.fingerprint : "(not set)");
 	check_fact(ck, "hostname", "%s", set->hostname);
-	check_fact_int(ck, "timeout", set->timeout);
+	check_fact_int(ck, "timeout", set->smtp.timeout);
 	check_fact(ck, "queue-on-failure", "%s", set->queue_on_failure ?
 	    "yes" : "no");
 	check_step(ck, "ok", "settings", set->account ? set->account :
@@ -447,7 +448,7 @@ check_run(const struct options *o, struct config *cfg,
 	strlcpy(ck.step, "settings", sizeof(ck.step));
 	if ((rc = config_settings(cfg, o->account, &set, f)) == 0) {
 		check_settings(&ck, &set);
-		if (set.host == NULL)
+		if (set.smtp.host == NULL)
 			rc = failure_set(f, F_CONFIG, "settings: no SMTP "
 			    "server configured: set smtp=host:port");
 		else

@@ -25,6 +25,7 @@ enum {
 	OPT_DSN,
 	OPT_DSN_RETURN,
 	OPT_DSN_REQUIRED,
+	OPT_ATTACH_CHARSET,
 	OPT_CHECK
 };
 
@@ -60,6 +61,7 @@ static const struct option longopts[] = {
 	{ "dsn", required_argument, NULL, OPT_DSN },
 	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
 	{ "dsn-required", no_argument, NULL, OPT_DSN_REQUIRED },
+	{ "attach-charset", required_argument, NULL, OPT_ATTACH_CHARSET },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -157,6 +159,7 @@ cli_parse(int argc, char **argv, struct options *o, struct failure *f)
 static int
 cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 {
+	char *attach_cs = NULL;	/* --attach-charset for the next -a */
 	int ch, i;
 
 	memset(o, 0, sizeof(*o));
@@ -177,6 +180,14 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case 'a':
 			cli_strlist_add(&o->attach, optarg);
+			cli_strlist_add(&o->attach_charset, attach_cs);
+			attach_cs = NULL;
+			break;
+		case OPT_ATTACH_CHARSET:
+			if (attach_cs != NULL)
+				return failure_set(f, F_USAGE, "--attach-charset "
+				    "given twice before one -a");
+			attach_cs = optarg;
 			break;
 		case 'r':
 			o->from = optarg;
@@ -261,6 +272,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 			    argv[optind - 1]);
 		}
 	}
+	if (attach_cs != NULL)
+		return failure_set(f, F_USAGE, "--attach-charset %s: no -a "
+		    "follows it", attach_cs);
 	for (i = optind; i < argc; i++) {
 		/*
 		 * An option the parser did not take (after "--", or after
@@ -284,6 +298,7 @@ cli_free(struct options *o)
 	free(o->cc.v);
 	free(o->bcc.v);
 	free(o->attach.v);
+	free(o->attach_charset.v);
 	free(o->headers.v);
 	free(o->inlines.v);
 	memset(o, 0, sizeof(*o));
@@ -305,12 +320,14 @@ cli_usage(FILE *out)
 "  -c, --cc ADDRS            Cc recipients (repeatable, comma-separated)\n"
 "  -b, --bcc ADDRS           Bcc recipients: envelope only, never a header\n"
 "  -a, --attach FILE         attach FILE (repeatable)\n"
+"      --attach-charset NAME the charset of the next -a file (text)\n"
 "  -r, --from ADDR           the From address and envelope sender\n"
 "  -A, --account NAME        use the account NAME of the config file\n"
 "  -C, --config FILE         read FILE instead of the user config file\n"
 "  -H, --header 'N: V'       add the header N with value V (repeatable)\n"
 "  -n, --no-system-config    do not read /etc/outboxrc\n"
-"      --charset NAME        charset of a body that is not UTF-8\n"
+"      --charset NAME        charset of the body and header text when not\n"
+"                            UTF-8 (default: the locale's)\n"
 "      --dry-run             print the message instead of sending it\n"
 "  -v, --verbose             show the SMTP dialogue (passwords redacted)\n"
 "      --json                print the result as one JSON object (also\n"

@@ -37,6 +37,7 @@ struct options {
 	struct strlist cc;		/* -c */
 	struct strlist bcc;		/* -b */
 	struct strlist attach;		/* -a */
+	struct strlist attach_charset;	/* per -a: --attach-charset or NULL */
 	struct strlist headers;		/* -H */
 	int no_system_rc;		/* -n */
 	int dry_run;			/* --dry-run */

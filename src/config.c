@@ -11,6 +11,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -88,19 +90,33 @@ struct url {
 	char port[8];		/* "" when not given */
 };
 
-enum key_type { KT_STRING, KT_BOOL, KT_NUMBER, KT_ENUM, KT_URL };
-
 /*
- * A validator checks a value and may rewrite it into its normal form
- * (freeing the old one); it returns NULL or why the value is bad.
+ * One row per key: the whole of what outbox knows about it.  At read
+ * time (kw_set) valid() checks the value and may rewrite it into its
+ * normal form (freeing the old one); at resolve time (config_settings)
+ * apply() stores the value into the struct settings field at off.  Both
+ * return NULL or why the value is bad.  dflt, when not NULL, is applied
+ * first, so a default goes through the same parser as a value.  Adding
+ * a key is one row (and its documentation).
  */
 typedef const char *(*key_validator)(char **value);
+typedef const char *(*key_apply)(struct settings *s, size_t off,
+    const char *value);
+
+/* What a value is; a KT_BOOL key may be set bare ("set key" = yes). */
+enum key_type { KT_STRING, KT_BOOL, KT_NUMBER, KT_ENUM, KT_URL };
 
 struct key {
 	enum key_type type;
 	const char *name;
 	key_validator valid;
+	key_apply apply;
+	size_t off;		/* offsetof(struct settings, ...) */
+	const char *dflt;	/* applied when unset, or NULL */
+	int flags;
 };
+#define KEY_TOP		0x2	/* read at the top level only */
+#define KEY_SECRET	0x4	/* marks the file as holding a password */
 
 static const char *valid_text(char **);
 static const char *valid_secret(char **);
@@ -113,24 +129,52 @@ static const char *valid_timeout(char **);
 static const char *valid_bool(char **);
 static const char *valid_max_age(char **);
 
-/* Every known key; the man page and config.example document each. */
+static const char *apply_str(struct settings *, size_t, const char *);
+static const char *apply_url(struct settings *, size_t, const char *);
+static const char *apply_security(struct settings *, size_t, const char *);
+static const char *apply_auth(struct settings *, size_t, const char *);
+static const char *apply_timeout(struct settings *, size_t, const char *);
+static const char *apply_bool(struct settings *, size_t, const char *);
+static const char *apply_max_age(struct settings *, size_t, const char *);
+
+#define OFF(field) offsetof(struct settings, field)
+
+/*
+ * Every known key; the man page and config.example document each.
+ * Applied in this order: smtp-user before smtp (a user in the URL wins),
+ * smtp before smtp-security (an explicit security wins over the URL's).
+ */
 static const struct key keys[] = {
-	{ KT_STRING, "from", valid_text },
-	{ KT_URL, "smtp", valid_url },
-	{ KT_ENUM, "smtp-security", valid_security },
-	{ KT_ENUM, "smtp-auth", valid_auth },
-	{ KT_STRING, "smtp-user", valid_text },
-	{ KT_STRING, "smtp-password", valid_secret },
-	{ KT_STRING, "smtp-password-cmd", valid_secret },
-	{ KT_STRING, "tls-ca-file", valid_text },
-	{ KT_STRING, "tls-fingerprint", valid_fingerprint },
-	{ KT_STRING, "hostname", valid_hostname },
-	{ KT_NUMBER, "timeout", valid_timeout },
-	{ KT_BOOL, "queue-on-failure", valid_bool },
-	{ KT_STRING, "queue-dir", valid_text },
-	{ KT_NUMBER, "queue-max-age", valid_max_age },
-	{ KT_STRING, "default-domain", valid_hostname },
-	{ KT_STRING, "aliases-file", valid_text },
+	{ KT_STRING, "from", valid_text, apply_str, OFF(from), NULL, 0 },
+	{ KT_STRING, "smtp-user", valid_text, apply_str, OFF(smtp.user),
+	    NULL, 0 },
+	{ KT_URL, "smtp", valid_url, apply_url, OFF(smtp), NULL, 0 },
+	{ KT_ENUM, "smtp-security", valid_security, apply_security,
+	    OFF(smtp.security), NULL, 0 },
+	{ KT_ENUM, "smtp-auth", valid_auth, apply_auth, OFF(smtp.auth),
+	    "auto", 0 },
+	{ KT_STRING, "smtp-password", valid_secret, apply_str,
+	    OFF(smtp.password), NULL, KEY_SECRET },
+	{ KT_STRING, "smtp-password-cmd", valid_secret, apply_str,
+	    OFF(smtp.password_cmd), NULL, 0 },
+	{ KT_STRING, "tls-ca-file", valid_text, apply_str, OFF(smtp.ca_file),
+	    NULL, 0 },
+	{ KT_STRING, "tls-fingerprint", valid_fingerprint, apply_str,
+	    OFF(smtp.fingerprint), NULL, 0 },
+	{ KT_STRING, "hostname", valid_hostname, apply_str, OFF(hostname),
+	    NULL, 0 },
+	{ KT_NUMBER, "timeout", valid_timeout, apply_timeout,
+	    OFF(smtp.timeout), "60", 0 },
+	{ KT_BOOL, "queue-on-failure", valid_bool, apply_bool,
+	    OFF(queue_on_failure), "yes", 0 },
+	{ KT_STRING, "queue-dir", valid_text, apply_str, OFF(queue_dir), NULL,
+	    KEY_TOP },
+	{ KT_NUMBER, "queue-max-age", valid_max_age, apply_max_age,
+	    OFF(queue_max_age), "432000", 0 },
+	{ KT_STRING, "default-domain", valid_hostname, apply_str,
+	    OFF(default_domain), NULL, 0 },
+	{ KT_STRING, "aliases-file", valid_text, apply_str, OFF(aliases_file),
+	    NULL, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -205,18 +249,17 @@ valid_secret(char **v)
 static const char *
 valid_security(char **v)
 {
-	if (name_index(security_names, NSECURITY, *v) == -1)
-		return "must be starttls, tls or none";
-	return NULL;
+	struct settings s;
+
+	return apply_security(&s, OFF(smtp.security), *v);
 }
 
 static const char *
 valid_auth(char **v)
 {
-	if (name_index(auth_names, NAUTH, *v) == -1)
-		return "must be auto, plain, login, cram-md5, scram-sha-256, "
-		    "xoauth2, oauthbearer or none";
-	return NULL;
+	struct settings s;
+
+	return apply_auth(&s, OFF(smtp.auth), *v);
 }
 
 static const char *
@@ -256,12 +299,9 @@ valid_max_age(char **v)
 static const char *
 valid_timeout(char **v)
 {
-	const char *errstr;
+	struct settings s;
 
-	(void)strtonum(*v, TIMEOUT_MIN, TIMEOUT_MAX, &errstr);
-	if (errstr != NULL)
-		return "must be a number of seconds from 1 to 3600";
-	return NULL;
+	return apply_timeout(&s, OFF(smtp.timeout), *v);
 }
 
 /* A host name or an address literal ("[192.0.2.1]"), RFC 5321 4.1.3. */
@@ -660,11 +700,67 @@ is_key_word(const char *s)
 	return 1;
 }
 
+/*
+ * The optimal string alignment distance between a and b: insertions,
+ * deletions, substitutions and swaps of neighbours ("smpt" -> "smtp" is
+ * one), each costing 1.  Words longer than KEY_NAME_MAX count as far.
+ */
+#define KEY_NAME_MAX 32
+static size_t
+key_distance(const char *a, const char *b)
+{
+	size_t d[KEY_NAME_MAX + 1][KEY_NAME_MAX + 1];
+	size_t la = strlen(a), lb = strlen(b), i, j, c, v;
+
+	if (la > KEY_NAME_MAX || lb > KEY_NAME_MAX)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			c = a[i - 1] != b[j - 1];
+			v = d[i - 1][j - 1] + c;
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/*
+ * The known key nearest to word, for "did you mean": at most two edits
+ * away and fewer edits than word has letters (so "x" suggests nothing);
+ * the first in table order on a tie.  NULL when none is near.
+ */
+static const char *
+key_nearest(const char *word)
+{
+	size_t i, d, best = SIZE_MAX, len = strlen(word);
+	const char *name = NULL;
+
+	for (i = 0; i < NKEYS; i++) {
+		d = key_distance(word, keys[i].name);
+		if (d < best) {
+			best = d;
+			name = keys[i].name;
+		}
+	}
+	return best <= 2 && best < len ? name : NULL;
+}
+
 /* The key named by word, or NULL with the error filled in. */
 static const struct key *
 parse_key(struct parse *p, const char *word)
 {
 	const struct key *k;
+	const char *near;
 	char e[ECHO_MAX];
 
 	if ((k = key_find(word)) != NULL)
@@ -672,6 +768,9 @@ parse_key(struct parse *p, const char *word)
 	if (!is_key_word(word))
 		parse_error(p, "unexpected \"%s\" (quote values that contain "
 		    "white space)", echo(e, sizeof(e), word));
+	else if ((near = key_nearest(word)) != NULL)
+		parse_error(p, "unknown key \"%s\" (did you mean \"%s\"?)",
+		    echo(e, sizeof(e), word), near);
 	else
 		parse_error(p, "unknown key \"%s\"", echo(e, sizeof(e), word));
 	return NULL;
@@ -713,7 +812,7 @@ kw_set(struct parse *p, struct words *w, const char *line)
 			return parse_error(p, "bad value for %s: %s", k->name,
 			    why);
 		}
-		if (strcmp(k->name, "smtp-password") == 0)
+		if (k->flags & KEY_SECRET)
 			p->holds_password = 1;
 		scope_set(parse_scope(p), k->name, value, p->path, p->line);
 	}
@@ -1186,35 +1285,103 @@ settings_error(struct failure *f, const struct config_var *v,
 	    v->file, v->line, v->key, why);
 }
 
-/* smtp= into host, port, user and the scheme's security. */
-static int
-settings_url(const struct config *cfg, const char *account,
-    struct settings *s, int *implicit_tls, struct failure *f)
+/* The field of s at off, for the apply functions. */
+#define FIELD(s, off, type) ((type *)(void *)((char *)(s) + (off)))
+
+static const char *
+apply_str(struct settings *s, size_t off, const char *v)
 {
-	const struct config_var *v = config_var(cfg, account, "smtp");
+	*FIELD(s, off, const char *) = v;
+	return NULL;
+}
+
+/*
+ * smtp= into host, port, user and the scheme's security: smtps:// (or
+ * port 465) means implicit TLS, else STARTTLS.  The URL was checked when
+ * read, and is checked again here without being echoed.
+ */
+static const char *
+apply_url(struct settings *s, size_t off, const char *v)
+{
+	struct server *sv = FIELD(s, off, struct server);
 	const char *why;
 	struct url u;
 
-	if (v == NULL || v->value == NULL)
-		return 0;
-	if ((why = url_parse(v->value, &u)) != NULL) {
+	if ((why = url_parse(v, &u)) != NULL) {
 		explicit_bzero(&u, sizeof(u));
-		return settings_error(f, v, why);
+		return why;
 	}
-	strlcpy(s->host_buf, u.host, sizeof(s->host_buf));
-	s->host = s->host_buf;
+	strlcpy(sv->host_buf, u.host, sizeof(sv->host_buf));
+	sv->host = sv->host_buf;
 	if (u.port[0] != '\0')
-		strlcpy(s->port, u.port, sizeof(s->port));
+		strlcpy(sv->port, u.port, sizeof(sv->port));
 	else if (u.scheme == URL_SMTPS)
-		strlcpy(s->port, CONFIG_PORT_SUBMISSIONS, sizeof(s->port));
+		strlcpy(sv->port, CONFIG_PORT_SUBMISSIONS, sizeof(sv->port));
 	if (u.user[0] != '\0') {
-		/* A user in the URL wins over smtp-user. */
-		strlcpy(s->user_buf, u.user, sizeof(s->user_buf));
-		s->user = s->user_buf;
+		strlcpy(sv->user_buf, u.user, sizeof(sv->user_buf));
+		sv->user = sv->user_buf;
 	}
-	*implicit_tls = u.scheme == URL_SMTPS;
+	sv->security = u.scheme == URL_SMTPS || strcmp(sv->port,
+	    CONFIG_PORT_SUBMISSIONS) == 0 ? SEC_TLS : SEC_STARTTLS;
 	explicit_bzero(&u, sizeof(u));
-	return 0;
+	return NULL;
+}
+
+static const char *
+apply_security(struct settings *s, size_t off, const char *v)
+{
+	int i;
+
+	if ((i = name_index(security_names, NSECURITY, v)) == -1)
+		return "must be starttls, tls or none";
+	*FIELD(s, off, enum config_security) = (enum config_security)i;
+	return NULL;
+}
+
+static const char *
+apply_auth(struct settings *s, size_t off, const char *v)
+{
+	int i;
+
+	if ((i = name_index(auth_names, NAUTH, v)) == -1)
+		return "must be auto, plain, login, cram-md5, scram-sha-256, "
+		    "xoauth2, oauthbearer or none";
+	*FIELD(s, off, enum config_auth) = (enum config_auth)i;
+	return NULL;
+}
+
+static const char *
+apply_timeout(struct settings *s, size_t off, const char *v)
+{
+	const char *errstr;
+	int n;
+
+	n = (int)strtonum(v, TIMEOUT_MIN, TIMEOUT_MAX, &errstr);
+	if (errstr != NULL)
+		return "must be a number of seconds from 1 to 3600";
+	*FIELD(s, off, int) = n;
+	return NULL;
+}
+
+static const char *
+apply_bool(struct settings *s, size_t off, const char *v)
+{
+	*FIELD(s, off, int) = strcmp(v, "no") != 0;
+	return NULL;
+}
+
+/* Seconds, as valid_max_age() normalised them. */
+static const char *
+apply_max_age(struct settings *s, size_t off, const char *v)
+{
+	const char *errstr;
+	long long n;
+
+	n = strtonum(v, 1, CONFIG_MAX_AGE_MAX, &errstr);
+	if (errstr != NULL)
+		return "must be a number of seconds from 1 to 31536000";
+	*FIELD(s, off, long long) = n;
+	return NULL;
 }
 
 int
@@ -1222,8 +1389,8 @@ config_settings(const struct config *cfg, const char *account,
     struct settings *s, struct failure *f)
 {
 	const struct config_var *v;
-	const char *errstr;
-	int implicit_tls = 0, i;
+	const struct key *k;
+	const char *why;
 
 	memset(s, 0, sizeof(*s));
 	if (account != NULL && config_account(cfg, account) == NULL)
@@ -1231,52 +1398,20 @@ config_settings(const struct config *cfg, const char *account,
 		    account, cfg->user_file ? " in " : "",
 		    cfg->user_file ? cfg->user_file : "");
 	s->account = account;
-	strlcpy(s->port, CONFIG_PORT_SUBMISSION, sizeof(s->port));
-	s->from = config_get(cfg, account, "from");
-	s->user = config_get(cfg, account, "smtp-user");
-	if (settings_url(cfg, account, s, &implicit_tls, f) == -1)
-		return -1;
-	/* An explicit smtp-security wins; else port 465 means TLS. */
-	s->security = implicit_tls || strcmp(s->port,
-	    CONFIG_PORT_SUBMISSIONS) == 0 ? SEC_TLS : SEC_STARTTLS;
-	v = config_var(cfg, account, "smtp-security");
-	if (v != NULL && v->value != NULL) {
-		if ((i = name_index(security_names, NSECURITY, v->value)) == -1)
-			return settings_error(f, v, "unknown security");
-		s->security = (enum config_security)i;
+	s->smtp.name = "smtp";
+	strlcpy(s->smtp.port, CONFIG_PORT_SUBMISSION, sizeof(s->smtp.port));
+	s->smtp.security = SEC_STARTTLS;
+	for (k = keys; k < keys + NKEYS; k++) {
+		v = config_var(cfg, k->flags & KEY_TOP ? NULL : account,
+		    k->name);
+		if (v != NULL && v->value != NULL) {
+			if ((why = k->apply(s, k->off, v->value)) != NULL)
+				return settings_error(f, v, why);
+		} else if (k->dflt != NULL &&
+		    (why = k->apply(s, k->off, k->dflt)) != NULL)
+			return failure_set(f, F_INTERNAL, "default of %s: %s",
+			    k->name, why);
 	}
-	s->auth = AUTH_AUTO;
-	v = config_var(cfg, account, "smtp-auth");
-	if (v != NULL && v->value != NULL) {
-		if ((i = name_index(auth_names, NAUTH, v->value)) == -1)
-			return settings_error(f, v, "unknown mechanism");
-		s->auth = (enum config_auth)i;
-	}
-	s->timeout = CONFIG_TIMEOUT_DEFAULT;
-	v = config_var(cfg, account, "timeout");
-	if (v != NULL && v->value != NULL) {
-		s->timeout = (int)strtonum(v->value, TIMEOUT_MIN, TIMEOUT_MAX,
-		    &errstr);
-		if (errstr != NULL)
-			return settings_error(f, v, "not a number from 1 to "
-			    "3600");
-	}
-	s->queue_on_failure = 1;
-	v = config_var(cfg, account, "queue-on-failure");
-	if (v != NULL && v->value != NULL)
-		s->queue_on_failure = strcmp(v->value, "no") != 0;
-	/* The queue is one per user: queue-dir is read at the top level. */
-	s->queue_dir = config_get(cfg, NULL, "queue-dir");
-	s->queue_max_age = CONFIG_MAX_AGE_DEFAULT;
-	v = config_var(cfg, account, "queue-max-age");
-	if (v != NULL && v->value != NULL)
-		s->queue_max_age = strtonum(v->value, 1, CONFIG_MAX_AGE_MAX,
-		    NULL);
-	s->password = config_get(cfg, account, "smtp-password");
-	s->password_cmd = config_get(cfg, account, "smtp-password-cmd");
-	s->ca_file = config_get(cfg, account, "tls-ca-file");
-	s->fingerprint = config_get(cfg, account, "tls-fingerprint");
-	s->hostname = config_get(cfg, account, "hostname");
 	if (s->hostname == NULL) {
 		if (gethostname(s->hostname_buf, sizeof(s->hostname_buf)) ==
 		    -1 || s->hostname_buf[0] == '\0')
@@ -1285,8 +1420,6 @@ config_settings(const struct config *cfg, const char *account,
 		s->hostname_buf[sizeof(s->hostname_buf) - 1] = '\0';
 		s->hostname = s->hostname_buf;
 	}
-	s->default_domain = config_get(cfg, account, "default-domain");
-	s->aliases_file = config_get(cfg, account, "aliases-file");
 	return 0;
 }
 
@@ -1296,17 +1429,17 @@ config_log_settings(const struct settings *s)
 #define STR(x) ((x) != NULL ? (x) : "(unset)")
 	log_debug("account = %s", STR(s->account));
 	log_debug("from = %s", STR(s->from));
-	log_debug("smtp host = %s, port = %s", STR(s->host), s->port);
-	log_debug("smtp-security = %s", config_security_name(s->security));
-	log_debug("smtp-auth = %s", config_auth_name(s->auth));
-	log_debug("smtp-user = %s", STR(s->user));
-	log_debug("smtp-password = %s", s->password != NULL ? "********" :
+	log_debug("smtp host = %s, port = %s", STR(s->smtp.host), s->smtp.port);
+	log_debug("smtp-security = %s", config_security_name(s->smtp.security));
+	log_debug("smtp-auth = %s", config_auth_name(s->smtp.auth));
+	log_debug("smtp-user = %s", STR(s->smtp.user));
+	log_debug("smtp-password = %s", s->smtp.password != NULL ? "********" :
 	    "(unset)");
-	log_debug("smtp-password-cmd = %s", STR(s->password_cmd));
-	log_debug("tls-ca-file = %s", STR(s->ca_file));
-	log_debug("tls-fingerprint = %s", STR(s->fingerprint));
+	log_debug("smtp-password-cmd = %s", STR(s->smtp.password_cmd));
+	log_debug("tls-ca-file = %s", STR(s->smtp.ca_file));
+	log_debug("tls-fingerprint = %s", STR(s->smtp.fingerprint));
 	log_debug("hostname = %s", STR(s->hostname));
-	log_debug("timeout = %d", s->timeout);
+	log_debug("timeout = %d", s->smtp.timeout);
 	log_debug("queue-on-failure = %s", s->queue_on_failure ? "yes" : "no");
 	log_debug("default-domain = %s", STR(s->default_domain));
 	log_debug("aliases-file = %s", STR(s->aliases_file));

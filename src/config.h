@@ -108,15 +108,15 @@ enum config_auth {
 #define CONFIG_MAX_AGE_MAX (365 * 86400LL)
 
 /*
- * Everything one send needs from the configuration, resolved: the smtp
- * URL split (smtps:// means tls and port 465, smtp:// starttls and 587,
- * a user in the URL becomes smtp-user, a password in it is refused), the
- * security default from the port, numbers parsed.  Strings point into cfg.
+ * One server as configured: the connection, its security and the login.
+ * Strings point into the struct config it was resolved from, or into
+ * the buffers at its end (host and user taken from a URL), so they are
+ * valid as long as both.  Embedded in struct settings per protocol
+ * (smtp now; pop3 next), so the credentials code takes one server.
  */
-struct settings {
-	const char *account;	/* NULL: top level */
-	const char *from;	/* "Name <addr>" as configured, or NULL */
-	const char *host;	/* NULL when no smtp server is configured */
+struct server {
+	const char *name;	/* the keys' prefix: "smtp" */
+	const char *host;	/* NULL when none is configured */
 	char port[8];		/* "587" etc. */
 	enum config_security security;
 	enum config_auth auth;
@@ -125,21 +125,31 @@ struct settings {
 	const char *password_cmd;
 	const char *ca_file;
 	const char *fingerprint;	/* "sha256:AB:CD..." */
+	int timeout;		/* seconds */
+	char host_buf[256];
+	char user_buf[256];
+};
+
+/*
+ * Everything one send needs from the configuration, resolved: the smtp
+ * URL split (smtps:// means tls and port 465, smtp:// starttls and 587,
+ * a user in the URL becomes smtp-user, a password in it is refused), the
+ * security default from the port, numbers parsed.  Strings point into cfg
+ * (hostname may point into hostname_buf instead).  Filled by config.c's
+ * key table: one row per key.
+ */
+struct settings {
+	const char *account;	/* NULL: top level */
+	const char *from;	/* "Name <addr>" as configured, or NULL */
+	struct server smtp;	/* smtp, smtp-*, tls-*, timeout */
 	const char *hostname;	/* EHLO name: configured, else this
 				   machine's (gethostname) */
-	int timeout;		/* seconds */
 	int queue_on_failure;	/* default: yes (never lose a message) */
 	const char *queue_dir;	/* queue-dir (top level only), or NULL:
-				   the default (queue_default_dir()) */
+				   the default (queue_dir_resolve()) */
 	long long queue_max_age;	/* seconds an entry is retried */
 	const char *default_domain;
 	const char *aliases_file;	/* /etc/aliases format, or NULL */
-	/*
-	 * Storage for host and a user taken from the smtp URL: host and
-	 * user may point here, so they are valid as long as this struct.
-	 */
-	char host_buf[256];
-	char user_buf[256];
 	char hostname_buf[256];
 };
 

@@ -23,10 +23,11 @@
 
 /*
  * The read buffer holds one TLS record's payload (16 KiB, RFC 8446 5.1)
- * past a partial line of at most CONN_LINE_MAX plus CR LF, so a read
+ * past a partial line of at most the line cap plus CR LF, so a read
  * never has to be shortened to fit.
  */
-#define CONN_RBUF_MAX (16384 + CONN_LINE_MAX + 2)
+#define CONN_RECORD 16384
+#define CONN_RBUF_SIZE(linemax) (CONN_RECORD + (linemax) + 2)
 
 struct conn {
 	int fd;
@@ -37,7 +38,9 @@ struct conn {
 	size_t rlen;		/* bytes held in rbuf */
 	size_t wlen;		/* bytes queued in wbuf */
 	int lost;		/* the server closed or reset it */
-	char rbuf[CONN_RBUF_MAX];
+	size_t linemax;		/* longest line conn_getline() returns */
+	size_t rsize;		/* sizeof rbuf: CONN_RBUF_SIZE(linemax) */
+	char *rbuf;
 	char wbuf[CONN_WBUF_MAX];
 };
 
@@ -52,6 +55,9 @@ conn_fdopen(int fd, int timeout)
 	c->tls = NULL;
 	c->rpos = c->rlen = c->wlen = 0;
 	c->lost = 0;
+	c->linemax = CONN_LINE_MAX;
+	c->rsize = CONN_RBUF_SIZE(c->linemax);
+	c->rbuf = xmalloc(c->rsize);
 	/*
 	 * Non-blocking, with every wait bounded by a deadline, so a server
 	 * that trickles bytes cannot stretch a reply past the time-out.
@@ -111,6 +117,24 @@ conn_set_timeout(struct conn *c, int timeout)
 	c->rdeadline = net_deadline(timeout);
 }
 
+void
+conn_set_line_max(struct conn *c, size_t max)
+{
+	size_t want;
+
+	if (max < 1)
+		max = 1;
+	if (max > CONN_LINE_LIMIT)
+		max = CONN_LINE_LIMIT;
+	c->linemax = max;
+	/* Grown, never shrunk: what is buffered stays where it is. */
+	want = CONN_RBUF_SIZE(max);
+	if (want > c->rsize) {
+		c->rbuf = xreallocarray(c->rbuf, want, 1);
+		c->rsize = want;
+	}
+}
+
 int
 conn_is_tls(const struct conn *c)
 {
@@ -146,7 +170,8 @@ conn_plaintext_greeting(struct conn *c, const struct conn_tls_params *p,
 	if (n < 0)
 		n = 0;
 	for (i = 0; i < (size_t)n && buf[i] != '\r' && buf[i] != '\n'; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+		if ((unsigned char)buf[i] < 0x20 ||
+		    (unsigned char)buf[i] > 0x7e)
 			buf[i] = '?';
 	buf[i] = '\0';
 	if (p->info != NULL) {
@@ -199,10 +224,10 @@ conn_fill(struct conn *c, struct failure *f)
 	}
 	if (c->tls != NULL)
 		n = tls_read(c->tls, c->rbuf + c->rlen,
-		    sizeof(c->rbuf) - c->rlen, c->rdeadline, f);
+		    c->rsize - c->rlen, c->rdeadline, f);
 	else
 		n = net_read(c->fd, c->rbuf + c->rlen,
-		    sizeof(c->rbuf) - c->rlen, c->rdeadline, f);
+		    c->rsize - c->rlen, c->rdeadline, f);
 	if (n == NET_TIMEOUT || n == TLS_TIMEOUT)
 		return failure_set(f, F_TEMP,
 		    "timed out after %d s waiting for the server", c->timeout);
@@ -232,9 +257,9 @@ conn_getline(struct conn *c, const char **line, size_t *len,
 		if ((nl = memchr(start, '\n', n)) != NULL)
 			break;
 		/* No end yet: over the cap even if a CR LF came next? */
-		if (n > CONN_LINE_MAX + 1)
+		if (n > c->linemax + 1)
 			return failure_set(f, F_PROTO, "server reply line too "
-			    "long (over %d octets)", CONN_LINE_MAX);
+			    "long (over %zu octets)", c->linemax);
 		if (conn_fill(c, f) == -1)
 			return -1;
 	}
@@ -242,9 +267,9 @@ conn_getline(struct conn *c, const char **line, size_t *len,
 	if (nl > start && nl[-1] == '\r')
 		nl--;
 	n = (size_t)(nl - start);
-	if (n > CONN_LINE_MAX)
+	if (n > c->linemax)
 		return failure_set(f, F_PROTO, "server reply line too long "
-		    "(over %d octets)", CONN_LINE_MAX);
+		    "(over %zu octets)", c->linemax);
 	*nl = '\0';		/* a convenience; callers use *len */
 	*line = start;
 	*len = n;
@@ -330,5 +355,6 @@ conn_close(struct conn *c)
 	if (c->fd != -1)
 		close(c->fd);
 	explicit_bzero(c->wbuf, sizeof(c->wbuf));
+	freezero(c->rbuf, c->rsize);
 	free(c);
 }

@@ -17,8 +17,17 @@
 #include "net.h"
 #include "tls.h"
 
-/* RFC 5321 4.5.3.1.5 allows 512 octets per reply line; allow twice. */
+/*
+ * The default line cap: RFC 5321 4.5.3.1.5 allows 512 octets per reply
+ * line; allow twice.  A protocol sets its own with conn_set_line_max().
+ */
 #define CONN_LINE_MAX 1024
+/*
+ * The largest cap conn_set_line_max() grants: RFC 5322 2.1.1's 998 plus
+ * CRLF is the rule for message lines, and servers send longer; 64 KiB
+ * bounds what one line may cost us.
+ */
+#define CONN_LINE_LIMIT 65536
 /* One TLS record's payload (RFC 8446 5.1): the unit writes are gathered to. */
 #define CONN_WBUF_MAX 16384
 
@@ -82,6 +91,13 @@ void conn_set_timeout(struct conn *c, int timeout);
 int conn_starttls(struct conn *c, const struct conn_tls_params *p,
     struct failure *f);
 
+/*
+ * Sets the longest line conn_getline() returns (octets, without CRLF):
+ * max is clamped to 1..CONN_LINE_LIMIT; the default is CONN_LINE_MAX.
+ * Lines already buffered are kept.
+ */
+void conn_set_line_max(struct conn *c, size_t max);
+
 /* 1 once TLS is up. */
 int conn_is_tls(const struct conn *c);
 
@@ -97,9 +113,9 @@ size_t conn_pending(const struct conn *c);
 /*
  * The next line, without its CRLF (a bare LF also ends it), in *line with
  * its length in *len; NUL-terminated; valid until the next call on c.
- * Fails with F_PROTO
- * for a line over CONN_LINE_MAX, F_TEMP for a time-out ("timed out after
- * N s") or a closed connection ("connection closed by server").
+ * Fails with F_PROTO for a line over the cap (conn_set_line_max), F_TEMP
+ * for a time-out ("timed out after N s") or a closed connection
+ * ("connection closed by server").
  */
 int conn_getline(struct conn *c, const char **line, size_t *len,
     struct failure *f);

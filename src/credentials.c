@@ -128,7 +128,7 @@ credentials_run(const char *cmd, struct failure *f)
 
 /* Asks on /dev/tty; NULL with *asked = 0 when there is no terminal. */
 static char *
-credentials_prompt(const struct settings *s, int *asked)
+credentials_prompt(const struct server *s, int *asked)
 {
 	char prompt[600], buf[SECRET_MAX + 1];
 	char *secret;
@@ -156,7 +156,7 @@ credentials_prompt(const struct settings *s, int *asked)
 }
 
 char *
-credentials_get(const struct settings *s, struct failure *f)
+credentials_get(const struct server *s, struct failure *f)
 {
 	char *secret;
 	int asked;
@@ -172,9 +172,9 @@ credentials_get(const struct settings *s, struct failure *f)
 		    s->user != NULL ? s->user : "", s->host != NULL ?
 		    s->host : ""), NULL;
 	return failure_set(f, F_AUTH, "no password for %s@%s and no terminal "
-	    "to ask on; set smtp-password-cmd in the config",
-	    s->user != NULL ? s->user : "", s->host != NULL ? s->host : ""),
-	    NULL;
+	    "to ask on; set %s-password-cmd in the config",
+	    s->user != NULL ? s->user : "", s->host != NULL ? s->host : "",
+	    s->name != NULL ? s->name : "smtp"), NULL;
 }
 
 void

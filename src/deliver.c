@@ -72,16 +72,16 @@ deliver_params(const struct settings *set, const char *password,
     struct smtp_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->host = set->host;
-	p->port = set->port;
-	p->security = deliver_security(set->security);
-	p->mech = deliver_mech(set->auth);
-	p->user = password ? set->user : NULL;
+	p->host = set->smtp.host;
+	p->port = set->smtp.port;
+	p->security = deliver_security(set->smtp.security);
+	p->mech = deliver_mech(set->smtp.auth);
+	p->user = password ? set->smtp.user : NULL;
 	p->password = password;
-	p->ca_file = set->ca_file;
-	p->fingerprint = set->fingerprint;
+	p->ca_file = set->smtp.ca_file;
+	p->fingerprint = set->smtp.fingerprint;
 	p->helo_name = set->hostname;
-	p->timeout = set->timeout;
+	p->timeout = set->smtp.timeout;
 }
 
 int
@@ -89,11 +89,11 @@ deliver_password(const struct settings *set, char **password,
     struct failure *f)
 {
 	*password = NULL;
-	if (set->host == NULL)
+	if (set->smtp.host == NULL)
 		return failure_set(f, F_CONFIG, "no SMTP server configured: "
 		    "set smtp=host:port in your outboxrc");
-	if (set->user != NULL && set->auth != AUTH_NONE &&
-	    (*password = credentials_get(set, f)) == NULL)
+	if (set->smtp.user != NULL && set->smtp.auth != AUTH_NONE &&
+	    (*password = credentials_get(&set->smtp, f)) == NULL)
 		return -1;
 	return 0;
 }
@@ -593,7 +593,7 @@ flush_group(const struct config *cfg, const struct settings *only,
 		done[i] = 1;
 		rc = flush_one(&g, &v[i], f);
 	}
-	if (g.shared)
+	if (shared != NULL)	/* g.shared, in words the analyzer follows */
 		shared->sess = g.sess;
 	else
 		smtp_close(g.sess);

@@ -921,7 +921,7 @@ param_2231(struct sbuf *sb, const char *name, const unsigned char *v,
 		if (sect != (size_t)-1) {
 			snprintf(head, sizeof(head), "*%zu*=%s", sect,
 			    sect == 0 ? "UTF-8''" : "");
-			sb_adds(sb, sect == 0 ? ";\n " : ";\n ");
+			sb_adds(sb, ";\n ");
 			sb_adds(sb, name);
 			sb_adds(sb, head);
 			/* Room for the ";" that follows every section. */
@@ -959,8 +959,8 @@ encode_param(const char *name, const char *value, int legacy)
 	const char *p;
 	size_t len = strlen(value);
 	int ascii = 1;
-	char *ew;
 
+	(void)legacy;	/* RFC 2231 only: see encode.h */
 	for (p = value; *p != '\0'; p++)
 		if ((unsigned char)*p < 32 || (unsigned char)*p >= 127)
 			ascii = 0;
@@ -975,35 +975,7 @@ encode_param(const char *name, const char *value, int legacy)
 			sb_adds(&sb, value);
 		return sb_finish(&sb);
 	}
-	if (!legacy || ascii) {
-		param_2231(&sb, name, (const unsigned char *)value, len);
-	} else {
-		/*
-		 * Not RFC 2047 proper (encoded words are not allowed inside
-		 * quoted strings) but what old readers understand.  Column
-		 * after ' name="' starts the words; B only, so no quote or
-		 * backslash can appear inside.
-		 */
-		struct hdr h;
-		struct word first;
-
-		memset(&h, 0, sizeof(h));
-		memset(&first, 0, sizeof(first));
-		h.col = 1 + strlen(name) + 2;
-		h.phrase = 1;
-		h.forceb = 1;
-		/* Leave room for the closing quote on the last line. */
-		h.fold = HDR_FOLD - 1;
-		sb_adds(&sb, ";\n ");
-		sb_adds(&sb, name);
-		sb_adds(&sb, "=\"");
-		hdr_encode_run(&h, (const unsigned char *)value, 0, len,
-		    &first);
-		ew = sb_finish(&h.sb);
-		sb_adds(&sb, ew);
-		free(ew);
-		sb_addc(&sb, '"');
-	}
+	param_2231(&sb, name, (const unsigned char *)value, len);
 	return sb_finish(&sb);
 }
 
@@ -1102,7 +1074,6 @@ encode_wire_update(struct encode_wire *st, const char *in, size_t len,
 		if (cr != NULL) {
 			if (cr + 1 == end) {
 				st->cr = 1;
-				in = end;
 				break;
 			}
 			in += cr[1] == '\n' ? 2 : 1;

@@ -105,13 +105,11 @@ char *encode_header_text(const char *text, size_t startcol, int phrase);
  * values use RFC 2231 and start on a new line: ";" LF " name*=UTF-8''%E5"
  * when that fits in 78 columns, else ";" LF " name*0*=UTF-8''..." ";" LF
  * " name*1*=..." continuations, each line within 78 columns, never
- * splitting a UTF-8 sequence.  When legacy is set and the value is not
- * ASCII, the form old readers know is written instead of RFC 2231:
- * ";" LF " name=\"=?UTF-8?B?...?=\"" (folded into several words if long;
- * not RFC 2047 proper, which forbids encoded words in quoted strings).
- * The composer gives Content-Type name= the legacy form and
- * Content-Disposition filename= the RFC 2231 one, so each reader finds
- * its form and no parameter is given twice.  Returns a new string.
+ * splitting a UTF-8 sequence.  legacy is ignored: the RFC 2047 word
+ * inside a quoted name="..." that old readers took is forbidden by RFC
+ * 2047 section 5 and flagged by strict parsers, so both Content-Type
+ * name= and Content-Disposition filename= use RFC 2231 only.  Returns a
+ * new string.
  */
 char *encode_param(const char *name, const char *value, int legacy);
 

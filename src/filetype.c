@@ -10,13 +10,22 @@
  * a hostile attachment cannot reach the credentials.  The protocol on a
  * socketpair: the child says "ok\n" (or "err TEXT\n") once loaded; then
  * for each path (NUL-terminated) it answers "ok TYPE\tCHARSET\n" or
- * "err TEXT\n".
+ * "err TEXT\n". *
+ * libmagic's answer is generic for many structured text formats (CSV,
+ * Markdown and, in some versions, JSON or SVG come out text/plain) and
+ * for binary data it cannot place (application/octet-stream).  Then the
+ * extension's type from FILETYPE_MIME_TYPES (Debian's media-types), read
+ * once in filetype_open(), is used when it agrees with the kind of
+ * content: a textual type for text/plain, a non-text one for
+ * application/octet-stream.  A specific answer from libmagic wins.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +45,22 @@
 /* A reply line: "ok " + type + tab + charset, or an error text. */
 #define FILETYPE_REPLY_MAX (FILETYPE_TYPE_MAX + FILETYPE_CHARSET_MAX + 512)
 
+/* The extension table: mime.types(5) format, "type ext ext...". */
+#define FILETYPE_MIME_TYPES "/etc/mime.types"
+/* Entries kept at most (Debian's file has about 1,500 extensions). */
+#define FILETYPE_EXTS_MAX 20000
+
+struct filetype_ext {
+	char *ext;		/* lower case, without the dot */
+	char *type;		/* lower case */
+};
+
 struct filetype {
 	pid_t pid;
 	int fd;			/* requests go out here */
 	FILE *in;		/* replies come back here */
+	struct filetype_ext *exts;	/* sorted by ext */
+	size_t nexts;
 };
 
 /* The child: load the database, then answer until the parent hangs up. */
@@ -77,14 +98,162 @@ filetype_child(int fd)
 	_exit(0);
 }
 
-/* Reads one reply line into buf (line end removed).  0 or -1. */
+/*
+ * Reads one reply line into buf (line end removed).  0, or -1 with buf
+ * empty: a helper that died before answering left nothing to read.
+ */
 static int
 filetype_reply(struct filetype *ft, char *buf, size_t len)
 {
-	if (fgets(buf, (int)len, ft->in) == NULL)
+	buf[0] = '\0';
+	if (fgets(buf, (int)len, ft->in) == NULL) {
+		buf[0] = '\0';
 		return -1;
+	}
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+static int
+filetype_ext_cmp(const void *a, const void *b)
+{
+	const struct filetype_ext *x = a, *y = b;
+
+	return strcmp(x->ext, y->ext);
+}
+
+static char *
+filetype_lower_dup(const char *s, size_t n)
+{
+	char *d = xstrndup(s, n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = (char)tolower((unsigned char)d[i]);
+	return d;
+}
+
+/*
+ * Reads the extension table at path; a missing or unreadable file
+ * leaves it empty (libmagic's answers stand alone).  The first type
+ * given for an extension is kept.
+ */
+static void
+filetype_load_exts(struct filetype *ft, const char *path)
+{
+	char *line = NULL, *p, *type;
+	size_t cap = 0, n, tl, i, o;
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	while (getline(&line, &cap, fp) != -1 &&
+	    ft->nexts < FILETYPE_EXTS_MAX) {
+		p = line + strspn(line, " \t");
+		if (*p == '#' || *p == '\n' || *p == '\0')
+			continue;
+		tl = strcspn(p, " \t\n");
+		if (tl == 0 || tl >= FILETYPE_TYPE_MAX ||
+		    memchr(p, '/', tl) == NULL)
+			continue;
+		type = filetype_lower_dup(p, tl);
+		for (p += tl; ft->nexts < FILETYPE_EXTS_MAX; p += n) {
+			p += strspn(p, " \t\n");
+			if ((n = strcspn(p, " \t\n")) == 0)
+				break;
+			ft->exts = xreallocarray(ft->exts, ft->nexts + 1,
+			    sizeof(*ft->exts));
+			ft->exts[ft->nexts].ext = filetype_lower_dup(p, n);
+			ft->exts[ft->nexts++].type = xstrdup(type);
+		}
+		free(type);
+	}
+	free(line);
+	fclose(fp);
+	if (ft->nexts == 0)
+		return;
+	/* A stable order keeps the first type of a repeated extension. */
+	for (i = 0; i < ft->nexts; i++) {
+		char *t = xasprintf("%s\t%08zu", ft->exts[i].ext, i);
+
+		free(ft->exts[i].ext);
+		ft->exts[i].ext = t;
+	}
+	qsort(ft->exts, ft->nexts, sizeof(*ft->exts), filetype_ext_cmp);
+	for (i = o = 0; i < ft->nexts; i++) {
+		ft->exts[i].ext[strcspn(ft->exts[i].ext, "\t")] = '\0';
+		if (o > 0 && strcmp(ft->exts[o - 1].ext, ft->exts[i].ext) == 0) {
+			free(ft->exts[i].ext);
+			free(ft->exts[i].type);
+			continue;
+		}
+		ft->exts[o++] = ft->exts[i];
+	}
+	ft->nexts = o;
+}
+
+/* The table's type for path's extension, or NULL. */
+static const char *
+filetype_by_ext(const struct filetype *ft, const char *path)
+{
+	struct filetype_ext key, *e;
+	const char *base = strrchr(path, '/'), *dot;
+	char ext[64];
+	size_t i;
+
+	base = base ? base + 1 : path;
+	if ((dot = strrchr(base, '.')) == NULL || dot == base ||
+	    dot[1] == '\0' || strlen(dot + 1) >= sizeof(ext))
+		return NULL;
+	for (i = 0; dot[1 + i] != '\0'; i++)
+		ext[i] = (char)tolower((unsigned char)dot[1 + i]);
+	ext[i] = '\0';
+	key.ext = ext;
+	key.type = NULL;
+	e = ft->nexts ? bsearch(&key, ft->exts, ft->nexts, sizeof(*ft->exts),
+	    filetype_ext_cmp) : NULL;
+	return e ? e->type : NULL;
+}
+
+/* A type whose content is text: text/..., XML, JSON, their +suffixes. */
+static int
+filetype_textual(const char *type)
+{
+	static const char *const textual[] = {
+		"application/json", "application/xml", "application/javascript",
+		"application/yaml", "application/x-yaml", "application/sql",
+		"application/x-sh", "application/ecmascript",
+	};
+	size_t n = strlen(type), i;
+
+	if (strncmp(type, "text/", 5) == 0 ||
+	    (n > 4 && (strcmp(type + n - 4, "+xml") == 0 ||
+	    (n > 5 && strcmp(type + n - 5, "+json") == 0))))
+		return 1;
+	for (i = 0; i < sizeof(textual) / sizeof(textual[0]); i++)
+		if (strcmp(type, textual[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* libmagic's generic answer refined by the extension (see the top). */
+static void
+filetype_refine(const struct filetype *ft, const char *path, char *type)
+{
+	const char *t = filetype_by_ext(ft, path);
+
+	if (t == NULL)
+		return;
+	if ((strcmp(type, "text/plain") == 0 && filetype_textual(t)) ||
+	    (strcmp(type, "application/octet-stream") == 0 &&
+	    !filetype_textual(t) && strncmp(t, "multipart/", 10) != 0 &&
+	    strncmp(t, "message/", 8) != 0))
+		strlcpy(type, t, FILETYPE_TYPE_MAX);
 }
 
 struct filetype *
@@ -125,6 +294,7 @@ filetype_open(struct failure *f)
 		filetype_close(ft);
 		return NULL;
 	}
+	filetype_load_exts(ft, FILETYPE_MIME_TYPES);
 	return ft;
 }
 
@@ -149,17 +319,23 @@ filetype_ask(struct filetype *ft, const char *path, char *line, size_t len,
 		if ((w = write(ft->fd, path + off, n - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			return failure_set(f, F_INTERNAL,
+			failure_set(f, F_INTERNAL,
 			    "libmagic: the helper process went away");
+			return -1;
 		}
 		off += (size_t)w;
 	}
-	if (filetype_reply(ft, line, len) == -1)
-		return failure_set(f, F_INTERNAL,
+	/* Each path -1 explicitly: *r is set on the 0 path only. */
+	if (filetype_reply(ft, line, len) == -1) {
+		failure_set(f, F_INTERNAL,
 		    "libmagic: the helper process went away");
-	if (strncmp(line, "ok ", 3) != 0)
-		return failure_set(f, F_NOINPUT, "%s: %s", path,
+		return -1;
+	}
+	if (strncmp(line, "ok ", 3) != 0) {
+		failure_set(f, F_NOINPUT, "%s: %s", path,
 		    strncmp(line, "err ", 4) == 0 ? line + 4 : line);
+		return -1;
+	}
 	*r = line + 3;
 	return 0;
 }
@@ -189,6 +365,7 @@ filetype_guess(struct filetype *ft, const char *path, char *type,
 	    strcmp(type, "application/x-empty") == 0 ||
 	    strncmp(type, "inode/", 6) == 0)
 		strlcpy(type, "application/octet-stream", FILETYPE_TYPE_MAX);
+	filetype_refine(ft, path, type);
 	if (semi != NULL && (cs = strstr(semi, "charset=")) != NULL) {
 		cs += strlen("charset=");
 		n = strcspn(cs, "; \t");
@@ -206,6 +383,7 @@ filetype_guess(struct filetype *ft, const char *path, char *type,
 void
 filetype_close(struct filetype *ft)
 {
+	size_t i;
 	int st;
 
 	if (ft == NULL)
@@ -215,5 +393,10 @@ filetype_close(struct filetype *ft)
 	close(ft->fd);		/* the child sees end of file and exits */
 	while (waitpid(ft->pid, &st, 0) == -1 && errno == EINTR)
 		;
+	for (i = 0; i < ft->nexts; i++) {
+		free(ft->exts[i].ext);
+		free(ft->exts[i].type);
+	}
+	free(ft->exts);
 	free(ft);
 }

@@ -122,7 +122,8 @@ static const struct hint_rule hint_rules[] = {
 	    "the server does not let this login send as this address: set "
 	    "from to the account's own address" },
 	{ "MAIL FROM", F_PERM, 530, NULL, NULL,
-	    "the server wants a login first: set smtp-user (and the password)" },
+	    "the server wants a login first: set smtp-user (and the "
+	    "password)" },
 	/* The general cases last. */
 	{ "AUTH", F_AUTH, 0, NULL, NULL,
 	    "check smtp-user (often the full address) and the password; many "

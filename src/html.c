@@ -283,6 +283,13 @@ html_decode_ref(const char *s, size_t n, int utf8, char *buf, size_t *used)
 
 	if ((*used = html_entity(s, n, &cp)) == 0)
 		return 0;
+	/*
+	 * HTML 5 reads NUL, surrogates and values past U+10FFFF as U+FFFD,
+	 * which is not ASCII either: in a part of another charset it stays
+	 * as written, like any other non-ASCII reference.
+	 */
+	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
 	if (cp == 0xa0)
 		return HTML_REF_NBSP;
 	if (cp == 0xad || cp == 0x200c || cp == 0x200d)
@@ -707,44 +714,166 @@ html_hexval(int c)
 	return tolower(c) - 'a' + 10;
 }
 
+/*
+ * Whether a cid: reference starts at html[i] (in an attribute value or a
+ * CSS url(), not in prose); its URL text ends at *end.
+ */
+static int
+html_cid_at(const char *html, size_t len, size_t i, size_t *end)
+{
+	size_t j;
+	char prev;
+
+	if (i == 0 || i + 4 > len || strncasecmp(html + i, "cid:", 4) != 0)
+		return 0;
+	prev = html[i - 1];
+	if (prev != '"' && prev != '\'' && prev != '=' && prev != '(')
+		return 0;
+	for (j = i + 4; j < len && !isspace((unsigned char)html[j]) &&
+	    strchr("\"'<>()", html[j]) == NULL; j++)
+		;
+	*end = j;
+	return 1;
+}
+
+/* The reference html[from..to) percent-decoded, newly allocated. */
+static char *
+html_cid_decode(const char *html, size_t from, size_t to)
+{
+	char *ref = xmalloc(to - from + 1);
+	size_t o = 0, k;
+
+	for (k = from; k < to; k++) {
+		if (html[k] == '%' && k + 2 < to &&
+		    isxdigit((unsigned char)html[k + 1]) &&
+		    isxdigit((unsigned char)html[k + 2])) {
+			ref[o++] = (char)(html_hexval((unsigned char)
+			    html[k + 1]) * 16 +
+			    html_hexval((unsigned char)html[k + 2]));
+			k += 2;
+		} else
+			ref[o++] = html[k];
+	}
+	ref[o] = '\0';
+	return ref;
+}
+
+/* FNV-1a, for the set of references seen. */
+static size_t
+html_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * An open-addressing set of indexes into c->v, so each reference is
+ * looked up in constant time (40,000 distinct ones took seconds with a
+ * linear search).  Kept at most half full.
+ */
+struct html_set {
+	size_t *slot;		/* index + 1; 0 is empty */
+	size_t cap;		/* a power of two */
+};
+
+static void
+html_set_put(struct html_set *set, const struct html_cids *c, size_t idx)
+{
+	size_t m = set->cap - 1, k = html_hash(c->v[idx]) & m;
+
+	while (set->slot[k] != 0)
+		k = (k + 1) & m;
+	set->slot[k] = idx + 1;
+}
+
+static void
+html_set_grow(struct html_set *set, const struct html_cids *c)
+{
+	size_t i;
+
+	if (set->cap != 0 && 2 * (c->n + 1) <= set->cap)
+		return;
+	free(set->slot);
+	set->cap = set->cap ? 2 * set->cap : 64;
+	while (set->cap < 2 * (c->n + 1))
+		set->cap *= 2;
+	set->slot = xcalloc(set->cap, sizeof(*set->slot));
+	for (i = 0; i < c->n; i++)
+		html_set_put(set, c, i);
+}
+
+static int
+html_set_has(const struct html_set *set, const struct html_cids *c,
+    const char *ref)
+{
+	size_t m = set->cap - 1, k = html_hash(ref) & m;
+
+	for (; set->slot[k] != 0; k = (k + 1) & m)
+		if (strcmp(c->v[set->slot[k] - 1], ref) == 0)
+			return 1;
+	return 0;
+}
+
 void
 html_cids(const char *html, size_t len, struct html_cids *c)
 {
-	size_t i, j, o, k;
-	char *ref, prev;
+	struct html_set set = { NULL, 0 };
+	size_t i, j;
+	char *ref;
 
+	html_set_grow(&set, c);
 	for (i = 0; i + 4 <= len; i++) {
-		if (strncasecmp(html + i, "cid:", 4) != 0 || i == 0)
+		if (!html_cid_at(html, len, i, &j))
 			continue;
-		prev = html[i - 1];
-		/* In an attribute value or a CSS url(), not in prose. */
-		if (prev != '"' && prev != '\'' && prev != '=' && prev != '(')
-			continue;
-		for (j = i + 4; j < len && !isspace((unsigned char)html[j]) &&
-		    strchr("\"'<>()", html[j]) == NULL; j++)
-			;
-		ref = xmalloc(j - i - 4 + 1);
-		for (o = 0, k = i + 4; k < j; k++) {
-			if (html[k] == '%' && k + 2 < j &&
-			    isxdigit((unsigned char)html[k + 1]) &&
-			    isxdigit((unsigned char)html[k + 2])) {
-				ref[o++] = (char)(html_hexval((unsigned char)
-				    html[k + 1]) * 16 +
-				    html_hexval((unsigned char)html[k + 2]));
-				k += 2;
-			} else
-				ref[o++] = html[k];
-		}
-		ref[o] = '\0';
-		for (k = 0; k < c->n && strcmp(c->v[k], ref) != 0; k++)
-			;
-		if (o == 0 || k < c->n) {
+		ref = html_cid_decode(html, i + 4, j);
+		if (*ref == '\0' || html_set_has(&set, c, ref)) {
 			free(ref);
 			continue;
 		}
+		html_set_grow(&set, c);
 		c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
 		c->v[c->n++] = ref;
+		html_set_put(&set, c, c->n - 1);
 	}
+	free(set.slot);
+}
+
+char *
+html_cids_qualify(const char *html, size_t len, const char *suffix,
+    size_t *outlen)
+{
+	size_t i, j, o = 0, cap, sl = strlen(suffix);
+	char *out, *ref;
+	int add;
+
+	cap = len + 1;
+	out = xmalloc(cap);
+	for (i = 0; i < len; ) {
+		if (!html_cid_at(html, len, i, &j)) {
+			out[o++] = html[i++];
+			continue;
+		}
+		ref = html_cid_decode(html, i + 4, j);
+		add = *ref != '\0' && strchr(ref, '@') == NULL;
+		free(ref);
+		if (add && o + (j - i) + sl + (len - j) + 1 > cap) {
+			cap = 2 * cap + sl;
+			out = xreallocarray(out, cap, 1);
+		}
+		memcpy(out + o, html + i, j - i);
+		o += j - i;
+		if (add) {
+			memcpy(out + o, suffix, sl);
+			o += sl;
+		}
+		i = j;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
 }
 
 void

@@ -56,4 +56,14 @@ struct html_cids {
 void html_cids(const char *html, size_t len, struct html_cids *c);
 void html_cids_free(struct html_cids *c);
 
+/*
+ * A copy of the HTML (newly allocated, NUL-terminated, *outlen bytes)
+ * where each cid: reference that html_cids() finds and whose decoded
+ * form has no "@" gets suffix (such as "@outbox") appended, so
+ * "cid:chart.png" names the Content-ID <chart.png@outbox>, an RFC 2392
+ * msg-id with both halves.  Everything else is copied as it is.
+ */
+char *html_cids_qualify(const char *html, size_t len, const char *suffix,
+    size_t *outlen);
+
 #endif

@@ -81,24 +81,76 @@ log_fatalx(const char *fmt, ...)
 	exit(EX_SOFTWARE);
 }
 
+/*
+ * The length of the valid UTF-8 sequence of two to four bytes at s (at
+ * most n bytes), or 0 (RFC 3629 section 4: no overlongs, surrogates or
+ * values past U+10FFFF).  C1 controls (U+0080-U+009F) count as invalid:
+ * a terminal acts on them.
+ */
+static size_t
+log_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 1;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 2;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 3;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < need + 1)
+		return 0;
+	for (i = 1; i <= need; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	if (s[0] == 0xc2 && s[1] <= 0x9f)
+		return 0;
+	return need + 1;
+}
+
 char *
 log_vis(char *buf, size_t bufsz, const char *text, size_t len)
 {
-	size_t i, o = 0;
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i, o = 0, n;
 	char one[8];
 
 	if (bufsz == 0)
 		return buf;
-	for (i = 0; i < len; i++) {
-		size_t n;
-
-		vis(one, (unsigned char)text[i], VIS_SAFE | VIS_NL | VIS_CSTYLE |
-		    VIS_OCTAL, i + 1 < len ? (unsigned char)text[i + 1] : 0);
-		n = strlen(one);
-		if (o + n >= bufsz)
+	for (i = 0; i < len; i += n) {
+		/* Valid UTF-8 is shown as it is; the rest is escaped. */
+		if (t[i] >= 0x80 && (n = log_utf8_len(t + i, len - i)) > 0) {
+			if (o + n >= bufsz)
+				break;
+			memcpy(buf + o, t + i, n);
+			o += n;
+			continue;
+		}
+		n = 1;
+		/* vis(3) may pass such a byte through in a UTF-8 locale. */
+		if (t[i] >= 0x80)
+			snprintf(one, sizeof(one), "\\%03o", t[i]);
+		else
+			vis(one, t[i], VIS_SAFE | VIS_NL | VIS_CSTYLE |
+			    VIS_OCTAL, i + 1 < len ? t[i + 1] : 0);
+		if (o + strlen(one) >= bufsz)
 			break;
-		memcpy(buf + o, one, n);
-		o += n;
+		memcpy(buf + o, one, strlen(one));
+		o += strlen(one);
 	}
 	buf[o] = '\0';
 	return buf;

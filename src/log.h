@@ -2,7 +2,7 @@
  * log.h — diagnostics on stderr and the -v SMTP transcript.
  *
  * Every line is prefixed "outbox: ".  Text that came from a peer or a
- * message is passed through strvis(3) before it reaches a terminal.
+ * message goes through log_vis() before it reaches a terminal.
  */
 #ifndef OUTBOX_LOG_H
 #define OUTBOX_LOG_H
@@ -37,8 +37,11 @@ void log_fatalx(const char *fmt, ...)
 void log_transcript(char dir, const char *line, size_t len, int secret);
 
 /*
- * Makes peer text safe for a terminal: strvis into buf (VIS_SAFE|VIS_NL|
- * VIS_CSTYLE), truncated to bufsz - 1 characters.  Returns buf.
+ * Makes peer text safe for a terminal: valid UTF-8 characters (C1
+ * controls excepted) are kept as they are, every other byte goes
+ * through vis(3) (VIS_SAFE|VIS_NL|VIS_CSTYLE|VIS_OCTAL): controls,
+ * bytes that are not UTF-8.  Truncated to bufsz - 1 bytes, never inside
+ * a character or an escape.  Returns buf.
  */
 char *log_vis(char *buf, size_t bufsz, const char *text, size_t len);
 

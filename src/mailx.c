@@ -126,6 +126,8 @@ mailx_compose(struct mailx_send *s, struct failure *f)
 	spec.body = stdin;
 	spec.charset = s->opt->charset;
 	spec.attachments = (const char *const *)s->opt->attach.v;
+	spec.attach_charsets =
+	    (const char *const *)s->opt->attach_charset.v;
 	spec.nattachments = s->opt->attach.n;
 	spec.html = s->opt->html;
 	spec.html_stdin = s->opt->html_stdin;

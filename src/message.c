@@ -5,12 +5,16 @@
  * allows leaving it out; recipients travel only in the envelope).
  *
  * Extra -H headers may not be ones outbox writes itself: From (use -r),
- * To/Cc/Bcc (recipients, -c, -b), Subject (-s), Date, Message-ID,
- * MIME-Version and Content-* (derived from the body and -a).
+ * To/Cc/Bcc (recipients, -c, -b), Subject (-s), Date, MIME-Version and
+ * Content-* (derived from the body and -a).  -H Message-ID replaces the
+ * one outbox makes, so a script can send a stable id; it must be an RFC
+ * 5322 msg-id.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <langinfo.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,7 +46,6 @@ static const struct {
 	{ .name = "bcc", .instead = "use -b" },
 	{ .name = "subject", .instead = "use -s" },
 	{ .name = "date", .instead = "outbox writes it" },
-	{ .name = "message-id", .instead = "outbox writes it" },
 	{ .name = "mime-version", .instead = "outbox writes it" },
 	{ .name = "content-", .instead = "outbox derives it from the body and -a" },
 };
@@ -66,6 +69,73 @@ message_split_header(const char *h, size_t *namelen, const char **value)
 	while (**value == ' ' || **value == '\t')
 		(*value)++;
 	return 0;
+}
+
+/* RFC 5322 section 3.2.3 dot-atom-text: atext runs joined by single dots. */
+static int
+message_dot_atom(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (s[i + 1] == '.')
+				return 0;
+			continue;
+		}
+		if (s[i] == '\0' || !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~", s[i]) != NULL))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * RFC 5322 section 3.6.4: msg-id = "<" id-left "@" id-right ">", id-left
+ * a dot-atom-text, id-right a dot-atom-text or a no-fold-literal
+ * ("[" dtext "]"); no white space, at most the size we keep.
+ */
+static int
+message_valid_msgid(const char *v)
+{
+	size_t n = strlen(v), i;
+	const char *at, *right;
+
+	if (n < 5 || n >= sizeof(((struct message_info *)0)->message_id) ||
+	    v[0] != '<' || v[n - 1] != '>' ||
+	    (at = memchr(v, '@', n)) == NULL)
+		return 0;
+	if (!message_dot_atom(v + 1, (size_t)(at - v - 1)))
+		return 0;
+	right = at + 1;
+	n = (size_t)(v + n - 1 - right);
+	if (n >= 2 && right[0] == '[' && right[n - 1] == ']') {
+		for (i = 1; i + 1 < n; i++)
+			if (right[i] <= ' ' || right[i] >= 0x7f ||
+			    strchr("[]\\", right[i]) != NULL)
+				return 0;
+		return 1;
+	}
+	return message_dot_atom(right, n);
+}
+
+/* The value of the -H Message-ID, or NULL. */
+static const char *
+message_header_msgid(const struct message_spec *spec)
+{
+	const char *value;
+	size_t i, n;
+
+	for (i = 0; i < spec->nheaders; i++)
+		if (message_split_header(spec->headers[i], &n, &value) == 0 &&
+		    n == strlen("message-id") &&
+		    strncasecmp(spec->headers[i], "message-id", n) == 0)
+			return value;
+	return NULL;
 }
 
 /* RFC 5322 section 2.2: a field name is printable ASCII but ":". */
@@ -94,6 +164,10 @@ message_check_header(const char *h, struct failure *f)
 			return failure_set(f, F_DATA, "-H %.*s: refused, %s",
 			    (int)n, h, message_reserved[k].instead);
 	}
+	if (n == strlen("message-id") && strncasecmp(h, "message-id", n) == 0 &&
+	    !message_valid_msgid(value))
+		return failure_set(f, F_DATA, "-H %s: not a Message-ID "
+		    "(<left@right>, RFC 5322 section 3.6.4)", h);
 	return 0;
 }
 
@@ -272,8 +346,8 @@ message_reply_to(const struct message_spec *spec, struct address_list *l,
 	return 0;
 }
 
-int
-message_check(const struct message_spec *spec, struct failure *f)
+static int
+message_check_spec(const struct message_spec *spec, struct failure *f)
 {
 	struct address_list rt;
 	size_t i, n = 0;
@@ -297,6 +371,10 @@ message_check(const struct message_spec *spec, struct failure *f)
 		if (message_check_header(spec->headers[i], f) == -1)
 			return -1;
 		message_split_header(spec->headers[i], &n, &value);
+		if (n == strlen("message-id") && strncasecmp(spec->headers[i],
+		    "message-id", n) == 0 && value != message_header_msgid(spec))
+			return failure_set(f, F_USAGE, "-H Message-ID given "
+			    "twice");
 		if (spec->reply_to != NULL && n == strlen("reply-to") &&
 		    strncasecmp(spec->headers[i], "reply-to", n) == 0)
 			return failure_set(f, F_USAGE, "Reply-To given twice "
@@ -315,11 +393,248 @@ message_check(const struct message_spec *spec, struct failure *f)
 	    message_id)))
 		return failure_set(f, F_DATA, "Message-ID %s: not <...>",
 		    spec->message_id);
-	for (i = 0; i < spec->nattachments; i++)
+	for (i = 0; i < spec->nattachments; i++) {
 		if (message_check_file("attachment", spec->attachments[i],
 		    f) == -1)
 			return -1;
+		if (spec->attach_charsets != NULL &&
+		    spec->attach_charsets[i] != NULL &&
+		    message_check_charset(spec->attach_charsets[i]))
+			return failure_set(f, F_USAGE, "--attach-charset %s: "
+			    "not a charset name", spec->attach_charsets[i]);
+	}
 	return message_check_inlines(spec, f);
+}
+
+static int
+message_is_utf8_name(const char *cs)
+{
+	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
+}
+
+static int
+message_is_ascii_name(const char *cs)
+{
+	return strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "ascii") == 0 ||
+	    strcasecmp(cs, "ANSI_X3.4-1968") == 0;
+}
+
+/*
+ * The charset of header text from the command line and the rc file:
+ * --charset when given, else the locale's.  *where says which, for
+ * error messages.
+ */
+static const char *
+message_input_charset(const struct message_spec *spec, const char **where)
+{
+	const char *cs;
+
+	if (spec->charset != NULL && *spec->charset != '\0') {
+		*where = "--charset";
+		return spec->charset;
+	}
+	*where = "the locale's charset";
+	cs = nl_langinfo(CODESET);
+	return cs != NULL && *cs != '\0' ? cs : "UTF-8";
+}
+
+/* The largest header text converted (a -H value is at most ARG_MAX). */
+#define MESSAGE_CONV_MAX (4 * 1024 * 1024)
+
+/*
+ * Header text in the input charset cs as UTF-8, newly allocated in *out.
+ * RFC 2047 words say "UTF-8", so the bytes must be UTF-8: text in
+ * another charset goes through iconv(3); text said to be UTF-8 (or in
+ * an ASCII locale, where UTF-8 is what arrives) must be valid UTF-8.
+ * F_DATA naming what when the text is not valid in cs, or cs has no
+ * converter.
+ */
+static int
+message_to_utf8(const char *cs, const char *where, const char *what,
+    const char *in, char **out, struct failure *f)
+{
+	struct mime_scan sc;
+	size_t len = strlen(in), il, ol, cap, done;
+	char *ip, *op;
+	iconv_t cd;
+	int plain = 1, bad = 0;
+	const unsigned char *p;
+
+	*out = NULL;
+	for (p = (const unsigned char *)in; *p != '\0'; p++)
+		if (*p >= 0x80 || *p == 0x1b)
+			plain = 0;
+	if (plain) {
+		*out = xstrdup(in);
+		return 0;
+	}
+	if (message_is_utf8_name(cs) || message_is_ascii_name(cs)) {
+		mime_scan_init(&sc);
+		mime_scan_update(&sc, in, len);
+		mime_scan_final(&sc);
+		if (!mime_scan_utf8(&sc))
+			return failure_set(f, F_DATA, "%s: not valid UTF-8 "
+			    "(%s is %s); name its charset with --charset",
+			    what, where, cs);
+		*out = xstrdup(in);
+		return 0;
+	}
+	if (len > MESSAGE_CONV_MAX)
+		return failure_set(f, F_DATA, "%s: too long", what);
+	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
+		return failure_set(f, F_DATA, "%s: cannot convert from %s "
+		    "(%s) to UTF-8: %s", what, cs, where, strerror(errno));
+	/* Four UTF-8 octets per input octet at most, and room for a NUL. */
+	cap = 4 * len + 16;
+	*out = xmalloc(cap);
+	ip = (char *)(uintptr_t)in;
+	il = len;
+	op = *out;
+	ol = cap - 1;
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
+		bad = 1;
+	iconv_close(cd);
+	done = (size_t)(op - *out);
+	if (bad || memchr(*out, '\0', done) != NULL) {
+		free(*out);
+		*out = NULL;
+		return failure_set(f, F_DATA, "%s: not valid %s (%s)", what,
+		    cs, strcmp(where, "--charset") == 0 ? "as --charset says" :
+		    where);
+	}
+	(*out)[done] = '\0';
+	return 0;
+}
+
+int
+message_text_utf8(const char *charset, const char *what, const char *in,
+    char **out, struct failure *f)
+{
+	struct message_spec spec;
+	const char *where, *cs;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.charset = charset;
+	cs = message_input_charset(&spec, &where);
+	return message_to_utf8(cs, where, what, in, out, f);
+}
+
+/* A copy of the spec whose header text is UTF-8 (message_to_utf8()). */
+struct message_conv {
+	struct message_spec spec;
+	struct address from;
+	struct address_list to, cc;	/* names owned, addrs borrowed */
+	char *subject, *reply_to;
+	char **headers;
+	size_t nheaders;
+};
+
+static void
+message_conv_free(struct message_conv *c)
+{
+	size_t i;
+
+	free(c->from.name);
+	for (i = 0; i < c->to.n; i++)
+		free(c->to.v[i].name);
+	for (i = 0; i < c->cc.n; i++)
+		free(c->cc.v[i].name);
+	free(c->to.v);
+	free(c->cc.v);
+	for (i = 0; i < c->nheaders; i++)
+		free(c->headers[i]);
+	free(c->headers);
+	free(c->subject);
+	free(c->reply_to);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+message_conv_list(const char *cs, const char *where, const char *field,
+    const struct address_list *in, struct address_list *out,
+    struct failure *f)
+{
+	char what[64];
+	size_t i;
+
+	if (in == NULL)
+		return 0;
+	out->v = xcalloc(in->n + 1, sizeof(*out->v));
+	snprintf(what, sizeof(what), "%s: display name", field);
+	for (; out->n < in->n; out->n++) {
+		i = out->n;
+		out->v[i].addr = in->v[i].addr;
+		if (in->v[i].name != NULL && message_to_utf8(cs, where, what,
+		    in->v[i].name, &out->v[i].name, f) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fills c with the converted copy of spec; message_conv_free() after. */
+static int
+message_convert(const struct message_spec *spec, struct message_conv *c,
+    struct failure *f)
+{
+	const char *where, *cs = message_input_charset(spec, &where);
+	char what[64];
+	size_t i, n;
+	const char *value;
+
+	memset(c, 0, sizeof(*c));
+	c->spec = *spec;
+	if (spec->charset != NULL && message_check_charset(spec->charset))
+		return failure_set(f, F_USAGE, "--charset %s: not a charset "
+		    "name", spec->charset);
+	if (spec->from != NULL) {
+		c->from.addr = spec->from->addr;
+		if (spec->from->name != NULL && message_to_utf8(cs, where,
+		    "From: display name", spec->from->name, &c->from.name,
+		    f) == -1)
+			return -1;
+		c->spec.from = &c->from;
+	}
+	if (message_conv_list(cs, where, "To", spec->to, &c->to, f) == -1 ||
+	    message_conv_list(cs, where, "Cc", spec->cc, &c->cc, f) == -1)
+		return -1;
+	if (spec->to != NULL)
+		c->spec.to = &c->to;
+	if (spec->cc != NULL)
+		c->spec.cc = &c->cc;
+	if (spec->subject != NULL && message_to_utf8(cs, where, "Subject",
+	    spec->subject, &c->subject, f) == -1)
+		return -1;
+	c->spec.subject = c->subject;
+	if (spec->reply_to != NULL && message_to_utf8(cs, where,
+	    "--reply-to", spec->reply_to, &c->reply_to, f) == -1)
+		return -1;
+	c->spec.reply_to = c->reply_to;
+	c->headers = xcalloc(spec->nheaders + 1, sizeof(*c->headers));
+	for (; c->nheaders < spec->nheaders; c->nheaders++) {
+		i = c->nheaders;
+		if (message_split_header(spec->headers[i], &n, &value) == -1)
+			n = strcspn(spec->headers[i], ":");
+		snprintf(what, sizeof(what), "-H %.*s", (int)(n > 40 ? 40 : n),
+		    spec->headers[i]);
+		if (message_to_utf8(cs, where, what, spec->headers[i],
+		    &c->headers[i], f) == -1)
+			return -1;
+	}
+	c->spec.headers = (const char *const *)c->headers;
+	return 0;
+}
+
+int
+message_check(const struct message_spec *spec, struct failure *f)
+{
+	struct message_conv c;
+	int r;
+
+	r = message_convert(spec, &c, f) == -1 ? -1 :
+	    message_check_spec(&c.spec, f);
+	message_conv_free(&c);
+	return r;
 }
 
 /*
@@ -501,8 +816,10 @@ static void
 message_id(const struct message_spec *spec, char *buf, size_t sz)
 {
 	char *from = message_hdr_addr(spec->from->addr);
+	const char *given = message_header_msgid(spec);
 
-	message_make_id(address_domain(from), spec->message_id, buf, sz);
+	message_make_id(address_domain(from), given != NULL ? given :
+	    spec->message_id, buf, sz);
 	free(from);
 }
 
@@ -587,6 +904,8 @@ message_write_headers(const struct message_spec *spec, FILE *out,
 		char *name;
 
 		message_split_header(spec->headers[i], &n, &value);
+		if (value == message_header_msgid(spec))
+			continue;	/* written above */
 		name = xstrndup(spec->headers[i], n);
 		v = *value == '\0' ? xstrdup("") :
 		    encode_header_text(value, n + 2, 0);
@@ -696,12 +1015,6 @@ message_spool_buf(const char *buf, size_t len, struct mime_scan *s,
 	return sp;
 }
 
-static int
-message_is_utf8_name(const char *cs)
-{
-	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
-}
-
 /* The text/plain alternative made from the HTML, spooled and scanned. */
 static FILE *
 message_html_text(const struct message_spec *spec, const char *html,
@@ -739,9 +1052,37 @@ message_html_text(const struct message_spec *spec, const char *html,
 	return sp;
 }
 
+static int
+message_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A sorted copy of the n pointers in v, for bsearch(). */
+static char **
+message_sorted(char *const *v, size_t n)
+{
+	char **s = xcalloc(n + 1, sizeof(*s));
+
+	if (n > 0) {
+		memcpy(s, v, n * sizeof(*s));
+		qsort(s, n, sizeof(*s), message_strcmp_p);
+	}
+	return s;
+}
+
+static int
+message_in(char **sorted, size_t n, const char *key)
+{
+	return n > 0 && bsearch(&key, sorted, n, sizeof(*sorted),
+	    message_strcmp_p) != NULL;
+}
+
 /*
  * The cid: check: every reference has its --inline (else F_DATA naming
- * it); an --inline nobody refers to goes to info->warning.
+ * it); an --inline nobody refers to goes to info->warning.  Sorted
+ * copies keep it O(n log n): 40,000 references are an ordinary input
+ * for a generated report.
  */
 static int
 message_check_cids(const struct message_spec *spec, const char *html,
@@ -749,32 +1090,32 @@ message_check_cids(const struct message_spec *spec, const char *html,
     struct failure *f)
 {
 	struct html_cids c = { 0 };
+	char **sids, **srefs, w[256];
 	size_t i, k;
-	char w[256];
+	int r = 0;
 
 	html_cids(html, len, &c);
-	for (i = 0; i < c.n; i++) {
-		for (k = 0; k < spec->ninlines && strcmp(ids[k], c.v[i]); k++)
-			;
-		if (k == spec->ninlines) {
-			failure_set(f, F_DATA, "the HTML shows cid:%s, but no "
-			    "--inline provides it", c.v[i]);
-			html_cids_free(&c);
-			return -1;
+	sids = message_sorted(ids, spec->ninlines);
+	srefs = message_sorted(c.v, c.n);
+	for (i = 0; i < c.n; i++)
+		if (!message_in(sids, spec->ninlines, c.v[i])) {
+			r = failure_set(f, F_DATA, "the HTML shows cid:%s, but "
+			    "no --inline provides it", c.v[i]);
+			goto out;
 		}
-	}
 	for (k = 0; k < spec->ninlines; k++) {
-		for (i = 0; i < c.n && strcmp(ids[k], c.v[i]); i++)
-			;
-		if (i < c.n)
+		if (message_in(srefs, c.n, ids[k]))
 			continue;
 		snprintf(w, sizeof(w), "%s--inline %s: the HTML never refers "
 		    "to cid:%s", info->warning[0] ? "; " : "",
 		    spec->inlines[k], ids[k]);
 		strlcat(info->warning, w, sizeof(info->warning));
 	}
+out:
+	free(sids);
+	free(srefs);
 	html_cids_free(&c);
-	return 0;
+	return r;
 }
 
 /* The spooled parts of the body, and the inline files. */
@@ -799,6 +1140,31 @@ message_body_free(struct message_body *b, size_t ninlines)
 	}
 	free(b->paths);
 	free(b->ids);
+}
+
+/*
+ * RFC 2392 section 2 wants a Content-ID in msg-id form, with an "@":
+ * an id without one gets this, and so do the HTML's references to it.
+ */
+#define MESSAGE_CID_DOMAIN "@outbox"
+
+/* The Content-IDs in msg-id form; the HTML's references to match. */
+static void
+message_qualify_cids(const struct message_spec *spec, struct message_body *b,
+    char **html, size_t *len)
+{
+	char *q;
+	size_t i;
+
+	for (i = 0; i < spec->ninlines; i++)
+		if (strchr(b->ids[i], '@') == NULL) {
+			q = xasprintf("%s%s", b->ids[i], MESSAGE_CID_DOMAIN);
+			free(b->ids[i]);
+			b->ids[i] = q;
+		}
+	q = html_cids_qualify(*html, *len, MESSAGE_CID_DOMAIN, len);
+	free(*html);
+	*html = q;
 }
 
 /* Spools the text and HTML bodies; the cid: check. */
@@ -843,6 +1209,8 @@ message_prepare(const struct message_spec *spec, struct message_body *b,
 		html = xstrdup("");
 	if (message_check_cids(spec, html, len, b->ids, info, f) == -1)
 		goto out;
+	if (spec->ninlines > 0)
+		message_qualify_cids(spec, b, &html, &len);
 	if ((b->html = message_spool_buf(html, len, &b->hs, f)) == NULL)
 		goto out;
 	/* No plain text given: make it from the HTML. */
@@ -857,6 +1225,41 @@ message_prepare(const struct message_spec *spec, struct message_body *b,
 out:
 	free(html);
 	return r;
+}
+
+/*
+ * A file name in a non-UTF-8 locale is in the locale's charset (not
+ * --charset's, which is the content's): its base name is converted for
+ * the RFC 2231 name, where mime.c alone could only replace the bytes
+ * that are not UTF-8 with "_".  Names that do not convert keep that.
+ */
+static void
+message_filename(struct mime_part *p, const char *path)
+{
+	const char *cs = nl_langinfo(CODESET), *base, *e;
+	struct failure ignored;
+	char *raw, *u;
+	size_t i;
+
+	if (cs == NULL || *cs == '\0' || message_is_utf8_name(cs) ||
+	    message_is_ascii_name(cs) || p->filename == NULL)
+		return;
+	e = path + strlen(path);
+	while (e > path && e[-1] == '/')
+		e--;
+	for (base = e; base > path && base[-1] != '/'; base--)
+		;
+	if (base == e)
+		return;
+	raw = xstrndup(base, (size_t)(e - base));
+	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0) {
+		for (i = 0; u[i] != '\0'; i++)
+			if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f)
+				u[i] = '_';
+		free(p->filename);
+		p->filename = u;
+	}
+	free(raw);
 }
 
 /*
@@ -896,30 +1299,43 @@ message_tree(const struct message_spec *spec, struct message_body *b,
 	} else
 		mime_part_body(body, b->text, &b->ts,
 		    mime_text_charset(&b->ts, spec->charset, locale));
-	for (i = 0; i < spec->ninlines; i++)
-		if (mime_part_inline(mime_part_add(rel), b->paths[i],
-		    b->ids[i], ft, f) == -1)
+	for (i = 0; i < spec->ninlines; i++) {
+		h = mime_part_add(rel);
+		if (mime_part_inline(h, b->paths[i], b->ids[i], ft, f) == -1 ||
+		    mime_attachment_charset(h, NULL, spec->charset, f) == -1)
 			return -1;
-	for (i = 0; i < spec->nattachments; i++)
-		if (mime_part_attachment(mime_part_add(root),
-		    spec->attachments[i], ft, f) == -1)
+		message_filename(h, b->paths[i]);
+	}
+	for (i = 0; i < spec->nattachments; i++) {
+		h = mime_part_add(root);
+		if (mime_part_attachment(h, spec->attachments[i], ft,
+		    f) == -1 || mime_attachment_charset(h,
+		    spec->attach_charsets ? spec->attach_charsets[i] : NULL,
+		    spec->charset, f) == -1)
 			return -1;
+		message_filename(h, spec->attachments[i]);
+	}
 	return 0;
 }
 
 int
-message_compose(const struct message_spec *spec, struct filetype *ft,
+message_compose(const struct message_spec *given, struct filetype *ft,
     FILE *out, struct message_info *info, struct failure *f)
 {
 	struct mime_part root;
 	struct message_body b;
+	struct message_conv c;
+	const struct message_spec *spec = &c.spec;
 	int r = -1;
 
 	memset(info, 0, sizeof(*info));
 	memset(&root, 0, sizeof(root));
 	memset(&b, 0, sizeof(b));
-	if (message_check(spec, f) == -1)
+	if (message_convert(given, &c, f) == -1 ||
+	    message_check_spec(spec, f) == -1) {
+		message_conv_free(&c);
 		return -1;
+	}
 	if (message_prepare(spec, &b, info, f) == -1)
 		goto out;
 	if (message_tree(spec, &b, ft, &root, f) == -1)
@@ -936,5 +1352,6 @@ message_compose(const struct message_spec *spec, struct filetype *ft,
 out:
 	mime_part_free(&root);
 	message_body_free(&b, spec->ninlines);
+	message_conv_free(&c);
 	return r;
 }

@@ -31,13 +31,16 @@ struct message_spec {
 	const struct address *from;
 	const struct address_list *to;
 	const struct address_list *cc;
-	const char *subject;		/* UTF-8 or NULL */
+	const char *subject;		/* or NULL */
 	const char *const *headers;	/* extra "Name: value" (-H) */
 	size_t nheaders;
 	FILE *body;			/* the text body; NULL: empty */
 	const char *charset;		/* body charset when not UTF-8 or
 					   ASCII (--charset, else locale's) */
 	const char *const *attachments;	/* paths (-a) */
+	const char *const *attach_charsets;	/* per attachment, NULL
+					   entries (or array) for none:
+					   --attach-charset */
 	size_t nattachments;
 	const char *html;		/* --html=FILE: the text/html
 					   alternative of body (an empty
@@ -77,6 +80,13 @@ void message_make_id(const char *domain, const char *pinned, char *buf,
     size_t sz);
 
 /*
+ * Header text (subject, display names, -H values, --reply-to) is in the
+ * input charset: charset when set (--charset), else the locale's.  It
+ * is converted to UTF-8 with iconv(3) before RFC 2047 encoding, so the
+ * words' "UTF-8" label is true; text that is not valid in the input
+ * charset (or UTF-8 that is not valid in a UTF-8 or ASCII locale) is
+ * F_DATA naming the field.
+ *
  * Validates the spec (header values from the command line may not hold
  * CR or LF: F_DATA; attachments must be readable: F_NOINPUT, naming the
  * file) and writes the whole message to out.  Attachments and the body
@@ -87,6 +97,16 @@ void message_make_id(const char *domain, const char *pinned, char *buf,
  */
 int message_compose(const struct message_spec *spec, struct filetype *ft,
     FILE *out, struct message_info *info, struct failure *f);
+
+/*
+ * Header text in (display names, a subject) from the input charset,
+ * charset or, when NULL, the locale's, as UTF-8 in *out, newly allocated
+ * (the caller frees it), as message_compose() converts its own; for the
+ * sendmail personality's -F.  F_DATA naming what when in is not valid
+ * in that charset.
+ */
+int message_text_utf8(const char *charset, const char *what, const char *in,
+    char **out, struct failure *f);
 
 /*
  * Checks everything message_compose() would refuse before any work is

@@ -319,23 +319,45 @@ mime_filename(const char *path)
 	return (char *)name;
 }
 
-/* The charset of a text attachment: libmagic's, unless the scan knows
- * better (libmagic reads only the start of a file). */
-static void
-mime_attachment_charset(struct mime_part *p, const char *lm)
+/*
+ * libmagic's charset answers that rest on evidence: a BOM (UTF-16,
+ * UTF-32).  "iso-8859-1" and "unknown-8bit" only mean 8-bit text that is
+ * not UTF-8 (GB2312 text comes out "iso-8859-1"); us-ascii and utf-8
+ * the scan checks itself.
+ */
+static int
+mime_reliable_magic(const char *cs)
 {
-	const char *cs = lm;
+	return strncmp(cs, "utf-16", 6) == 0 || strncmp(cs, "utf-32", 6) == 0;
+}
 
-	if (p->scan.hibit == 0 && p->scan.nul == 0) {
-		if (*lm == '\0' || mime_is_ascii_name(lm) ||
-		    mime_is_utf8_name(lm))
-			cs = "us-ascii";
-	} else if (*lm == '\0' || mime_is_ascii_name(lm) ||
-	    mime_is_utf8_name(lm)) {
-		cs = mime_scan_utf8(&p->scan) && p->scan.nul == 0 ?
-		    "utf-8" : MIME_UNKNOWN_8BIT;
-	}
+int
+mime_attachment_charset(struct mime_part *p, const char *given,
+    const char *fallback, struct failure *f)
+{
+	const char *lm = p->magic_charset, *cs = "";
+	int utf8 = mime_scan_utf8(&p->scan) && p->scan.nul == 0;
+
+	if (strncmp(p->type, "text/", 5) != 0)
+		return 0;
+	if (given != NULL && *given != '\0') {
+		if (mime_is_utf8_name(given) && !utf8)
+			return failure_set(f, F_DATA, "--attach-charset %s: %s "
+			    "is not valid UTF-8", given, p->path);
+		cs = given;
+	} else if (p->scan.hibit == 0 && p->scan.nul == 0 &&
+	    (*lm == '\0' || mime_is_ascii_name(lm) || mime_is_utf8_name(lm)))
+		cs = "us-ascii";
+	else if (utf8 && !mime_reliable_magic(lm))
+		cs = "utf-8";
+	else if (fallback != NULL && *fallback != '\0' &&
+	    !mime_is_utf8_name(fallback))
+		cs = fallback;
+	else if (mime_reliable_magic(lm))
+		cs = lm;
+	/* Otherwise no label: a wrong one would be worse (RFC 2046 4.1.2). */
 	strlcpy(p->charset, cs, sizeof(p->charset));
+	return 0;
 }
 
 static int
@@ -396,8 +418,9 @@ mime_part_attachment(struct mime_part *p, const char *path,
 			return -1;
 		}
 		p->cte = mime_choose(&p->scan, 1);
+		strlcpy(p->magic_charset, lmcs, sizeof(p->magic_charset));
 		if (text)
-			mime_attachment_charset(p, lmcs);
+			(void)mime_attachment_charset(p, NULL, NULL, f);
 		else if (p->cte != MIME_7BIT)	/* RFC 2046 section 5.2.1 */
 			strlcpy(p->type, "application/octet-stream",
 			    sizeof(p->type));
@@ -487,8 +510,9 @@ mime_part_headers(const struct mime_part *p)
 	if (p->charset[0] != '\0')
 		mime_add_param(&ct, xasprintf("; charset=%s", p->charset));
 	if (p->filename != NULL) {
-		/* RFC 2231 for readers that know it, 2047 beside it. */
-		mime_add_param(&ct, encode_param("name", p->filename, 1));
+		/* RFC 2231 in both (RFC 2047 section 5: no encoded word
+		 * inside a quoted parameter). */
+		mime_add_param(&ct, encode_param("name", p->filename, 0));
 		cd = xasprintf("Content-Disposition: %s",
 		    p->content_id ? "inline" : "attachment");
 		mime_add_param(&cd, encode_param("filename", p->filename, 0));

@@ -108,6 +108,7 @@ void mime_boundary(char *buf, const char *seed, unsigned int n);
 struct mime_part {
 	char type[FILETYPE_TYPE_MAX];	/* "text/plain", "multipart/mixed" */
 	char charset[FILETYPE_CHARSET_MAX];	/* "" for none */
+	char magic_charset[FILETYPE_CHARSET_MAX];	/* libmagic's guess */
 	enum mime_cte cte;
 	int text;		/* line ends are the reader's (the body) */
 	char *filename;		/* attachment's base name (UTF-8), owned */
@@ -137,6 +138,20 @@ void mime_part_body(struct mime_part *p, FILE *fp, const struct mime_scan *s,
  */
 int mime_part_attachment(struct mime_part *p, const char *path,
     struct filetype *ft, struct failure *f);
+
+/*
+ * The charset label of a text attachment after mime_part_attachment()
+ * (which applies it with given and fallback NULL); other types are left
+ * alone.  In order: given (--attach-charset) when set: F_DATA when it
+ * says UTF-8 and the bytes are not; "us-ascii" for 7-bit content that
+ * libmagic calls ASCII or UTF-8; "utf-8" for valid UTF-8; fallback
+ * (--charset) for other 8-bit text unless it says UTF-8; a charset
+ * libmagic knows from a BOM (utf-16*, utf-32*); otherwise none at all,
+ * for libmagic's "iso-8859-1" or "unknown-8bit" is only a guess (GB2312
+ * text comes out "iso-8859-1") and a wrong label is worse than none.
+ */
+int mime_attachment_charset(struct mime_part *p, const char *given,
+    const char *fallback, struct failure *f);
 
 /*
  * An inline part (RFC 2387 related content, RFC 2183 disposition

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "queue.h"
 #include "xmalloc.h"
 
@@ -99,20 +101,6 @@ queue_path(char *buf, size_t sz, const char *dir, const char *sub,
 	return 0;
 }
 
-static int
-queue_fsync_dir(const char *dir, struct failure *f)
-{
-	int fd, rc = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return failure_set(f, F_IO, "%s: %s", dir, strerror(errno));
-	if (fsync(fd) == -1)
-		rc = failure_set(f, F_IO, "%s: fsync: %s", dir,
-		    strerror(errno));
-	close(fd);
-	return rc;
-}
-
 /* Creates the queue directory and its tmp/ and failed/. */
 static int
 queue_prepare(const char *dir, struct failure *f)
@@ -133,60 +121,56 @@ queue_prepare(const char *dir, struct failure *f)
 }
 
 /*
- * A temporary file under DIR/tmp named after id and ext, opened for
- * writing with O_EXCL; its path is left in tmp.
+ * Starts the file NAME in dir (or dir/sub) through DIR/tmp (atomic.h),
+ * with a stdio stream on a duplicate of af->fd for the writing.
  */
 static FILE *
-queue_tmp_open(const char *dir, const char *id, const char *ext,
-    char *tmp, size_t tmpsz, struct failure *f)
+queue_tmp_open(struct atomic_file *af, const char *dir, const char *sub,
+    const char *name, struct failure *f)
 {
-	char name[QUEUE_ID_MAX + 32];
-	unsigned int salt = arc4random();
+	char tmpdir[PATH_MAX], ddir[PATH_MAX];
 	FILE *fp;
 	int fd;
 
-	snprintf(name, sizeof(name), "%s%s.%08x", id, ext, salt);
-	if (queue_path(tmp, tmpsz, dir, "tmp", name, "", f) == -1)
+	if (queue_path(tmpdir, sizeof(tmpdir), dir, NULL, "tmp", "", f) == -1)
 		return NULL;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return failure_set(f, F_CANTCREAT, "%s: %s", tmp,
-		    strerror(errno)), NULL;
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		failure_set(f, F_CANTCREAT, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
+	if (sub == NULL ? strlcpy(ddir, dir, sizeof(ddir)) >= sizeof(ddir) :
+	    queue_path(ddir, sizeof(ddir), dir, NULL, sub, "", f) == -1) {
+		failure_set(f, F_CANTCREAT, "%s: path too long", dir);
+		return NULL;
+	}
+	if (atomic_open_in(af, tmpdir, ddir, name, 0600, f) == -1)
+		return NULL;
+	if ((fd = fcntl(af->fd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
+		failure_set(f, F_CANTCREAT, "%s: %s", af->tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		atomic_abort(af);
+		return NULL;
 	}
 	return fp;
 }
 
 /*
- * Flushes, fsyncs and closes fp (written to tmp), then renames tmp to
- * dst and fsyncs dst's directory (ddir).  Removes tmp on failure.
+ * Flushes and closes fp, then commits af (fsync, rename into place,
+ * fsync of the directory).  Removes the temporary file on failure.
  */
 static int
-queue_commit(FILE *fp, const char *tmp, const char *dst, const char *ddir,
-    struct failure *f)
+queue_commit(FILE *fp, struct atomic_file *af, struct failure *f)
 {
 	int err = 0;
 
 	if (fflush(fp) == EOF || ferror(fp))
 		err = errno ? errno : EIO;
-	else if (fsync(fileno(fp)) == -1)
-		err = errno;
 	if (fclose(fp) == EOF && err == 0)
 		err = errno;
 	if (err != 0) {
-		unlink(tmp);
+		atomic_abort(af);
 		return failure_set(f, F_IO, "writing the queue entry: %s",
 		    strerror(err));
 	}
-	if (rename(tmp, dst) == -1) {
-		err = errno;
-		unlink(tmp);
-		return failure_set(f, F_IO, "%s: %s", dst, strerror(err));
-	}
-	return queue_fsync_dir(ddir, f);
+	return atomic_commit(af, f);
 }
 
 /* One "key value" line, control characters made "?". */
@@ -204,28 +188,82 @@ queue_put(FILE *fp, const char *key, const char *value)
 	fputc('\n', fp);
 }
 
+/*
+ * The scalar keys of the .env file (queue.h), in the order they are
+ * written; the reader and the writer are driven by this one table, so a
+ * new key is one row.  rcpt and rcpt-ascii, a list of pairs, are written
+ * after these and read apart.
+ */
+enum env_kind {
+	ENV_TIME,	/* time_t, seconds */
+	ENV_COUNT,	/* int >= 0, capped at INT_MAX when read */
+	ENV_BIT,	/* int 0/1, always written */
+	ENV_FLAG,	/* int 0/1, written only when 1 */
+	ENV_CSTR	/* const char *, owned when read; written when not NULL */
+};
+
+static const struct env_key {
+	const char *name;
+	enum env_kind kind;
+	size_t off;		/* offsetof(struct queue_entry, ...) */
+} env_keys[] = {
+	{ "created", ENV_TIME, offsetof(struct queue_entry, created) },
+	{ "account", ENV_CSTR, offsetof(struct queue_entry, account) },
+	{ "from", ENV_CSTR, offsetof(struct queue_entry, env.from) },
+	{ "from-ascii", ENV_CSTR, offsetof(struct queue_entry,
+	    env.from_ascii) },
+	{ "eightbit", ENV_BIT, offsetof(struct queue_entry, env.eightbit) },
+	{ "utf8-headers", ENV_FLAG, offsetof(struct queue_entry,
+	    env.utf8_headers) },
+	{ "dsn-notify", ENV_CSTR, offsetof(struct queue_entry,
+	    env.dsn_notify) },
+	{ "dsn-ret", ENV_CSTR, offsetof(struct queue_entry, env.dsn_ret) },
+	{ "dsn-envid", ENV_CSTR, offsetof(struct queue_entry,
+	    env.dsn_envid) },
+	{ "dsn-required", ENV_FLAG, offsetof(struct queue_entry,
+	    env.dsn_required) },
+	{ "attempts", ENV_COUNT, offsetof(struct queue_entry, attempts) },
+	{ "next", ENV_TIME, offsetof(struct queue_entry, next) },
+	{ "last-reply", ENV_CSTR, offsetof(struct queue_entry,
+	    last_reply) },
+};
+#define NENV_KEYS (sizeof(env_keys) / sizeof(env_keys[0]))
+
+/* The field of e at off, as type. */
+#define ENV_FIELD(e, off, type) \
+	((type *)(void *)((char *)(uintptr_t)(e) + (off)))
+
 static void
 queue_write_env(FILE *fp, const struct queue_entry *e)
 {
 	const struct smtp_envelope *env = &e->env;
+	const struct env_key *k;
 	size_t i;
+	int bit;
 
-	fprintf(fp, "%s\ncreated %lld\n", QUEUE_FORMAT,
-	    (long long)e->created);
-	queue_put(fp, "account", e->account);
-	queue_put(fp, "from", env->from);
-	queue_put(fp, "from-ascii", env->from_ascii);
-	fprintf(fp, "eightbit %d\n", env->eightbit ? 1 : 0);
-	if (env->utf8_headers)
-		fputs("utf8-headers 1\n", fp);
-	queue_put(fp, "dsn-notify", env->dsn_notify);
-	queue_put(fp, "dsn-ret", env->dsn_ret);
-	queue_put(fp, "dsn-envid", env->dsn_envid);
-	if (env->dsn_required)
-		fputs("dsn-required 1\n", fp);
-	fprintf(fp, "attempts %d\nnext %lld\n", e->attempts,
-	    (long long)e->next);
-	queue_put(fp, "last-reply", e->last_reply);
+	fprintf(fp, "%s\n", QUEUE_FORMAT);
+	for (k = env_keys; k < env_keys + NENV_KEYS; k++) {
+		switch (k->kind) {
+		case ENV_TIME:
+			fprintf(fp, "%s %lld\n", k->name,
+			    (long long)*ENV_FIELD(e, k->off, time_t));
+			break;
+		case ENV_COUNT:
+			fprintf(fp, "%s %d\n", k->name,
+			    *ENV_FIELD(e, k->off, int));
+			break;
+		case ENV_BIT:
+		case ENV_FLAG:
+			bit = *ENV_FIELD(e, k->off, int) != 0;
+			if (bit || k->kind == ENV_BIT)
+				fprintf(fp, "%s %d\n", k->name, bit);
+			break;
+		case ENV_CSTR:
+			queue_put(fp, k->name,
+			    *ENV_FIELD(e, k->off, const char *));
+			break;
+		}
+	}
 	for (i = 0; i < env->nrcpts; i++) {
 		queue_put(fp, "rcpt", env->rcpts[i]);
 		if (env->rcpts_ascii != NULL)
@@ -239,20 +277,15 @@ static int
 queue_env_commit(const char *dir, const char *sub,
     const struct queue_entry *e, struct failure *f)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX], ddir[PATH_MAX];
+	struct atomic_file af;
+	char name[NAME_MAX + 1];
 	FILE *fp;
 
-	if (queue_path(dst, sizeof(dst), dir, sub, e->id, ".env", f) == -1)
-		return -1;
-	if (sub != NULL)
-		snprintf(ddir, sizeof(ddir), "%s/%s", dir, sub);
-	else
-		strlcpy(ddir, dir, sizeof(ddir));
-	if ((fp = queue_tmp_open(dir, e->id, ".env", tmp, sizeof(tmp),
-	    f)) == NULL)
+	snprintf(name, sizeof(name), "%s.env", e->id);
+	if ((fp = queue_tmp_open(&af, dir, sub, name, f)) == NULL)
 		return -1;
 	queue_write_env(fp, e);
-	return queue_commit(fp, tmp, dst, ddir, f);
+	return queue_commit(fp, &af, f);
 }
 
 /* Copies msg from its start into fp. */
@@ -301,8 +334,9 @@ int
 queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
     char *id, struct failure *f)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX], env[PATH_MAX];
+	char dst[PATH_MAX], env[PATH_MAX], name[NAME_MAX + 1];
 	struct queue_entry w = *in, *e = &w;
+	struct atomic_file af;
 	FILE *fp;
 	int i;
 
@@ -324,15 +358,15 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 			return failure_set(f, F_CANTCREAT, "%s: no free "
 			    "queue id", dir);
 	}
-	if ((fp = queue_tmp_open(dir, e->id, ".msg", tmp, sizeof(tmp),
-	    f)) == NULL)
+	snprintf(name, sizeof(name), "%s.msg", e->id);
+	if ((fp = queue_tmp_open(&af, dir, NULL, name, f)) == NULL)
 		return -1;
 	if (queue_copy(msg, fp, f) == -1) {
 		fclose(fp);
-		unlink(tmp);
+		atomic_abort(&af);
 		return -1;
 	}
-	if (queue_commit(fp, tmp, dst, dir, f) == -1)
+	if (queue_commit(fp, &af, f) == -1)
 		return -1;
 	if (queue_env_commit(dir, NULL, e, f) == -1) {
 		unlink(dst);
@@ -458,6 +492,49 @@ queue_num(const char *s)
 	return errstr != NULL ? -1 : v;
 }
 
+static const struct env_key *
+queue_env_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NENV_KEYS; i++)
+		if (strcmp(env_keys[i].name, name) == 0)
+			return &env_keys[i];
+	return NULL;
+}
+
+/* Stores val into e's field for k.  -1 for a bad number. */
+static int
+queue_env_set(struct queue_entry *e, const struct env_key *k,
+    const char *val)
+{
+	long long num = 0;
+
+	if (k->kind == ENV_TIME || k->kind == ENV_COUNT ||
+	    k->kind == ENV_BIT || k->kind == ENV_FLAG) {
+		if ((num = queue_num(val)) < 0)
+			return -1;
+	}
+	switch (k->kind) {
+	case ENV_TIME:
+		*ENV_FIELD(e, k->off, time_t) = (time_t)num;
+		break;
+	case ENV_COUNT:
+		*ENV_FIELD(e, k->off, int) = num > INT_MAX ? INT_MAX :
+		    (int)num;
+		break;
+	case ENV_BIT:
+	case ENV_FLAG:
+		*ENV_FIELD(e, k->off, int) = num != 0;
+		break;
+	case ENV_CSTR:
+		queue_free_const(*ENV_FIELD(e, k->off, const char *));
+		*ENV_FIELD(e, k->off, const char *) = xstrdup(val);
+		break;
+	}
+	return 0;
+}
+
 /* Parses one .env file into e.  -1 when it is not a whole entry. */
 static int
 queue_read_env(FILE *fp, struct queue_entry *e)
@@ -467,8 +544,8 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 	char *line = NULL, *val;
 	size_t cap = 0, len, nr = 0;
 	ssize_t n;
+	const struct env_key *k;
 	int first = 1, end = 0, bad = 0;
-	long long num;
 
 	while (!end && !bad && (n = getline(&line, &cap, fp)) > 0) {
 		len = (size_t)n;
@@ -491,42 +568,12 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			break;
 		}
 		*val++ = '\0';
-		if (strcmp(line, "created") == 0 || strcmp(line, "next") == 0 ||
-		    strcmp(line, "attempts") == 0 ||
-		    strcmp(line, "eightbit") == 0 ||
-		    strcmp(line, "utf8-headers") == 0 ||
-		    strcmp(line, "dsn-required") == 0) {
-			if ((num = queue_num(val)) < 0) {
+		if ((k = queue_env_key(line)) != NULL) {
+			if (queue_env_set(e, k, val) == -1) {
 				bad = 1;
 				break;
 			}
-			if (line[0] == 'c')
-				e->created = (time_t)num;
-			else if (line[0] == 'n')
-				e->next = (time_t)num;
-			else if (line[0] == 'a')
-				e->attempts = num > INT_MAX ? INT_MAX : (int)num;
-			else if (line[0] == 'e')
-				env->eightbit = num != 0;
-			else if (line[0] == 'u')
-				env->utf8_headers = num != 0;
-			else
-				env->dsn_required = num != 0;
-		} else if (strcmp(line, "account") == 0)
-			e->account = xstrdup(val);
-		else if (strcmp(line, "from") == 0)
-			env->from = xstrdup(val);
-		else if (strcmp(line, "from-ascii") == 0)
-			env->from_ascii = xstrdup(val);
-		else if (strcmp(line, "dsn-notify") == 0)
-			env->dsn_notify = xstrdup(val);
-		else if (strcmp(line, "dsn-ret") == 0)
-			env->dsn_ret = xstrdup(val);
-		else if (strcmp(line, "dsn-envid") == 0)
-			env->dsn_envid = xstrdup(val);
-		else if (strcmp(line, "last-reply") == 0)
-			e->last_reply = xstrdup(val);
-		else if (strcmp(line, "rcpt") == 0) {
+		}		else if (strcmp(line, "rcpt") == 0) {
 			rv = xreallocarray(rv, nr + 1, sizeof(*rv));
 			av = xreallocarray(av, nr + 1, sizeof(*av));
 			rv[nr] = xstrdup(val);
@@ -702,7 +749,7 @@ queue_fail(const char *dir, const struct queue_entry *e, int keep,
 	/* A hard link: the message is never absent from both places. */
 	if (link(src, dst) == -1 && errno != EEXIST)
 		return failure_set(f, F_IO, "%s: %s", dst, strerror(errno));
-	if (queue_fsync_dir(fdir, f) == -1 ||
+	if (atomic_fsync_dir(fdir, f) == -1 ||
 	    queue_env_commit(dir, "failed", e, f) == -1)
 		return -1;
 	if (keep)
@@ -725,7 +772,7 @@ queue_remove(const char *dir, const struct queue_entry *e,
 		return -1;
 	if (unlink(path) == -1 && errno != ENOENT)
 		return failure_set(f, F_IO, "%s: %s", path, strerror(errno));
-	if (queue_fsync_dir(ddir, f) == -1)
+	if (atomic_fsync_dir(ddir, f) == -1)
 		return -1;
 	if (queue_path(path, sizeof(path), dir, sub, e->id, ".msg", f) == -1)
 		return -1;
@@ -817,7 +864,10 @@ queue_clean_dir(const char *dir, const char *sub, int orphans, time_t now)
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		/* tmp/ holds atomic.c's ".NAME.tmp-X" files. */
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (orphans && de->d_name[0] == '.'))
 			continue;
 		len = strlen(de->d_name);
 		if (orphans) {

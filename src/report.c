@@ -2,15 +2,21 @@
  * report.c — what outbox prints for people and for scripts: the result
  * of a send (--json), refused recipients, queue listings and what a flush
  * did.  Text that came from a server or a message is made safe with
- * log_vis() first.  JSON strings are escaped as RFC 8259 requires.
+ * log_vis() first.  JSON (RFC 8259) is written by jansson, so it is
+ * always well formed UTF-8: bytes that are not UTF-8 (a server's reply
+ * may hold any) become U+FFFD first.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "log.h"
 #include "report.h"
+#include "xmalloc.h"
 
 /*
  * Refused by its RCPT reply.  A recipient the server accepted may still
@@ -22,25 +28,90 @@ rcpt_refused(const struct smtp_rcpt *x)
 	return !x->accepted && x->code >= 400;
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t
+report_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 1;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		need = 2;
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = p[0] == 0xed ? 0x9f : 0xbf;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		need = 3;
+		lo = p[0] == 0xf0 ? 0x90 : 0x80;
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (n < need + 1)
+		return 0;
+	for (i = 1; i <= need; i++, lo = 0x80, hi = 0xbf)
+		if (p[i] < lo || p[i] > hi)
+			return 0;
+	return need + 1;
+}
+
+/* A JSON string of s (null for NULL); a byte that is not UTF-8: U+FFFD. */
+static json_t *
+report_jstr(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len, i, k, o = 0;
+	json_t *j;
+	char *fixed;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	len = strlen(s);
+	fixed = xmalloc(3 * len + 1);
+	for (i = 0; i < len; i += k) {
+		if ((k = report_utf8_len(p + i, len - i)) == 0) {
+			memcpy(fixed + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		} else {
+			memcpy(fixed + o, p + i, k);
+			o += k;
+		}
+	}
+	fixed[o] = '\0';
+	j = json_string(fixed);
+	free(fixed);
+	return j != NULL ? j : json_null();
+}
+
+/* Sets key to a new value; the object takes the reference. */
+static void
+report_set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v != NULL ? v : json_null());
+}
+
+/* Prints o as one compact line on stdout and frees it. */
+static void
+report_print(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(o);
+}
+
 void
 report_json_str(FILE *out, const char *s)
 {
-	const unsigned char *p;
+	json_t *j = report_jstr(s);
 
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
+	json_dumpf(j, out, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(j);
 }
 
 void
@@ -48,43 +119,35 @@ report_send_json(const struct report_send *rs)
 {
 	const struct smtp_result *res = rs->result;
 	const struct failure *f = rs->failure;
+	json_t *o = json_object(), *acc = json_array(), *ref = json_array(),
+	    *x;
 	size_t i;
-	int first;
 
-	printf("{\"status\":%d,\"result\":", rs->status);
-	report_json_str(stdout, rs->queue_id && rs->status == 0 ? "queued" :
-	    failure_name(f->kind));
-	printf(",\"queue_id\":");
-	report_json_str(stdout, rs->queue_id);
-	printf(",\"message_id\":");
-	report_json_str(stdout, rs->message_id);
-	printf(",\"accepted\":[");
-	for (i = 0, first = 1; res != NULL && i < res->nrcpts; i++) {
-		if (!res->rcpts[i].accepted)
-			continue;
-		printf("%s", first ? "" : ",");
-		report_json_str(stdout, res->rcpts[i].addr);
-		first = 0;
-	}
-	printf("],\"refused\":[");
-	for (i = 0, first = 1; res != NULL && i < res->nrcpts; i++) {
+	report_set(o, "status", json_integer(rs->status));
+	report_set(o, "result", report_jstr(rs->queue_id && rs->status == 0 ?
+	    "queued" : failure_name(f->kind)));
+	report_set(o, "queue_id", report_jstr(rs->queue_id));
+	report_set(o, "message_id", report_jstr(rs->message_id));
+	for (i = 0; res != NULL && i < res->nrcpts; i++) {
+		if (res->rcpts[i].accepted)
+			json_array_append_new(acc,
+			    report_jstr(res->rcpts[i].addr));
 		if (!rcpt_refused(&res->rcpts[i]))
 			continue;
-		printf("%s{\"address\":", first ? "" : ",");
-		report_json_str(stdout, res->rcpts[i].addr);
-		printf(",\"code\":%d,\"reply\":", res->rcpts[i].code);
-		report_json_str(stdout, res->rcpts[i].reply);
-		printf("}");
-		first = 0;
+		x = json_object();
+		report_set(x, "address", report_jstr(res->rcpts[i].addr));
+		report_set(x, "code", json_integer(res->rcpts[i].code));
+		report_set(x, "reply", report_jstr(res->rcpts[i].reply));
+		json_array_append_new(ref, x);
 	}
-	printf("],\"final_reply\":");
-	report_json_str(stdout, res != NULL ? res->final_reply : NULL);
-	printf(",\"error\":");
-	report_json_str(stdout, f->kind == F_NONE ? NULL : f->text);
-	printf(",\"dead_letter\":");
-	report_json_str(stdout, rs->dead_letter);
-	printf("}\n");
-	fflush(stdout);
+	report_set(o, "accepted", acc);
+	report_set(o, "refused", ref);
+	report_set(o, "final_reply", report_jstr(res != NULL ?
+	    res->final_reply : NULL));
+	report_set(o, "error", report_jstr(f->kind == F_NONE ? NULL :
+	    f->text));
+	report_set(o, "dead_letter", report_jstr(rs->dead_letter));
+	report_print(o);
 }
 
 void
@@ -124,33 +187,34 @@ static void
 report_queue_json(const char *dir, const struct queue_entry *v, size_t n,
     time_t now)
 {
+	json_t *o = json_object(), *ents = json_array(), *e, *rc;
 	size_t i, j;
 
-	printf("{\"status\":0,\"result\":\"listed\",\"queue_dir\":");
-	report_json_str(stdout, dir);
-	printf(",\"entries\":[");
+	report_set(o, "status", json_integer(0));
+	report_set(o, "result", json_string("listed"));
+	report_set(o, "queue_dir", report_jstr(dir));
 	for (i = 0; i < n; i++) {
-		printf("%s{\"id\":", i ? "," : "");
-		report_json_str(stdout, v[i].id);
-		printf(",\"state\":\"%s\",\"created\":%lld,\"age\":%lld,"
-		    "\"size\":%lld,\"attempts\":%d,\"next_attempt\":%lld,"
-		    "\"account\":", v[i].failed ? "failed" : "queued",
-		    (long long)v[i].created, (long long)(now - v[i].created),
-		    (long long)v[i].size, v[i].attempts,
-		    (long long)v[i].next);
-		report_json_str(stdout, v[i].account);
-		printf(",\"from\":");
-		report_json_str(stdout, v[i].env.from);
-		printf(",\"recipients\":[");
-		for (j = 0; j < v[i].env.nrcpts; j++) {
-			printf("%s", j ? "," : "");
-			report_json_str(stdout, v[i].env.rcpts[j]);
-		}
-		printf("],\"last_reply\":");
-		report_json_str(stdout, v[i].last_reply);
-		printf("}");
+		e = json_object();
+		report_set(e, "id", report_jstr(v[i].id));
+		report_set(e, "state", json_string(v[i].failed ? "failed" :
+		    "queued"));
+		report_set(e, "created", json_integer(v[i].created));
+		report_set(e, "age", json_integer(now - v[i].created));
+		report_set(e, "size", json_integer(v[i].size));
+		report_set(e, "attempts", json_integer(v[i].attempts));
+		report_set(e, "next_attempt", json_integer(v[i].next));
+		report_set(e, "account", report_jstr(v[i].account));
+		report_set(e, "from", report_jstr(v[i].env.from));
+		rc = json_array();
+		for (j = 0; j < v[i].env.nrcpts; j++)
+			json_array_append_new(rc,
+			    report_jstr(v[i].env.rcpts[j]));
+		report_set(e, "recipients", rc);
+		report_set(e, "last_reply", report_jstr(v[i].last_reply));
+		json_array_append_new(ents, e);
 	}
-	printf("]}\n");
+	report_set(o, "entries", ents);
+	report_print(o);
 }
 
 /* mailq-like: a line per entry, recipients and last reply below it. */
@@ -249,27 +313,26 @@ report_flush_json(const struct flush_report *rep, int status)
 		[FLUSH_DEFERRED] = "deferred",
 		[FLUSH_FAILED] = "failed"
 	};
+	json_t *o = json_object(), *a, *e;
 	size_t i, k;
-	int first;
 
-	printf("{\"status\":%d,\"result\":\"flushed\",\"busy\":%s", status,
-	    rep->busy ? "true" : "false");
+	report_set(o, "status", json_integer(status));
+	report_set(o, "result", json_string("flushed"));
+	report_set(o, "busy", json_boolean(rep->busy));
 	for (k = 0; k < 3; k++) {
-		printf(",\"%s\":[", names[k]);
-		for (i = 0, first = 1; i < rep->n; i++) {
+		a = json_array();
+		for (i = 0; i < rep->n; i++) {
 			if (rep->v[i].kind != (enum flush_kind)k)
 				continue;
-			printf("%s{\"id\":", first ? "" : ",");
-			report_json_str(stdout, rep->v[i].id);
+			e = json_object();
+			report_set(e, "id", report_jstr(rep->v[i].id));
 			if (k == FLUSH_DEFERRED)
-				printf(",\"next_attempt\":%lld",
-				    (long long)rep->v[i].next);
-			printf(",\"reply\":");
-			report_json_str(stdout, rep->v[i].text);
-			printf("}");
-			first = 0;
+				report_set(e, "next_attempt",
+				    json_integer(rep->v[i].next));
+			report_set(e, "reply", report_jstr(rep->v[i].text));
+			json_array_append_new(a, e);
 		}
-		printf("]");
+		report_set(o, names[k], a);
 	}
-	printf("}\n");
+	report_print(o);
 }

@@ -16,6 +16,7 @@
 #include "address.h"
 #include "log.h"
 #include "mailx.h"
+#include "message.h"
 #include "recipients.h"
 #include "sendmail.h"
 #include "sendmail_msg.h"
@@ -331,6 +332,7 @@ sendmail_spool(struct sendmail_send *r, struct failure *f)
 	struct sendmail_add add;
 	struct address def = { 0 };
 	const char *pin;
+	char *fname = NULL;
 	int rc;
 
 	/* An added From names the envelope sender, or the configured one. */
@@ -349,6 +351,15 @@ sendmail_spool(struct sendmail_send *r, struct failure *f)
 	add.from_name = r->so->fullname != NULL ? r->so->fullname :
 	    def.addr != NULL && strcasecmp(def.addr, add.from_addr) == 0 ?
 	    def.name : NULL;
+	/* Its encoded words say UTF-8: the locale's charset converted. */
+	if (add.from_name != NULL && message_text_utf8(NULL,
+	    r->so->fullname != NULL ? "-F" : "From: display name",
+	    add.from_name, &fname, f) == -1) {
+		free(def.name);
+		free(def.addr);
+		return -1;
+	}
+	add.from_name = fname;
 	add.id_domain = address_domain(add.from_addr);
 	if (add.id_domain == NULL || strpbrk(add.id_domain, "<>\"") != NULL)
 		add.id_domain = s->set.hostname;
@@ -361,6 +372,7 @@ sendmail_spool(struct sendmail_send *r, struct failure *f)
 	    sendmail_msg_write(stdin, r->so->ignore_dots, &r->sm, &add,
 	    s->spool, f) == 0)
 		rc = 0;
+	free(fname);
 	free(def.name);
 	free(def.addr);
 	strlcpy(s->info.message_id, r->sm.message_id,

@@ -140,7 +140,7 @@ sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 {
 	struct sendmail_msg_reader rd;
 	char *line = NULL;
-	size_t len, cap = 0, nlines = 0;
+	size_t len, cap = 0, nlines = 0, rawlen = 0, rawcap = 0;
 	int c, eof = 0;
 
 	/* The reader's state lives in the FILE: one byte of lookahead at
@@ -189,13 +189,20 @@ sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 		sendmail_msg_check_8bit(m, line, len);
 		if (sendmail_msg_is_wsp(line[0]) && m->nfields > 0) {
 			struct sendmail_field *fl = &m->fields[m->nfields - 1];
-			size_t old = strlen(fl->raw);
 
-			fl->raw = xreallocarray(fl->raw, old + len + 1, 1);
-			memcpy(fl->raw + old, line, len + 1);
+			/* The last field's length and room are kept, so a
+			 * field folded 300,000 times is read in linear time. */
+			if (rawlen + len + 1 > rawcap) {
+				rawcap = 2 * (rawlen + len + 1);
+				fl->raw = xreallocarray(fl->raw, rawcap, 1);
+			}
+			memcpy(fl->raw + rawlen, line, len + 1);
+			rawlen += len;
 		} else if (sendmail_msg_field_name(line, len) > 0) {
 			m->fields = xreallocarray(m->fields, m->nfields + 1,
 			    sizeof(*m->fields));
+			rawlen = len;
+			rawcap = len + 1;
 			m->fields[m->nfields].raw = xstrdup(line);
 			m->fields[m->nfields++].namelen =
 			    sendmail_msg_field_name(line, len);

@@ -323,17 +323,19 @@ smtp_is_8bit(const char *s)
 }
 
 /*
- * The form of an address to put on the wire: UTF-8 under SMTPUTF8, else
- * the ASCII form.  NULL when there is none (F_DATA set).
+ * The form of an address to put on the wire: the ASCII (A-label) form
+ * whenever there is one, which every next hop takes; UTF-8 under
+ * SMTPUTF8 only for a UTF-8 local part.  NULL when there is none
+ * (F_DATA set).
  */
 static const char *
 smtp_addr_form(const struct smtp_session *s, const char *utf8,
     const char *ascii, const char *cmd, struct failure *f)
 {
-	if (!smtp_is_8bit(utf8) || s->r->smtputf8)
-		return utf8;
 	if (ascii != NULL)
 		return ascii;
+	if (!smtp_is_8bit(utf8) || s->r->smtputf8)
+		return utf8;
 	failure_set(f, F_DATA, "%s: <%s> needs SMTPUTF8, which the server "
 	    "does not offer", cmd, utf8);
 	return NULL;
@@ -409,10 +411,12 @@ smtp_envelope_options(struct smtp_session *s, struct failure *f)
 {
 	const struct smtp_envelope *e = s->env;
 	size_t i;
-	int utf8 = smtp_is_8bit(e->from);
+	/* Only an address without an A-label form needs SMTPUTF8. */
+	int utf8 = smtp_is_8bit(e->from) && e->from_ascii == NULL;
 
 	for (i = 0; i < e->nrcpts; i++)
-		utf8 |= smtp_is_8bit(e->rcpts[i]);
+		utf8 |= smtp_is_8bit(e->rcpts[i]) &&
+		    (e->rcpts_ascii == NULL || e->rcpts_ascii[i] == NULL);
 	/*
 	 * RFC 6532 3.7: a header with UTF-8 (an address with a UTF-8 local
 	 * part) is declared too.  Without SMTPUTF8 offered such a message

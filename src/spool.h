@@ -3,7 +3,8 @@
  *
  * Spool first, then talk: the message is written to an unlinked temporary
  * file (umask 077), which gives its size for SIZE=, bounded memory, and a
- * file to save when sending fails.  (The durable queue comes later.)
+ * file to queue (queue.h copies it into the queue) or to save in
+ * dead.letter when sending fails.
  */
 #ifndef OUTBOX_SPOOL_H
 #define OUTBOX_SPOOL_H

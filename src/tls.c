@@ -422,7 +422,8 @@ tls_san_text(X509 *cert, char *buf, size_t bufsz)
 		if (g->type == GEN_DNS) {
 			d = ASN1_STRING_get0_data(g->d.dNSName);
 			len = ASN1_STRING_length(g->d.dNSName);
-			snprintf(one, sizeof(one), "%.*s", len, (const char *)d);
+			snprintf(one, sizeof(one), "%.*s", len,
+			    (const char *)d);
 		} else if (g->type == GEN_IPADD) {
 			d = ASN1_STRING_get0_data(g->d.iPAddress);
 			len = ASN1_STRING_length(g->d.iPAddress);

@@ -66,7 +66,7 @@ struct tls_info {
 	char issuer[TLS_FACT_MAX];
 	char names[512];		/* subjectAltName DNS and IP entries,
 					   ", " between */
-	long long not_after;		/* seconds since the epoch; -1 unknown */
+	long long not_after;		/* seconds since the epoch, or -1 */
 	int verified;			/* chain and name (or the pin) good */
 	int pinned;			/* a pin was the trust anchor */
 	long verify_code;		/* X509_V_* of the chain check */

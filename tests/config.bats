@@ -59,6 +59,15 @@ assert_config_error() {
 	assert_config_error "$HOME/.outboxrc:1: unknown key \"smpt\""
 }
 
+@test "unknown key: did you mean the nearest known key" {
+	rc "$HOME/.outboxrc" <<-'EOF'
+	set smpt=smtp.example.org
+	EOF
+	run --separate-stderr timeout 20 "$OUTBOX" --dry-run x@example.org </dev/null
+	output=$stderr lines=("${stderr_lines[@]}")
+	assert_config_error "$HOME/.outboxrc:1: unknown key \"smpt\" (did you mean \"smtp\"?)"
+}
+
 @test "unterminated account block: 78" {
 	rc "$HOME/.outboxrc" <<-'EOF'
 	account work {

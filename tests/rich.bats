@@ -69,8 +69,9 @@ v = eval(sys.argv[2]); print(v if isinstance(v, str) else json.dumps(v, ensure_a
 	    "$T/out.json" "$1"
 }
 
+# No header or parser defect at all (attachment names are RFC 2231 only).
 no_defects() {
-	run j '[x for x in d["defects"] if not x.startswith("content-type:")]'
+	run j 'd["defects"]'
 	assert_output '[]'
 }
 
@@ -125,7 +126,9 @@ read_with_snail() {
 	assert_equal "$(j 'd["structure"]')" \
 	    'multipart/related(multipart/alternative(text/plain,text/html),image/png)'
 	assert_equal "$(j 'd["related_type"]')" multipart/alternative
-	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<chart.png>'
+	assert_equal "$(j 'd["parts"][2]["content_id"]')" '<chart.png@outbox>'
+	# RFC 2392: the id has an "@"; the HTML's reference is rewritten to it.
+	assert_equal "$(j '"cid:chart.png@outbox" in d["html"]["text"]')" true
 	assert_equal "$(j 'd["parts"][2]["disposition"]')" inline
 	assert_equal "$(j 'd["parts"][2]["filename"]')" chart.png
 	assert_equal "$(j 'd["parts"][2]["cte"]')" base64
@@ -255,7 +258,7 @@ t = sys.stdin.read()
 m = re.search(r"\[-- #1\.1\.2 [^\n]*\n((?:[^\n]+\n)+)", t)
 print(m.group(1) if m else "no part #1.1.2:\n" + t)' <<<"$output"
 	assert_output --partial 'Content-Type: image/png'
-	assert_output --partial 'Content-ID: <chart.png>'
+	assert_output --partial 'Content-ID: <chart.png@outbox>'
 	assert_output --partial 'Content-Disposition: inline'
 }
 
@@ -299,6 +302,97 @@ print(m.group(1) if m else "no part #1.1.2:\n" + t)' <<<"$output"
 	run_outbox -s idn -b 'bob@a—b.example' c@example.org <<<"x"
 	assert_failure 65
 	[ ! -e "$SMTPD_OUT/2.eml" ] || fail "a message was delivered"
+}
+
+# The MAIL and RCPT lines the fault server got, CR removed.
+env_lines() {
+	grep -E '^(MAIL|RCPT)' "$FAULT_LOG/transcript.log" | tr -d '\r'
+}
+
+@test "an IDN domain with an ASCII local part: A-labels, no SMTPUTF8, even when offered" {
+	start_fault 'capa PIPELINING 8BITMIME SIZE 10485760 SMTPUTF8'
+	write_rc smtp-security=none from='Renée <renee@exämple.org>'
+	run_outbox -s 'idn' 'bob@bücher.example' <<<"x"
+	assert_success
+	run env_lines
+	assert_line --index 0 --regexp '^MAIL FROM:<renee@xn--exmple-cua.org>( |$)'
+	assert_line --index 1 'RCPT TO:<bob@xn--bcher-kva.example>'
+	refute_output --partial SMTPUTF8
+	# A UTF-8 local part still declares it (the second session).
+	run_outbox -s 'intl' 'josé@bücher.example' <<<"x"
+	assert_success
+	run env_lines
+	assert_line --index 2 --partial ' SMTPUTF8'
+	assert_line --index 3 'RCPT TO:<josé@bücher.example>'
+}
+
+@test "-v shows UTF-8 server text as it is, escaping invalid bytes and controls" {
+	start_fault 'greeting 220 mail.example ESMTP 欢迎 ready
+garbage QUIT 221 \xe5\x86\x8d\xe8\xa7\x81 \xff\x1b[31m bye\r\n'
+	write_rc smtp-security=none
+	run_outbox_split -v -s x bob@example.org <<<"x"
+	assert_success
+	[[ $stderr == *'S: 220 mail.example ESMTP 欢迎 ready'* ]] ||
+	    fail "greeting not shown as UTF-8: $stderr"
+	[[ $stderr == *'S: 221 再见 \377\033[31m bye'* ]] ||
+	    fail "invalid byte or control not escaped: $stderr"
+}
+
+@test "--json is valid UTF-8 JSON whatever bytes the server's reply holds" {
+	start_fault 'capa 8BITMIME SIZE 10485760
+garbage RCPT 550 5.1.1 \xe7\x94\xa8\xe6\x88\xb7 \xff\xfe "q" \\ unknown\r\n'
+	write_rc smtp-security=none
+	run_outbox_split --json -s x bob@example.org <<<"x"
+	assert_failure 67
+	printf '%s\n' "$output" >"$T/out.json"
+	# Strict UTF-8, one object; the reply's UTF-8 kept, other bytes
+	# escaped as the terminal shows them.
+	run "$PY" -c 'import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
+print(d["refused"][0]["reply"])' "$T/out.json"
+	assert_success
+	assert_output '550 5.1.1 用户 \377\376 "q" \\ unknown'
+}
+
+@test "sendmail: a 1 MiB header folded 330,000 times arrives whole" {
+	start_smtpd
+	write_rc smtp-security=none
+	mkdir -p "$T/bin"
+	ln -s "$OUTBOX" "$T/bin/sendmail"
+	"$PY" -c 'import sys
+sys.stdout.write("From: a@example.org\nTo: b@example.org\nSubject: folds\n"
+    "X-Long: a" + "\n a" * 330000 + "\n\nbody\n")' >"$T/msg"
+	run timeout 60 "$T/bin/sendmail" -t <"$T/msg"
+	assert_success
+	run "$PY" -c 'import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+v = m["X-Long"]
+print(v.count("a"), m["Subject"], m.get_payload().strip())' "$SMTPD_OUT/1.eml"
+	assert_output '330001 folds body'
+}
+
+@test "sendmail -F in a GB2312 locale: the added From's name converted to UTF-8" {
+	mkdir -p "$T/loc" "$T/bin"
+	localedef -i zh_CN -f GB2312 "$T/loc/zh_CN.GB2312" ||
+	    fail "localedef could not build zh_CN.GB2312"
+	start_smtpd
+	write_rc smtp-security=none
+	ln -s "$OUTBOX" "$T/bin/sendmail"
+	printf 'To: bob@example.org\nSubject: x\n\nbody\n' >"$T/msg"
+	name=$(printf '计划任务' | iconv -f UTF-8 -t GB2312)
+	LOCPATH="$T/loc" LC_ALL=zh_CN.GB2312 run timeout 60 \
+	    "$T/bin/sendmail" -F "$name" -f sender@example.org -t <"$T/msg"
+	assert_success
+	run "$PY" -c 'import email, email.header, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print(str(email.header.make_header(email.header.decode_header(m["From"]))))' \
+	    "$SMTPD_OUT/1.eml"
+	assert_output '计划任务 <sender@example.org>'
+	# Bytes that are not GB2312 are refused (65), not mislabelled.
+	LOCPATH="$T/loc" LC_ALL=zh_CN.GB2312 run timeout 60 \
+	    "$T/bin/sendmail" -F $'\xff\xfe' -f sender@example.org -t <"$T/msg"
+	assert_failure 65
+	assert_output --partial '-F: not valid GB2312'
 }
 
 @test "DSN: NOTIFY, RET and ENVID reach a server that offers DSN" {

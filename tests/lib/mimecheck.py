@@ -12,9 +12,8 @@ and prints a JSON summary on stdout:
   header_names every top-level field name, in order
   has_bcc      whether a Bcc field exists
   defects      defects found, "field: defect" ("part: ..." for the
-               parser's); the RFC 2047 name= in Content-Type, beside the
-               RFC 2231 filename*= in Content-Disposition, shows as
-               content-type defects, by design
+               parser's); outbox writes none (attachment names are
+               RFC 2231 in both Content-Type and Content-Disposition)
   body         the first inline text part: content_type, charset, cte,
                b64 (its decoded bytes, base64), text (decoded with the
                declared charset, or null when the codec is unknown)

@@ -114,6 +114,28 @@ test_grammar_errors(void)
 	bad("\nset from='Alice\n", 2, "unbalanced quote", "unbalanced '");
 	bad("set from=\"a\\qb\"\n", 1, "unknown escape", "bad escape");
 	bad("set bogus=1\n", 1, "unknown key \"bogus\"", "unknown key");
+	bad("set smpt=x\n", 1, "unknown key \"smpt\" (did you mean "
+	    "\"smtp\"?)", "did you mean: a swap");
+	bad("set timout=5\n", 1, "(did you mean \"timeout\"?)",
+	    "did you mean: a letter missing");
+	bad("set smtp-pasword-cmd=x\n", 1, "(did you mean "
+	    "\"smtp-password-cmd\"?)", "did you mean: the nearest of two");
+	bad("unset qeue-dir\n", 1, "(did you mean \"queue-dir\"?)",
+	    "did you mean: unset too");
+	bad("set x=1\n", 1, "unknown key \"x\"", "one letter: no guess");
+	{
+		struct config cfg;
+		struct failure f;
+
+		load(&cfg, "set bogus=1\n", &f);
+		ok(strstr(f.text, "did you mean") == NULL,
+		    "a far word gets no guess");
+		config_free(&cfg);
+		load(&cfg, "set x=1\n", &f);
+		ok(strstr(f.text, "did you mean") == NULL,
+		    "nor does a one-letter one");
+		config_free(&cfg);
+	}
 	bad("# c\nset from=Alice <a@b>\n", 2, "unexpected \"<a@b>\"",
 	    "unquoted blank in value");
 	bad("frobnicate x\n", 1, "unknown command \"frobnicate\"",
@@ -235,25 +257,25 @@ test_accounts(void)
 	    "top level for own address");
 
 	ok(config_settings(&cfg, NULL, &s, &f) == 0, "top settings");
-	is_str(s.host, "mail.example.org", "top host");
-	is_str(s.port, "587", "no port: 587");
-	is_int(s.security, SEC_STARTTLS, "587: starttls");
-	is_str(s.user, "top", "smtp-user");
-	is_int(s.timeout, 20, "timeout");
-	is_int(s.auth, AUTH_AUTO, "auth default auto");
+	is_str(s.smtp.host, "mail.example.org", "top host");
+	is_str(s.smtp.port, "587", "no port: 587");
+	is_int(s.smtp.security, SEC_STARTTLS, "587: starttls");
+	is_str(s.smtp.user, "top", "smtp-user");
+	is_int(s.smtp.timeout, 20, "timeout");
+	is_int(s.smtp.auth, AUTH_AUTO, "auth default auto");
 	is_int(s.queue_on_failure, 1, "queue-on-failure default yes");
 
 	ok(config_settings(&cfg, "work", &s, &f) == 0, "work settings");
 	is_str(s.account, "work", "account name");
 	is_str(s.from, "Work <me@work.example>", "work from");
-	is_str(s.host, "work.example", "work host");
-	is_str(s.port, "465", "smtps: 465");
-	is_int(s.security, SEC_TLS, "smtps: tls");
-	is_str(s.user, "worker", "user from the URL");
-	is_int(s.timeout, 99, "work timeout");
+	is_str(s.smtp.host, "work.example", "work host");
+	is_str(s.smtp.port, "465", "smtps: 465");
+	is_int(s.smtp.security, SEC_TLS, "smtps: tls");
+	is_str(s.smtp.user, "worker", "user from the URL");
+	is_int(s.smtp.timeout, 99, "work timeout");
 
 	ok(config_settings(&cfg, "other", &s, &f) == 0, "other settings");
-	is_int(s.timeout, CONFIG_TIMEOUT_DEFAULT, "unset timeout: default");
+	is_int(s.smtp.timeout, CONFIG_TIMEOUT_DEFAULT, "unset timeout: default");
 
 	ok(config_settings(&cfg, "ghost", &s, &f) == -1 && f.kind == F_CONFIG &&
 	    strstr(f.text, "ghost"), "unknown account fails");
@@ -278,11 +300,11 @@ url(const char *rc, const char *host, const char *port,
 		config_free(&cfg);
 		return;
 	}
-	is_str(s.host, host, "  host");
-	is_str(s.port, port, "  port");
-	is_str(config_security_name(s.security), config_security_name(sec),
+	is_str(s.smtp.host, host, "  host");
+	is_str(s.smtp.port, port, "  port");
+	is_str(config_security_name(s.smtp.security), config_security_name(sec),
 	    "  security");
-	is_str(s.user, user, "  user");
+	is_str(s.smtp.user, user, "  user");
 	config_free(&cfg);
 }
 
@@ -320,20 +342,20 @@ test_urls(void)
 
 	ok(load(&cfg, "set from=a@b\n", &f) == 0 &&
 	    config_settings(&cfg, NULL, &s, &f) == 0, "no smtp configured");
-	ok(s.host == NULL, "  host is NULL");
-	is_str(s.port, "587", "  port default");
+	ok(s.smtp.host == NULL, "  host is NULL");
+	is_str(s.smtp.port, "587", "  port default");
 	config_free(&cfg);
 
 	ok(load(&cfg, "set tls-fingerprint=9f86d081884c7d659a2feaa0c55ad015"
 	    "a3bf4f1b2b0b822cd15d6c15b0f00a08\nset smtp-auth=cram-md5\n"
 	    "set queue-on-failure=no\n", &f) == 0 &&
 	    config_settings(&cfg, NULL, &s, &f) == 0, "fingerprint hex");
-	is_str(s.fingerprint, "sha256:9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:"
+	is_str(s.smtp.fingerprint, "sha256:9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:"
 	    "5A:D0:15:A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08",
 	    "  normalised to sha256:AB:CD");
-	is_int(s.auth, AUTH_CRAM_MD5, "  smtp-auth");
+	is_int(s.smtp.auth, AUTH_CRAM_MD5, "  smtp-auth");
 	is_int(s.queue_on_failure, 0, "  queue-on-failure=no");
-	is_str(config_auth_name(s.auth), "cram-md5", "  auth name");
+	is_str(config_auth_name(s.smtp.auth), "cram-md5", "  auth name");
 	config_free(&cfg);
 	good("set tls-fingerprint=sha256:9f:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:"
 	    "C5:5A:D0:15:A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08\n",
@@ -465,11 +487,11 @@ cmd(const char *command, struct failure *f)
 	struct settings s;
 
 	memset(&s, 0, sizeof(s));
-	s.user = "alice";
-	s.host = "h.example";
-	s.password_cmd = command;
+	s.smtp.user = "alice";
+	s.smtp.host = "h.example";
+	s.smtp.password_cmd = command;
 	failure_clear(f);
-	return credentials_get(&s, f);
+	return credentials_get(&s.smtp, f);
 }
 
 static void
@@ -482,9 +504,9 @@ test_credentials(void)
 	int status;
 
 	memset(&s, 0, sizeof(s));
-	s.password = "direct";
-	s.password_cmd = "echo no";
-	pw = credentials_get(&s, &f);
+	s.smtp.password = "direct";
+	s.smtp.password_cmd = "echo no";
+	pw = credentials_get(&s.smtp, &f);
 	is_str(pw, "direct", "smtp-password first");
 	credentials_free(pw);
 	credentials_free(NULL);
@@ -520,9 +542,9 @@ test_credentials(void)
 	if ((pid = fork()) == 0) {
 		setsid();
 		memset(&s, 0, sizeof(s));
-		s.user = "alice";
-		s.host = "h.example";
-		pw = credentials_get(&s, &f);
+		s.smtp.user = "alice";
+		s.smtp.host = "h.example";
+		pw = credentials_get(&s.smtp, &f);
 		_exit(pw == NULL && f.kind == F_AUTH &&
 		    strstr(f.text, "smtp-password-cmd") ? 0 : 1);
 	}

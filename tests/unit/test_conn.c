@@ -143,6 +143,67 @@ test_cap(void)
 	close(peer);
 }
 
+/* Writes a line of n 'z' octets and CR LF at the peer. */
+static void
+put_long(size_t n)
+{
+	char *b = malloc(n + 3);
+
+	memset(b, 'z', n);
+	memcpy(b + n, "\r\n", 3);
+	put(b);
+	free(b);
+}
+
+static void
+test_line_max(void)
+{
+	struct conn *c = pair(5);
+	struct failure f;
+	const char *l;
+	size_t n;
+
+	/* POP3's choice: a message line of 998 octets plus CR LF. */
+	put("+OK short\r\n");
+	put_long(1000);
+	ok(conn_getline(c, &l, &n, &f) == 0 && n == 9,
+	    "a line buffered before the change");
+	conn_set_line_max(c, 1000);
+	ok(conn_getline(c, &l, &n, &f) == 0 && n == 1000 && l[999] == 'z',
+	    "a 1000-octet line under a 1000 cap");
+	put_long(1001);
+	ok(conn_getline(c, &l, &n, &f) == -1, "1001 octets refused");
+	is_str(f.text, "server reply line too long (over 1000 octets)",
+	    "the text names the cap in force");
+	conn_close(c);
+	close(peer);
+
+	/* Past the default buffer (16 KiB + 1 KiB): the buffer grows. */
+	c = pair(5);
+	conn_set_line_max(c, 30000);
+	put_long(20000);
+	put("next\r\n");
+	ok(conn_getline(c, &l, &n, &f) == 0 && n == 20000,
+	    "a 20000-octet line under a 30000 cap");
+	ok(conn_getline(c, &l, &n, &f) == 0 && strcmp(l, "next") == 0,
+	    "the line after it intact");
+	/* The default still holds for a conn nobody changed. */
+	conn_close(c);
+	close(peer);
+
+	/* Clamped to CONN_LINE_LIMIT: bounded whatever a caller asks. */
+	c = pair(5);
+	conn_set_line_max(c, (size_t)-1);
+	put_long(CONN_LINE_LIMIT);
+	ok(conn_getline(c, &l, &n, &f) == 0 && n == CONN_LINE_LIMIT,
+	    "CONN_LINE_LIMIT octets at the largest cap");
+	put_long(CONN_LINE_LIMIT + 1);
+	ok(conn_getline(c, &l, &n, &f) == -1 && f.kind == F_PROTO,
+	    "one more refused: the cap is clamped");
+	conn_close(c);
+	close(peer);
+}
+
 static void
 test_eof_timeout(void)
 {
@@ -307,6 +368,7 @@ main(void)
 	test_lines();
 	test_split_child();
 	test_cap();
+	test_line_max();
 	test_eof_timeout();
 	test_write();
 	test_starttls();

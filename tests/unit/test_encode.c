@@ -680,8 +680,8 @@ test_param(void)
 	    "RFC 2231 form");
 	free(s);
 	s = encode_param("name", "周报 2026.pdf", 1);
-	is_str(s, ";\n name=\"=?UTF-8?B?5ZGo5oqlIDIwMjYucGRm?=\"",
-	    "the legacy form instead of RFC 2231");
+	is_str(s, ";\n name*=UTF-8''%E5%91%A8%E6%8A%A5%202026.pdf",
+	    "RFC 2231 only: no encoded word inside a quoted string");
 	free(s);
 
 	for (i = 0; i < 120; i++)
@@ -704,9 +704,9 @@ test_param(void)
 	s = encode_param("name", "关于二〇二六年第四季度财务报告的"
 	    "审阅意见"
 	    "和后续安排请各位同事在周五之前回复.pdf", 1);
-	ok(lines_within(s, 0, 78), "long UTF-8 legacy name: lines within 78");
-	ok(strstr(s, "name*") == NULL && strstr(s, "?=\n =?UTF-8?B?") != NULL,
-	    "long UTF-8 legacy name: folded encoded words only");
+	ok(lines_within(s, 0, 78), "long UTF-8 name=: lines within 78");
+	ok(strstr(s, "=?") == NULL && strstr(s, "name*1*=") != NULL,
+	    "long UTF-8 name=: RFC 2231 sections, no encoded word");
 	free(s);
 }
 

@@ -99,6 +99,9 @@ test_entities(void)
 	    "bad code points: U+FFFD");
 	is_str(text("caf&eacute; &amp;", 0), "caf&eacute; &\n",
 	    "not UTF-8: non-ASCII references stay as written");
+	is_str(text("a&#0;b &#xD800; &#x110000; &#99999999;", 0),
+	    "a&#0;b &#xD800; &#x110000; &#99999999;\n",
+	    "not UTF-8: bad code points stay as written, no UTF-8 bytes");
 	is_str(text("soft&shy;hyphen", 1), "softhyphen\n", "&shy; vanishes");
 }
 
@@ -146,6 +149,44 @@ test_cids(void)
 	is_int(c.n, 0, "a bare cid: at the start is no reference");
 }
 
+static void
+test_cids_many(void)
+{
+	struct html_cids c = { 0 };
+	size_t n = 40000, i, len = 0;
+	char *h = malloc(n * 32), id[32];
+	int good = 1;
+
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(h + len, 32, "<img src=\"cid:c%zu\">",
+		    i % (n / 2));
+	html_cids(h, len, &c);
+	is_int(c.n, n / 2, "40,000 references, 20,000 distinct");
+	for (i = 0; i < c.n && good; i++) {
+		snprintf(id, sizeof(id), "c%zu", i);
+		good = strcmp(c.v[i], id) == 0;
+	}
+	ok(good, "in order of first appearance");
+	html_cids_free(&c);
+	free(h);
+}
+
+static void
+test_cids_qualify(void)
+{
+	const char *h = "<img src=\"cid:chart.png\"> <img src='cid:a%40b'> "
+	    "url(cid:bg) cid:prose <img src=\"cid:\">";
+	size_t n;
+	char *q;
+
+	q = html_cids_qualify(h, strlen(h), "@outbox", &n);
+	is_str(q, "<img src=\"cid:chart.png@outbox\"> <img src='cid:a%40b'> "
+	    "url(cid:bg@outbox) cid:prose <img src=\"cid:\">",
+	    "references without @ get the suffix, others stay");
+	is_int(n, strlen(q), "length");
+	free(q);
+}
+
 int
 main(void)
 {
@@ -155,5 +196,7 @@ main(void)
 	test_entities();
 	test_lists_tables();
 	test_cids();
+	test_cids_many();
+	test_cids_qualify();
 	return done_testing();
 }

@@ -2,6 +2,7 @@
  * test_mime.c — the content scan (fed in every chunking), the encoding
  * choice, charset labels, boundaries, part headers and the body writer.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,57 @@ test_charset(void)
 	s = SCAN("\xe4\xb8\xad\n");
 	is_str(mime_text_charset(&s, NULL, "GB18030"), "utf-8",
 	    "valid UTF-8 is utf-8");
+}
+
+/* A text/plain attachment part with content buf and libmagic's lm. */
+static void
+att(struct mime_part *p, const char *buf, const char *lm)
+{
+	memset(p, 0, sizeof(*p));
+	strlcpy(p->type, "text/plain", sizeof(p->type));
+	strlcpy(p->magic_charset, lm, sizeof(p->magic_charset));
+	p->path = (char *)(uintptr_t)"f.txt";
+	p->scan = scan(buf, strlen(buf));
+}
+
+static void
+test_attachment_charset(void)
+{
+	struct mime_part p;
+	struct failure f;
+	const char *gb = "\xd6\xd0\xce\xc4\n";
+
+	att(&p, gb, "iso-8859-1");
+	ok(mime_attachment_charset(&p, NULL, NULL, &f) == 0 &&
+	    p.charset[0] == '\0', "libmagic's iso-8859-1 guess: no label");
+	att(&p, gb, "unknown-8bit");
+	mime_attachment_charset(&p, NULL, NULL, &f);
+	is_str(p.charset, "", "unknown-8bit: no label");
+	att(&p, gb, "iso-8859-1");
+	mime_attachment_charset(&p, NULL, "GB2312", &f);
+	is_str(p.charset, "GB2312", "--charset for text that is not UTF-8");
+	mime_attachment_charset(&p, NULL, "UTF-8", &f);
+	is_str(p.charset, "", "--charset UTF-8 does not label it");
+	mime_attachment_charset(&p, "GB18030", "GB2312", &f);
+	is_str(p.charset, "GB18030", "--attach-charset wins");
+	ok(mime_attachment_charset(&p, "utf-8", NULL, &f) == -1 &&
+	    f.kind == F_DATA, "--attach-charset utf-8 for non-UTF-8: F_DATA");
+	att(&p, "\xe4\xb8\xad\n", "utf-8");
+	mime_attachment_charset(&p, NULL, "GB2312", &f);
+	is_str(p.charset, "utf-8", "UTF-8 stays utf-8 with --charset");
+	att(&p, "plain\n", "us-ascii");
+	mime_attachment_charset(&p, NULL, "GB2312", &f);
+	is_str(p.charset, "us-ascii", "ASCII stays us-ascii");
+	mime_attachment_charset(&p, "ISO-2022-JP", NULL, &f);
+	is_str(p.charset, "ISO-2022-JP", "--attach-charset for 7-bit text");
+	att(&p, "\xff\xfeh\0i\0\n\0", "utf-16le");
+	p.scan = scan("\xff\xfeh\0i\0\n\0", 8);
+	mime_attachment_charset(&p, NULL, NULL, &f);
+	is_str(p.charset, "utf-16le", "a BOM-based answer stays");
+	att(&p, gb, "iso-8859-1");
+	strlcpy(p.type, "application/pdf", sizeof(p.type));
+	mime_attachment_charset(&p, "GB2312", NULL, &f);
+	is_str(p.charset, "", "not text: left alone");
 }
 
 static void
@@ -328,6 +380,7 @@ main(void)
 	test_scan();
 	test_utf8();
 	test_charset();
+	test_attachment_charset();
 	test_boundary();
 	test_write();
 	test_spool();

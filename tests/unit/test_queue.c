@@ -29,6 +29,102 @@ rmrf(const char *d)
 			;
 }
 
+/* The whole of a file, NUL-terminated, in buf. */
+static void
+slurp(const char *path, char *buf, size_t sz)
+{
+	FILE *fp = fopen(path, "re");
+	size_t n = 0;
+
+	if (fp != NULL) {
+		n = fread(buf, 1, sz - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+}
+
+static void
+spit(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "we");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) == EOF) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/*
+ * The .env format from its one table: every key written, in the order
+ * queue.h gives, byte for byte; read back into the same fields; a bad
+ * number makes the entry unreadable, an unknown key is ignored.
+ */
+static void
+test_env_format(FILE *msg)
+{
+	struct queue_entry e, *v;
+	struct failure f;
+	const char *rcpts[1] = { "r@example.org" };
+	char path[512], want[1024], got[1024], id[QUEUE_ID_MAX];
+	long long created = 0, next = 0;
+	size_t n;
+
+	memset(&e, 0, sizeof(e));
+	e.account = "acct";
+	e.env.from = "s@example.org";
+	e.env.from_ascii = "s@xn--ascii";
+	e.env.rcpts = rcpts;
+	e.env.nrcpts = 1;
+	e.env.dsn_notify = "SUCCESS,FAILURE";
+	e.env.dsn_ret = "HDRS";
+	e.env.dsn_envid = "id+2B1";
+	e.env.dsn_required = 1;
+	e.last_reply = "451 later";
+	is_int(queue_add(dir, &e, msg, id, &f), 0, "queue_add, every key");
+	is_int(queue_list(dir, 0, &v, &n, &f), 0, "read back");
+	is_int((int)n, 1, "one entry");
+	if (n == 1) {
+		created = (long long)v[0].created;
+		next = (long long)v[0].next;
+		ok(created > 0 && next == created, "created and next: now");
+		is_str(v[0].env.from_ascii, "s@xn--ascii", "from-ascii");
+		is_str(v[0].env.dsn_notify, "SUCCESS,FAILURE", "dsn-notify");
+		is_str(v[0].env.dsn_ret, "HDRS", "dsn-ret");
+		is_str(v[0].env.dsn_envid, "id+2B1", "dsn-envid");
+		is_int(v[0].env.dsn_required, 1, "dsn-required");
+		is_int(v[0].env.utf8_headers, 0, "utf8-headers absent: 0");
+		is_int(v[0].env.eightbit, 0, "eightbit 0");
+	}
+	queue_entries_free(v, n);
+	snprintf(path, sizeof(path), "%s/%s.env", dir, id);
+	slurp(path, got, sizeof(got));
+	snprintf(want, sizeof(want), "outbox-queue 1\ncreated %lld\n"
+	    "account acct\nfrom s@example.org\nfrom-ascii s@xn--ascii\n"
+	    "eightbit 0\ndsn-notify SUCCESS,FAILURE\ndsn-ret HDRS\n"
+	    "dsn-envid id+2B1\ndsn-required 1\nattempts 0\nnext %lld\n"
+	    "last-reply 451 later\nrcpt r@example.org\nend\n",
+	    created, next);
+	is_str(got, want, ".env bytes: every key in order");
+
+	/* Hand-written: an unknown key is ignored, huge attempts capped. */
+	spit(path, "outbox-queue 1\ncreated 5\nfrom a@b\nfuture-key x\n"
+	    "attempts 99999999999\nnext 7\nrcpt c@d\nend\n");
+	is_int(queue_list(dir, 0, &v, &n, &f), 0, "hand-written read");
+	is_int((int)n, 1, "readable");
+	if (n == 1) {
+		is_int(v[0].attempts, 2147483647, "attempts capped");
+		is_int((long long)v[0].next, 7, "next");
+		is_int((long long)v[0].created, 5, "created");
+	}
+	queue_entries_free(v, n);
+	spit(path, "outbox-queue 1\ncreated 5\nfrom a@b\nnext soon\n"
+	    "rcpt c@d\nend\n");
+	is_int(queue_list(dir, 0, &v, &n, &f), 0, "bad number read");
+	is_int((int)n, 0, "a bad number: not an entry");
+	queue_entries_free(v, n);
+	is_int(queue_drop(dir, id, &f), 0, "dropped");
+}
+
 int
 main(void)
 {
@@ -115,6 +211,7 @@ main(void)
 	is_int(queue_drop(dir, "../x", &f), -1, "bad id");
 	is_int(f.kind, F_DATA, "F_DATA");
 	ok(!queue_pending(dir), "empty");
+	test_env_format(msg);
 
 	fclose(msg);
 	snprintf(path, sizeof(path), "/tmp/test_queue.%ld", (long)getpid());
