@@ -135,7 +135,10 @@ check_fail(struct check *ck, const struct failure *f)
 	const char *hint;
 	size_t n = strcspn(f->text, ":");
 
-	if (n > 0 && n < sizeof(step) && f->text[n] == ':')
+	/* "FILE:LINE: ..." is the config step's, not a step named FILE. */
+	if (strcmp(ck->step, "config") == 0)
+		strlcpy(step, ck->step, sizeof(step));
+	else if (n > 0 && n < sizeof(step) && f->text[n] == ':')
 		snprintf(step, sizeof(step), "%.*s", (int)n, f->text);
 	else
 		strlcpy(step, ck->step, sizeof(step));
@@ -425,11 +428,36 @@ check_session(struct check *ck, const struct options *o,
 	return rc;
 }
 
+/* The files read, in order ("a, b"); the user file is the last. */
 static void
 check_config(struct check *ck, const struct config *cfg)
 {
-	check_step(ck, "ok", "config", cfg->user_file ? cfg->user_file :
-	    "(no user file)");
+	char line[CHECK_TEXT_MAX] = "";
+	size_t i;
+
+	for (i = 0; i < cfg->nfiles; i++) {
+		if (i > 0)
+			strlcat(line, ", ", sizeof(line));
+		strlcat(line, cfg->files[i], sizeof(line));
+	}
+	if (cfg->user_file == NULL)
+		strlcat(line, cfg->nfiles ? " (no user file)" :
+		    "(no file: the defaults)", sizeof(line));
+	check_step(ck, "ok", "config", line);
+}
+
+void
+check_config_failed(const struct options *o, const struct failure *f,
+    struct front_report *rep)
+{
+	struct check ck;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.json = o->json;
+	clock_gettime(CLOCK_MONOTONIC, &ck.last);
+	strlcpy(ck.step, "config", sizeof(ck.step));
+	rep->json_done = o->json;
+	check_fail(&ck, f);
 }
 
 int

@@ -20,4 +20,12 @@
 int check_run(const struct options *o, struct config *cfg,
     struct front_report *rep, struct failure *f);
 
+/*
+ * The walk's first step when the configuration did not load: its FAIL
+ * line (or --json object) with the hint, for main.c.  Sets
+ * rep->json_done under --json.
+ */
+void check_config_failed(const struct options *o, const struct failure *f,
+    struct front_report *rep);
+
 #endif

@@ -124,6 +124,10 @@ static const struct hint_rule hint_rules[] = {
 	{ "MAIL FROM", F_PERM, 530, NULL, NULL,
 	    "the server wants a login first: set smtp-user (and the "
 	    "password)" },
+	/* The configuration. */
+	{ NULL, F_CONFIG, 0, NULL, "OUTBOXRC names a file that cannot be",
+	    "create that file, or point OUTBOXRC at the right one (unset "
+	    "it to use ~/.outboxrc)" },
 	/* The general cases last. */
 	{ "AUTH", F_AUTH, 0, NULL, NULL,
 	    "check smtp-user (often the full address) and the password; many "

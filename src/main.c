@@ -80,8 +80,11 @@ main_phases(struct main_run *m, int argc, char **argv, struct failure *f)
 	log_init(m->opt.verbose > 1 ? LOG_L_DEBUG :
 	    m->opt.verbose ? LOG_L_VERBOSE : LOG_L_QUIET);
 	if (config_load(&m->cfg, m->opt.config_file, m->opt.no_system_rc,
-	    f) == -1)
+	    f) == -1) {
+		if (m->opt.mode == CLI_CHECK)
+			check_config_failed(&m->opt, f, &m->rep);
 		return -1;
+	}
 	return main_dispatch(m, f);
 }
 

@@ -489,3 +489,115 @@ refute_sent_auth() {
 	assert_step ok TLS 'TLSv1'
 	assert_fact expires 'in (29|30) days\)$'
 }
+
+# --- config loading says what it did --------------------------------
+
+@test "OUTBOXRC naming a missing file: 78, no fall-back to ~/.outboxrc" {
+	write_rc
+	OUTBOXRC=$BATS_TEST_TMPDIR/nonexistent run_outbox -s x rcpt@example.net <<<"body"
+	assert_failure 78
+	assert_line --regexp "^outbox: OUTBOXRC names a file that cannot be read: .*nonexistent: No such file or directory$"
+	assert_line --partial 'outbox: hint: create that file'
+}
+
+@test "OUTBOXRC naming something that is not a readable file: 78" {
+	write_rc
+	mkdir "$BATS_TEST_TMPDIR/dir"
+	OUTBOXRC=$BATS_TEST_TMPDIR/dir run_outbox --check
+	assert_failure 78
+	assert_line --regexp "^FAIL config .*OUTBOXRC names a file that cannot be read: .*dir: not a regular file$"
+}
+
+@test "-C naming a missing file: 78, and --check shows it as its config step" {
+	write_rc
+	run_outbox_split --check --json -C "$BATS_TEST_TMPDIR/missing"
+	assert_failure 78
+	run "$PY" -c '
+import json, sys
+o = json.loads(sys.argv[1])
+assert o["step"] == "config" and o["status"] == "FAIL" and o["exit"] == 78, o
+assert o["text"].startswith("-C names a file that cannot be read"), o
+print("ok")' "$output"
+	assert_success
+}
+
+@test "queue-dir inside an account block: 78 with its file and line" {
+	PORT=25 write_rc
+	printf 'account work {\n\tset queue-dir=/tmp/q\n}\n' >>"$HOME/.outboxrc"
+	run_outbox -s x rcpt@example.net <<<"body"
+	assert_failure 78
+	assert_line --regexp "^outbox: .*\.outboxrc:[0-9]+: queue-dir is read at the top level only, so it has no effect in account \"work\""
+	printf 'account home {\n\tunset queue-dir\n}\n' >"$HOME/.outboxrc"
+	run_outbox --check
+	assert_failure 78
+	assert_line --regexp '^FAIL config .*queue-dir is read at the top level only'
+}
+
+@test "keys without effect beside each other: 78, naming both lines" {
+	PORT=25
+	write_rc smtp-password=x smtp-password-cmd="echo y"
+	run_outbox -s x rcpt@example.net <<<"body"
+	assert_failure 78
+	assert_line --regexp '^outbox: .*\.outboxrc:[0-9]+: smtp-password-cmd has no effect: smtp-password is used first; keep one of them \(.*\.outboxrc:[0-9]+\)$'
+	write_rc smtp="smtps://alice@localhost:$PORT" smtp-user=bob
+	run_outbox -s x rcpt@example.net <<<"body"
+	assert_failure 78
+	assert_line --partial 'smtp-user has no effect: the user in the smtp URL wins'
+	write_rc smtp-auth=none smtp-user=alice
+	run_outbox -s x rcpt@example.net <<<"body"
+	assert_failure 78
+	assert_line --partial 'smtp-user has no effect: smtp-auth=none sends no credentials'
+}
+
+@test "an account that unsets what it inherits is fine; one that does not is 78" {
+	start_smtpd
+	write_rc smtp-security=none smtp-user=alice smtp-password=x
+	cat >>"$HOME/.outboxrc" <<EOF
+account work {
+	unset smtp-password
+	unset smtp-user
+	set smtp-password-cmd="echo y"
+	set smtp-auth=none
+}
+EOF
+	check -A work rcpt@example.net
+	assert_failure 78
+	assert_step FAIL config 'smtp-password-cmd has no effect: smtp-auth=none'
+	write_rc smtp-security=none smtp-user=alice smtp-password=x
+	cat >>"$HOME/.outboxrc" <<EOF
+account work {
+	set smtp-password-cmd="echo y"
+}
+EOF
+	check -A work rcpt@example.net
+	assert_failure 78
+	assert_step FAIL config 'smtp-password-cmd has no effect: smtp-password is used first.*an account can unset smtp-password'
+	write_rc smtp-security=none smtp-user=alice smtp-password=x
+	cat >>"$HOME/.outboxrc" <<EOF
+account work {
+	unset smtp-password
+	unset smtp-user
+}
+EOF
+	check -A work rcpt@example.net
+	assert_success
+	assert_fact smtp-password '\(no login\)'
+}
+
+@test "-vv names each file looked for and read; --check lists them in order" {
+	start_smtpd
+	write_rc smtp-security=none
+	printf 'set hostname=sys.example.org\n' >"$BATS_TEST_TMPDIR/system.rc"
+	OUTBOX_SYSTEM_RC=$BATS_TEST_TMPDIR/system.rc run_outbox_split -vv \
+	    -s x rcpt@example.net <<<"body"
+	assert_success
+	[[ $stderr == *"config: read $BATS_TEST_TMPDIR/system.rc"* ]] ||
+	    fail "no system file line: $stderr"
+	[[ $stderr == *"config: $HOME/.config/outbox/outboxrc: not found"* ]] ||
+	    fail "no not-found line: $stderr"
+	[[ $stderr == *"config: read $HOME/.outboxrc"* ]] ||
+	    fail "no user file line: $stderr"
+	OUTBOX_SYSTEM_RC=$BATS_TEST_TMPDIR/system.rc check
+	assert_success
+	assert_step ok config "^$BATS_TEST_TMPDIR/system.rc, $HOME/.outboxrc\$"
+}
