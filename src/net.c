@@ -278,6 +278,7 @@ net_connect_peer(int fd, int timeout)
 	socklen_t sl = sizeof(ss);
 	int nfd;
 
+	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
 		return -1;
 	memset(&ai, 0, sizeof(ai));
