@@ -355,6 +355,7 @@ address_parse_list(const char *text, struct address_list *list,
 {
 	struct entry e;
 	const char *p, *why;
+	size_t n0 = list->n;
 	int ingroup = 0, r = 0;
 
 	if (strpbrk(text, "\r\n") != NULL)
@@ -399,6 +400,14 @@ address_parse_list(const char *text, struct address_list *list,
 		}
 	}
 	entry_reset(&e, NULL);
+	/* On failure the list is as it was: no half-parsed list to leak. */
+	while (r == -1 && list->n > n0) {
+		list->n--;
+		free(list->v[list->n].name);
+		free(list->v[list->n].addr);
+	}
+	if (r == -1 && n0 == 0)
+		address_list_free(list);	/* the array too */
 	return r;
 }
 

@@ -25,7 +25,8 @@ struct address_list {
  * groups flattened, comments dropped) and appends each address to list.
  * A bare local part ("root") is accepted; address_has_domain() tells.
  * UTF-8 in display names and in addr-specs is accepted.  CR or LF
- * anywhere is refused.  Fails with F_DATA naming the offending address.
+ * anywhere is refused.  Fails with F_DATA naming the offending address;
+ * list then holds what it held before the call.
  */
 int address_parse_list(const char *text, struct address_list *list,
     struct failure *f);

@@ -141,8 +141,9 @@ static const char *apply_max_age(struct settings *, size_t, const char *);
 
 /*
  * Every known key; the man page and config.example document each.
- * Applied in this order: smtp-user before smtp (a user in the URL wins),
- * smtp before smtp-security (an explicit security wins over the URL's).
+ * Applied in this order: smtp-user before smtp (a user in the URL, when
+ * given, is the same: settings_user_conflict()), smtp before
+ * smtp-security (an explicit security wins over the URL's).
  */
 static const struct key keys[] = {
 	{ KT_STRING, "from", valid_text, apply_str, OFF(from), NULL, 0 },
@@ -972,16 +973,48 @@ out:
 	return r;
 }
 
-/* Refuses a password-holding file that others can read or own. */
+/*
+ * Refuses any rc file that someone else could have written, whatever it
+ * holds: its commands (smtp-password-cmd) run as the caller, root's cron
+ * included.  Owned by the caller or root, writable by neither group nor
+ * others.
+ */
+static int
+check_trusted(const char *path, const struct stat *st, struct failure *f)
+{
+	struct passwd *pw;
+	char owner[64], me[64];
+
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		if ((pw = getpwuid(st->st_uid)) != NULL)
+			strlcpy(owner, pw->pw_name, sizeof(owner));
+		else
+			snprintf(owner, sizeof(owner), "uid %lu",
+			    (unsigned long)st->st_uid);
+		if ((pw = getpwuid(geteuid())) != NULL)
+			strlcpy(me, pw->pw_name, sizeof(me));
+		else
+			snprintf(me, sizeof(me), "%lu",
+			    (unsigned long)geteuid());
+		return failure_set(f, F_CONFIG, "%s: belongs to %s, not to "
+		    "you or root, who alone may set what it runs; run chown "
+		    "%s %s", path, owner, me, path);
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return failure_set(f, F_CONFIG, "%s: writable by %s, who "
+		    "could set what it runs; run chmod go-w %s", path,
+		    st->st_mode & S_IWOTH ? "others" : "its group", path);
+	return 0;
+}
+
+/* Refuses a password-holding file that group or others can read. */
 static int
 check_secure(const char *path, const struct stat *st, struct failure *f)
 {
 	if (st->st_mode & (S_IRGRP | S_IROTH))
 		return failure_set(f, F_CONFIG, "%s: holds smtp-password but "
-		    "is readable by others; run chmod 600 %s", path, path);
-	if (st->st_uid != geteuid() && st->st_uid != 0)
-		return failure_set(f, F_CONFIG, "%s: holds smtp-password but "
-		    "belongs to another user", path);
+		    "is readable by %s; run chmod 600 %s", path,
+		    st->st_mode & S_IROTH ? "others" : "its group", path);
 	return 0;
 }
 
@@ -1007,6 +1040,8 @@ config_load_file(struct config *cfg, const char *path, struct failure *f)
 		failure_set(f, F_CONFIG, "%s: not a regular file", path);
 		goto out;
 	}
+	if (check_trusted(path, &st, f) == -1)
+		goto out;
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
 	p.path = path;
@@ -1184,18 +1219,12 @@ scope_check_effect(const struct config *cfg, const struct config_scope *sc,
 	static const char *const creds[] = { "smtp-user", "smtp-password",
 	    "smtp-password-cmd" };
 	const struct config_var *v, *w;
-	struct url u;
 	size_t i;
 
 	if ((v = scope_value(sc, "smtp-password-cmd")) != NULL &&
 	    (w = effective(cfg, sc->name, "smtp-password")) != NULL)
 		return effect_error(f, v, "smtp-password is used first; keep "
 		    "one of them (an account can unset smtp-password)", w);
-	if ((v = scope_value(sc, "smtp-user")) != NULL &&
-	    (w = effective(cfg, sc->name, "smtp")) != NULL &&
-	    url_parse(w->value, &u) == NULL && u.user[0] != '\0')
-		return effect_error(f, v, "the user in the smtp URL wins; keep "
-		    "one of them", w);
 	if ((w = effective(cfg, sc->name, "smtp-auth")) != NULL &&
 	    strcmp(w->value, "none") == 0)
 		for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
@@ -1511,6 +1540,35 @@ apply_max_age(struct settings *s, size_t off, const char *v)
 	return NULL;
 }
 
+/*
+ * A login name in the URL (url_key) and in user_key that differ: which
+ * one logs in would be a silent choice (the URL's, once), and editing the
+ * other then does nothing; so it is an error naming both.
+ */
+static int
+settings_user_conflict(const struct config *cfg, const char *account,
+    const char *url_key, const char *user_key, struct failure *f)
+{
+	const struct config_var *uv = config_var(cfg, account, url_key);
+	const struct config_var *nv = config_var(cfg, account, user_key);
+	struct url u;
+	int differ;
+
+	if (uv == NULL || uv->value == NULL || nv == NULL ||
+	    nv->value == NULL || url_parse(uv->value, &u) != NULL) {
+		explicit_bzero(&u, sizeof(u));
+		return 0;
+	}
+	differ = u.user[0] != '\0' && strcmp(u.user, nv->value) != 0;
+	if (differ)
+		failure_set(f, F_CONFIG, "%s:%d: %s names the user \"%s\" but "
+		    "%s (%s:%d) says \"%s\"; keep one of them", uv->file,
+		    uv->line, url_key, u.user, user_key, nv->file, nv->line,
+		    nv->value);
+	explicit_bzero(&u, sizeof(u));
+	return differ ? -1 : 0;
+}
+
 int
 config_settings(const struct config *cfg, const char *account,
     struct settings *s, struct failure *f)
@@ -1528,6 +1586,9 @@ config_settings(const struct config *cfg, const char *account,
 	s->smtp.name = "smtp";
 	strlcpy(s->smtp.port, CONFIG_PORT_SUBMISSION, sizeof(s->smtp.port));
 	s->smtp.security = SEC_STARTTLS;
+	if (settings_user_conflict(cfg, account, "smtp", "smtp-user",
+	    f) == -1)
+		return -1;
 	for (k = keys; k < keys + NKEYS; k++) {
 		v = config_var(cfg, k->flags & KEY_TOP ? NULL : account,
 		    k->name);

@@ -54,8 +54,7 @@ struct config {
  * "FILE:LINE: what is wrong" for syntax errors, unknown keys, bad values,
  * a key read at the top level only (queue-dir) set in an account, a key
  * that can have no effect where it is set (smtp-password-cmd beside
- * smtp-password, smtp-user beside a user in the smtp URL, credentials
- * with smtp-auth=none), and for a file that holds smtp-password while
+ * smtp-password in effect, credentials with smtp-auth=none), and for a file that holds smtp-password while
  * readable by group or others (the text says to chmod 600); with text
  * naming the file when -C or $OUTBOXRC names one that is missing or
  * unreadable.  Each file read (and each looked for) is logged at debug

@@ -206,6 +206,7 @@ conn_starttls(struct conn *c, const struct conn_tls_params *p,
 	}
 	/* RFC 3207 4.2: forget everything learnt over plaintext. */
 	c->rpos = c->rlen = c->wlen = 0;
+	net_quickack(c->fd);
 	c->tls = tls_start_info(c->fd, p->servername, p->ca_file,
 	    p->fingerprint, c->timeout, p->info, f);
 	return c->tls == NULL ? -1 : 0;
@@ -222,6 +223,7 @@ conn_fill(struct conn *c, struct failure *f)
 		c->rlen -= c->rpos;
 		c->rpos = 0;
 	}
+	net_quickack(c->fd);
 	if (c->tls != NULL)
 		n = tls_read(c->tls, c->rbuf + c->rlen,
 		    c->rsize - c->rlen, c->rdeadline, f);

@@ -13,12 +13,24 @@
 /*
  * A new copy of the password for s->user, to be released with
  * credentials_free().  Order: s->password, s->password_cmd, prompt on
- * /dev/tty when it can be opened (naming s->user@s->host).  Fails with
- * F_CONFIG when the command fails or prints nothing, F_AUTH when no
- * source exists (the text says to set NAME-password-cmd, NAME being
- * s->name, "smtp" when NULL).
+ * /dev/tty when it can be opened (naming s->user@s->host).  The command
+ * runs in its own process group and must print its line within
+ * s->timeout seconds, or the group is killed.  Fails with F_PERM, before
+ * any of that, when s->security is SEC_NONE (no credentials over
+ * plaintext); F_CONFIG when the command fails, prints nothing or runs
+ * over, or when no source exists (no terminal to prompt on: the text
+ * says to set NAME-password-cmd, NAME being s->name, "smtp" when NULL);
+ * F_AUTH when the prompt was answered with nothing.
  */
 char *credentials_get(const struct server *s, struct failure *f);
+
+/*
+ * Keeps secrets out of core files and away from debuggers of the same
+ * user: the process becomes non-dumpable (PR_SET_DUMPABLE 0) and its soft
+ * RLIMIT_CORE 0.  For the rest of the run; credentials_get() calls it,
+ * and whoever loads a password some other way should call it first.
+ */
+void credentials_protect(void);
 
 /* Wipes and frees a password (NULL is fine). */
 void credentials_free(char *secret);

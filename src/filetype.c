@@ -74,7 +74,7 @@ filetype_child(int fd)
 	const char *r;
 
 	if ((in = fdopen(fd, "r")) == NULL ||
-	    (out = fdopen(dup(fd), "w")) == NULL)
+	    (out = fdopen(fcntl(fd, F_DUPFD_CLOEXEC, 0), "w")) == NULL)
 		_exit(1);
 	m = magic_open(MAGIC_MIME | MAGIC_ERROR);
 	if (m == NULL || magic_setparam(m, MAGIC_PARAM_BYTES_MAX,
@@ -282,7 +282,8 @@ filetype_open(struct failure *f)
 	}
 	close(sv[1]);
 	ft->fd = sv[0];
-	if ((ft->in = fdopen(dup(sv[0]), "r")) == NULL) {
+	if ((ft->in = fdopen(fcntl(sv[0], F_DUPFD_CLOEXEC, 0),
+	    "r")) == NULL) {
 		failure_set(f, F_OS, "libmagic: %s", strerror(errno));
 		filetype_close(ft);
 		return NULL;

@@ -48,8 +48,9 @@ mailx_recipients(struct mailx_send *s, struct failure *f)
 			    outs[i], f) == -1)
 				return -1;
 		for (j = 0; j < outs[i]->n; j++)
-			recipients_add_unique(&s->rcpts, outs[i]->v[j].addr);
+			address_list_add(&s->rcpts, NULL, outs[i]->v[j].addr);
 	}
+	recipients_unique(&s->rcpts);	/* once: O(n log n) */
 	if (s->rcpts.n == 0)
 		return failure_set(f, F_USAGE, "no recipients given");
 	return 0;

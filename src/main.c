@@ -18,6 +18,7 @@
 #include "check.h"
 #include "cli.h"
 #include "config.h"
+#include "credentials.h"
 #include "failure.h"
 #include "front.h"
 #include "hint.h"
@@ -151,6 +152,8 @@ main(int argc, char *argv[])
 
 	setlocale(LC_ALL, "");
 	umask(077);
+	/* Any run may read a password (an rc file may hold one): no dumps. */
+	credentials_protect();
 	/* A peer that goes away is an error to report, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Past a file size limit, write(2) fails (EFBIG): report it. */

@@ -755,30 +755,51 @@ message_addr(const struct address *a, size_t col)
 	return r;
 }
 
-/* An address list, folded between addresses at MESSAGE_FOLD_COL. */
+/* Appends n bytes of s to the growing string *buf (*len used, *cap). */
+static void
+message_append(char **buf, size_t *len, size_t *cap, const char *s,
+    size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		while (*len + n + 1 > *cap)
+			*cap = *cap ? *cap * 2 : 256;
+		*buf = xreallocarray(*buf, *cap, 1);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/*
+ * An address list, folded between addresses at MESSAGE_FOLD_COL.  Built
+ * by appending, with the column kept as it goes: linear in the number of
+ * addresses (50,000 recipients took seconds when each step copied the
+ * list and measured its last line).
+ */
 static char *
 message_addr_list(const char *field, const struct address *v, size_t n)
 {
-	char *list = xstrdup(""), *item, *t;
-	size_t i, col = strlen(field) + 2, first;
-	int wrap;
+	char *list = NULL, *item;
+	const char *sep, *nl;
+	size_t i, len = 0, cap = 0, col = strlen(field) + 2, first;
 
+	message_append(&list, &len, &cap, "", 0);
 	for (i = 0; i < n; i++) {
-		wrap = 0;
+		sep = i == 0 ? "" : ", ";
 		item = message_addr(&v[i], col + (i > 0 ? 2 : 0));
 		first = strcspn(item, "\n");
 		if (i > 0 && col + 2 + first > MESSAGE_FOLD_COL) {
 			free(item);
 			item = message_addr(&v[i], 1);
-			wrap = 1;
+			sep = ",\n ";
 		}
-		t = xasprintf("%s%s%s", list, i == 0 ? "" : wrap ? ",\n " :
-		    ", ", item);
-		free(list);
-		list = t;
-		col = message_lastline(list);
-		if (strchr(list, '\n') == NULL)
-			col += strlen(field) + 2;
+		message_append(&list, &len, &cap, sep, strlen(sep));
+		col = *sep == ',' && sep[1] == '\n' ? 1 : col + strlen(sep);
+		message_append(&list, &len, &cap, item, strlen(item));
+		if ((nl = strrchr(item, '\n')) != NULL)
+			col = strlen(nl + 1);
+		else
+			col += strlen(item);
 		free(item);
 	}
 	return list;
@@ -1196,7 +1217,7 @@ message_prepare(const struct message_spec *spec, struct message_body *b,
 		    "--html (standard input)", &html, &len, f) == -1)
 			return -1;
 	} else {
-		if ((in = fopen(spec->html, "rb")) == NULL)
+		if ((in = fopen(spec->html, "rbe")) == NULL)
 			return failure_set(f, F_NOINPUT, "--html %s: %s",
 			    spec->html, strerror(errno));
 		r = message_read_html(in, spec->html, &html, &len, f);
@@ -1252,7 +1273,8 @@ message_filename(struct mime_part *p, const char *path)
 	if (base == e)
 		return;
 	raw = xstrndup(base, (size_t)(e - base));
-	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0) {
+	if (message_to_utf8(cs, "", "file name", raw, &u, &ignored) == 0 &&
+	    u != NULL) {
 		for (i = 0; u[i] != '\0'; i++)
 			if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f)
 				u[i] = '_';

@@ -390,7 +390,7 @@ mime_part_attachment(struct mime_part *p, const char *path,
 	p->path = xstrdup(path);
 	p->filename = mime_filename(path);
 	mime_scan_init(&p->scan);
-	if ((fp = fopen(path, "rb")) == NULL)
+	if ((fp = fopen(path, "rbe")) == NULL)
 		return failure_set(f, F_NOINPUT, "%s: %s", path,
 		    strerror(errno));
 	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -595,7 +595,7 @@ mime_write_content(const struct mime_part *p, FILE *out, struct failure *f)
 	int cr = 0, r = 0;
 
 	if (p->path != NULL) {
-		if ((in = fopen(p->path, "rb")) == NULL)
+		if ((in = fopen(p->path, "rbe")) == NULL)
 			return failure_set(f, F_NOINPUT, "%s: %s", p->path,
 			    strerror(errno));
 	} else if ((in = p->fp) == NULL)

@@ -354,6 +354,26 @@ net_write(int fd, const void *buf, size_t len, long deadline,
 	return 0;
 }
 
+/*
+ * Why: a server that writes two records back to back without
+ * TCP_NODELAY (Postfix after the TLS 1.3 handshake: its session tickets,
+ * then the greeting or EHLO reply) holds the second in Nagle's buffer
+ * until our ACK of the first, which Linux delays by up to 40 ms.  Quick
+ * ACKs end that wait.  The mode lapses when we send (the kernel treats
+ * the exchange as interactive again), hence one call per read.
+ */
+void
+net_quickack(int fd)
+{
+#ifdef TCP_QUICKACK
+	int on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+#else
+	(void)fd;
+#endif
+}
+
 int
 net_data_waiting(int fd)
 {

@@ -76,6 +76,15 @@ ssize_t net_read(int fd, void *buf, size_t len, long deadline,
 int net_write(int fd, const void *buf, size_t len, long deadline,
     struct failure *f);
 
+/*
+ * Asks the kernel to acknowledge received segments at once rather than
+ * after the delayed-ACK timer (TCP_QUICKACK, where the platform has it;
+ * elsewhere nothing).  The kernel drops back to delayed ACKs on its own,
+ * so callers re-arm it before every read.  Changes no byte on the wire;
+ * errors are ignored (the only cost of failing is the old latency).
+ */
+void net_quickack(int fd);
+
 /* 1 when received bytes wait unread in the kernel (end of file: 0). */
 int net_data_waiting(int fd);
 

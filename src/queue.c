@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,13 +102,91 @@ queue_path(char *buf, size_t sz, const char *dir, const char *sub,
 	return 0;
 }
 
+/* The login name of uid, or its number, in buf. */
+static const char *
+queue_user(uid_t uid, char *buf, size_t sz)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		strlcpy(buf, pw->pw_name, sz);
+	else
+		snprintf(buf, sz, "%lu", (unsigned long)uid);
+	return buf;
+}
+
+/*
+ * Refuses a queue directory that someone else could have planted entries
+ * in (a shared path another user made first): a flush would send them
+ * through this user's session.  It must be a real directory (lstat: not
+ * a symbolic link), owned by the effective user, writable by no one
+ * else.  0 when it does not exist yet.  F_CONFIG naming the fix.
+ */
+static int
+queue_trusted(const char *dir, struct failure *f)
+{
+	struct stat st;
+	char who[64], me[64];
+
+	if (lstat(dir, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return failure_set(f, F_CONFIG, "queue directory %s: %s", dir,
+		    strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode))
+		return failure_set(f, F_CONFIG, "queue directory %s is a "
+		    "symbolic link; set queue-dir to a directory of your own",
+		    dir);
+	if (!S_ISDIR(st.st_mode))
+		return failure_set(f, F_CONFIG, "queue directory %s is not a "
+		    "directory", dir);
+	if (st.st_uid != geteuid())
+		return failure_set(f, F_CONFIG, "queue directory %s belongs "
+		    "to %s, who could plant messages in it; move it away, or "
+		    "if what it holds is yours, run chown -R %s %s", dir,
+		    queue_user(st.st_uid, who, sizeof(who)),
+		    queue_user(geteuid(), me, sizeof(me)), dir);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return failure_set(f, F_CONFIG, "queue directory %s is "
+		    "writable by %s, who could plant messages in it; run "
+		    "chmod 700 %s", dir, st.st_mode & S_IWOTH ? "others" :
+		    "its group", dir);
+	return 0;
+}
+
+/*
+ * Opens an entry's file for reading: a regular file (not a symbolic
+ * link: O_NOFOLLOW) owned by the effective user, else NULL (errno
+ * EPERM for a stranger's or a special file).  *st gets its status.
+ */
+static FILE *
+queue_open_own(const char *path, struct stat *st)
+{
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
+	    st->st_uid != geteuid()) {
+		close(fd);
+		errno = EPERM;
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL)
+		close(fd);
+	return fp;
+}
+
 /* Creates the queue directory and its tmp/ and failed/. */
 static int
 queue_prepare(const char *dir, struct failure *f)
 {
 	char p[PATH_MAX];
 
-	if (queue_mkdirs(dir, f) == -1)
+	if (queue_trusted(dir, f) == -1 || queue_mkdirs(dir, f) == -1 ||
+	    queue_trusted(dir, f) == -1)
 		return -1;
 	if (queue_path(p, sizeof(p), dir, NULL, "tmp", "", f) == -1 ||
 	    (mkdir(p, 0700) == -1 && errno != EEXIST))
@@ -196,7 +275,7 @@ queue_put(FILE *fp, const char *key, const char *value)
  */
 enum env_kind {
 	ENV_TIME,	/* time_t, seconds */
-	ENV_COUNT,	/* int >= 0, capped at INT_MAX when read */
+	ENV_COUNT,	/* int >= 0, capped at QUEUE_ATTEMPTS_MAX when read */
 	ENV_BIT,	/* int 0/1, always written */
 	ENV_FLAG,	/* int 0/1, written only when 1 */
 	ENV_CSTR	/* const char *, owned when read; written when not NULL */
@@ -385,7 +464,7 @@ queue_lock(const char *dir, int wait, struct failure *f)
 	if (queue_prepare(dir, f) == -1 ||
 	    queue_path(path, sizeof(path), dir, NULL, "lock", "", f) == -1)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return failure_set(f, F_CANTCREAT, "%s: %s", path,
 		    strerror(errno));
@@ -520,8 +599,9 @@ queue_env_set(struct queue_entry *e, const struct env_key *k,
 		*ENV_FIELD(e, k->off, time_t) = (time_t)num;
 		break;
 	case ENV_COUNT:
-		*ENV_FIELD(e, k->off, int) = num > INT_MAX ? INT_MAX :
-		    (int)num;
+		/* Capped so that counting one more never overflows. */
+		*ENV_FIELD(e, k->off, int) = num > QUEUE_ATTEMPTS_MAX ?
+		    QUEUE_ATTEMPTS_MAX : (int)num;
 		break;
 	case ENV_BIT:
 	case ENV_FLAG:
@@ -605,9 +685,10 @@ queue_load(const char *dir, const char *sub, const char *id,
 	memset(e, 0, sizeof(*e));
 	if (queue_path(path, sizeof(path), dir, sub, id, ".env", NULL) == -1)
 		return -1;
-	if ((fp = fopen(path, "re")) == NULL)
+	/* A planted or linked entry is never read (see queue_trusted()). */
+	if ((fp = queue_open_own(path, &st)) == NULL)
 		return -1;
-	if (fstat(fileno(fp), &st) == -1 || st.st_size > QUEUE_ENV_MAX) {
+	if (st.st_size > QUEUE_ENV_MAX) {
 		fclose(fp);
 		return -1;
 	}
@@ -616,7 +697,8 @@ queue_load(const char *dir, const char *sub, const char *id,
 	strlcpy(e->id, id, sizeof(e->id));
 	e->failed = sub != NULL;
 	if (rc == 0 && queue_path(path, sizeof(path), dir, sub, id, ".msg",
-	    NULL) == 0 && stat(path, &st) == 0)
+	    NULL) == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid())
 		e->size = st.st_size;
 	else
 		rc = -1;
@@ -682,6 +764,8 @@ queue_list(const char *dir, int failed, struct queue_entry **vp,
 {
 	*vp = NULL;
 	*np = 0;
+	if (queue_trusted(dir, f) == -1)
+		return -1;
 	if (queue_scan(dir, NULL, vp, np, f) == -1 ||
 	    (failed && queue_scan(dir, "failed", vp, np, f) == -1)) {
 		queue_entries_free(*vp, *np);
@@ -717,13 +801,16 @@ queue_open_msg(const char *dir, const struct queue_entry *e,
     struct failure *f)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	FILE *fp;
 
 	if (queue_path(path, sizeof(path), dir, e->failed ? "failed" : NULL,
 	    e->id, ".msg", f) == -1)
 		return NULL;
-	if ((fp = fopen(path, "re")) == NULL)
-		failure_set(f, F_IO, "%s: %s", path, strerror(errno));
+	if ((fp = queue_open_own(path, &st)) == NULL)
+		failure_set(f, F_IO, "%s: %s", path, errno == ELOOP ||
+		    errno == EPERM ? "not a regular file of yours" :
+		    strerror(errno));
 	return fp;
 }
 
@@ -830,7 +917,8 @@ queue_mark_sending(const char *dir, const char *id, int on)
 		return -1;
 	if (!on)
 		return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
 		return -1;
 	return close(fd);
 }

@@ -57,6 +57,13 @@
 #define QUEUE_ID_MAX 32
 
 /*
+ * attempts is capped here when read (hourly retries for over a century),
+ * so the flush's attempts + 1 can never overflow: at INT_MAX it did, and
+ * the entry, written with a negative count, vanished from the queue.
+ */
+#define QUEUE_ATTEMPTS_MAX 1000000
+
+/*
  * An entry: its state and its envelope.  env.rcpts are the recipients
  * still pending, env.rcpts_ascii parallel to them (elements may be
  * NULL); env.size is not used (see size).  An entry read by queue_list

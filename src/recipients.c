@@ -4,6 +4,8 @@
  * alias's list, recursively; the config's alias lines first, then the
  * aliases-file (sendmail's aliases(5) format), then default-domain.
  */
+#include <sys/types.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -39,13 +41,19 @@ recipients_alias_file(const char *path, const char *name, char **out,
 	FILE *fp;
 	char *line = NULL, *val = NULL, *p;
 	size_t cap = 0, n;
+	ssize_t len;
 	int in_entry = 0, found = 0;
 
 	*out = NULL;
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fp = fopen(path, "re")) == NULL)
 		return failure_set(f, F_CONFIG, "aliases-file %s: %s", path,
 		    strerror(errno));
-	while (getline(&line, &cap, fp) != -1) {
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		/* A file written on Windows: CRLF ends the line too. */
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
 		if (line[0] == '#')
 			continue;
 		/* A line starting with white space continues the entry. */
@@ -172,8 +180,11 @@ recipients_expand_chain(const struct config *cfg, const struct settings *s,
 	size_t i;
 	int rc = 0;
 
-	if (address_parse_list(text, &parsed, f) == -1)
+	if (address_parse_list(text, &parsed, f) == -1) {
+		/* It may have kept the addresses before the bad one. */
+		address_list_free(&parsed);
 		return -1;
+	}
 	for (i = 0; i < parsed.n && rc == 0; i++) {
 		struct address *a = &parsed.v[i];
 
@@ -199,6 +210,55 @@ recipients_expand(const struct config *cfg, const struct settings *s,
 
 	ch.n = 0;
 	return recipients_expand_chain(cfg, s, text, out, &ch, f);
+}
+
+/* An address and its place in the list, for sorting. */
+struct recipients_key {
+	const char *addr;
+	size_t i;
+};
+
+static int
+recipients_key_cmp(const void *a, const void *b)
+{
+	const struct recipients_key *x = a, *y = b;
+	int c = strcasecmp(x->addr, y->addr);
+
+	if (c != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+void
+recipients_unique(struct address_list *rcpts)
+{
+	struct recipients_key *k;
+	unsigned char *dup;
+	size_t i, j;
+
+	if (rcpts->n < 2)
+		return;
+	/* Sorted by address, then place: each run's first is the one kept. */
+	k = xreallocarray(NULL, rcpts->n, sizeof(*k));
+	dup = xcalloc(rcpts->n, 1);
+	for (i = 0; i < rcpts->n; i++) {
+		k[i].addr = rcpts->v[i].addr;
+		k[i].i = i;
+	}
+	qsort(k, rcpts->n, sizeof(*k), recipients_key_cmp);
+	for (i = 1; i < rcpts->n; i++)
+		if (strcasecmp(k[i - 1].addr, k[i].addr) == 0)
+			dup[k[i].i] = 1;
+	free(k);
+	for (i = j = 0; i < rcpts->n; i++) {
+		if (dup[i]) {
+			free(rcpts->v[i].name);
+			free(rcpts->v[i].addr);
+		} else
+			rcpts->v[j++] = rcpts->v[i];
+	}
+	rcpts->n = j;
+	free(dup);
 }
 
 void

@@ -35,7 +35,17 @@ int recipients_expand(const struct config *cfg, const struct settings *s,
 int recipients_alias_file(const char *path, const char *name, char **out,
     struct failure *f);
 
-/* Appends addr to rcpts unless it is there already (case-insensitive). */
+/*
+ * Appends addr to rcpts unless it is there already (case-insensitive).
+ * Linear in rcpts->n: for many addresses, add them all and call
+ * recipients_unique() once.
+ */
 void recipients_add_unique(struct address_list *rcpts, const char *addr);
+
+/*
+ * Drops every address that appears earlier in rcpts (case-insensitive),
+ * keeping the order of the rest.  O(n log n).
+ */
+void recipients_unique(struct address_list *rcpts);
 
 #endif

@@ -316,7 +316,8 @@ sendmail_recipients(struct sendmail_send *r, struct failure *f)
 		}
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < outs[i]->n; j++)
-			recipients_add_unique(&s->rcpts, outs[i]->v[j].addr);
+			address_list_add(&s->rcpts, NULL, outs[i]->v[j].addr);
+	recipients_unique(&s->rcpts);	/* once: O(n log n) */
 	if (s->rcpts.n == 0)
 		return failure_set(f, F_USAGE, r->so->extract_recipients ?
 		    "no recipients in the arguments or the To, Cc and Bcc "

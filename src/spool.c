@@ -34,7 +34,7 @@ spool_temp(struct failure *f)
 	n = snprintf(path, sizeof(path), "%s/outbox.XXXXXX", dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return failure_set(f, F_CANTCREAT, "TMPDIR too long"), NULL;
-	if ((fd = mkstemp(path)) == -1)
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
 		return failure_set(f, F_CANTCREAT, "%s: %s", path,
 		    strerror(errno)), NULL;
 	/* Unlinked at once: nothing is left behind, whatever happens. */

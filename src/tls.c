@@ -193,6 +193,12 @@ tls_setup(struct tls *t, int fd, const char *servername,
 	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
 		return failure_set(f, F_INTERNAL, "TLS: cannot require 1.2");
 	/*
+	 * A TLS 1.2 renegotiation would bring a second certificate after
+	 * the pin (or the chain and name) was checked; SMTP never needs
+	 * one, so a server's HelloRequest gets the no_renegotiation alert.
+	 */
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION);
+	/*
 	 * With a pin the key itself is the trust anchor: chain and name
 	 * failures (a self-signed or renamed server) are not fatal, only a
 	 * key that differs from the pin is.  So verification is off and

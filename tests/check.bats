@@ -539,10 +539,6 @@ print("ok")' "$output"
 	run_outbox -s x rcpt@example.net <<<"body"
 	assert_failure 78
 	assert_line --regexp '^outbox: .*\.outboxrc:[0-9]+: smtp-password-cmd has no effect: smtp-password is used first; keep one of them \(.*\.outboxrc:[0-9]+\)$'
-	write_rc smtp="smtps://alice@localhost:$PORT" smtp-user=bob
-	run_outbox -s x rcpt@example.net <<<"body"
-	assert_failure 78
-	assert_line --partial 'smtp-user has no effect: the user in the smtp URL wins'
 	write_rc smtp-auth=none smtp-user=alice
 	run_outbox -s x rcpt@example.net <<<"body"
 	assert_failure 78

@@ -2,6 +2,7 @@
 # run.sh — every benchmark of outbox, one report.  Run by `make bench`
 # from the top of the tree after ./outbox is built (OUTBOX= overrides).
 # A benchmark, not a test: it reports and always exits 0.
+# BENCH_ONLY=postfix (or compose, smtp, queue) runs one part.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 0
@@ -13,19 +14,15 @@ echo "host: $(uname -srm), $(nproc 2>/dev/null || echo '?') cores," \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)"
 echo "binary: $OUTBOX $( [ -x "$OUTBOX" ] && "$OUTBOX" --version 2>/dev/null | head -n 1)"
 
-echo
-echo "== Composer (tests/bench/compose.sh)"
-if [ -f tests/bench/compose.sh ]; then
-	sh tests/bench/compose.sh || echo "compose.sh: exit status $? (ignored)"
-else
-	echo "(tests/bench/compose.sh is not there yet)"
-fi
-
-echo
-echo "== SMTP (tests/bench/smtp.sh)"
-sh tests/bench/smtp.sh || echo "smtp.sh: exit status $? (ignored)"
-
-echo
-echo "== Queue flush (tests/bench/queue.sh)"
-sh tests/bench/queue.sh || echo "queue.sh: exit status $? (ignored)"
+# part NAME TITLE: runs tests/bench/NAME.sh unless BENCH_ONLY names another.
+part() {
+	[ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ] || return 0
+	echo
+	echo "== $2 (tests/bench/$1.sh)"
+	sh "tests/bench/$1.sh" || echo "$1.sh: exit status $? (ignored)"
+}
+part compose "Composer"
+part smtp "SMTP against aiosmtpd"
+part queue "Queue flush against aiosmtpd"
+part postfix "Against Postfix: outbox, msmtp, s-nail, curl"
 exit 0

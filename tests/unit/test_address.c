@@ -58,6 +58,27 @@ bad(const char *text, const char *want_text)
 	address_list_free(&l);
 }
 
+/* A failed parse leaves the list as it was (nothing half-added to leak). */
+static void
+bad_keeps_list(void)
+{
+	struct address_list l;
+	struct failure f;
+
+	memset(&l, 0, sizeof(l));
+	address_list_add(&l, NULL, "first@x.example");
+	ok(address_parse_list("a@x.example, B <b@y.example>, <bad", &l,
+	    &f) == -1, "a bad third address fails the list");
+	is_int(l.n, 1, "  the two good ones are not left in the list");
+	is_str(l.n > 0 ? l.v[0].addr : NULL, "first@x.example",
+	    "  what was there stays");
+	address_list_free(&l);
+	/* From empty, nothing at all is left: not even the array. */
+	ok(address_parse_list("a@x.example, <bad", &l, &f) == -1 &&
+	    l.n == 0 && l.v == NULL && l.cap == 0,
+	    "a failed parse into an empty list leaves it empty");
+}
+
 int
 main(void)
 {
@@ -140,5 +161,6 @@ main(void)
 	    "address_list_add");
 	address_list_free(&l);
 	ok(l.n == 0 && l.v == NULL, "address_list_free resets");
+	bad_keeps_list();
 	return done_testing();
 }

@@ -537,7 +537,7 @@ test_credentials(void)
 	is_str(pw, "y", "large output drained");
 	credentials_free(pw);
 
-	/* No source and no terminal: F_AUTH naming smtp-password-cmd. */
+	/* No source and no terminal: F_CONFIG naming smtp-password-cmd. */
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		setsid();
@@ -545,12 +545,12 @@ test_credentials(void)
 		s.smtp.user = "alice";
 		s.smtp.host = "h.example";
 		pw = credentials_get(&s.smtp, &f);
-		_exit(pw == NULL && f.kind == F_AUTH &&
+		_exit(pw == NULL && f.kind == F_CONFIG &&
 		    strstr(f.text, "smtp-password-cmd") ? 0 : 1);
 	}
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "no source, no tty: F_AUTH");
+	    "no source, no tty: F_CONFIG");
 }
 
 static void

@@ -112,7 +112,7 @@ test_env_format(FILE *msg)
 	is_int(queue_list(dir, 0, &v, &n, &f), 0, "hand-written read");
 	is_int((int)n, 1, "readable");
 	if (n == 1) {
-		is_int(v[0].attempts, 2147483647, "attempts capped");
+		is_int(v[0].attempts, QUEUE_ATTEMPTS_MAX, "attempts capped");
 		is_int((long long)v[0].next, 7, "next");
 		is_int((long long)v[0].created, 5, "created");
 	}
@@ -121,6 +121,17 @@ test_env_format(FILE *msg)
 	    "rcpt c@d\nend\n");
 	is_int(queue_list(dir, 0, &v, &n, &f), 0, "bad number read");
 	is_int((int)n, 0, "a bad number: not an entry");
+	queue_entries_free(v, n);
+	/* Repeated keys: the last wins, the earlier are freed (ASan). */
+	spit(path, "outbox-queue 1\ncreated 5\nfrom a@b\nfrom e@f\n"
+	    "last-reply one\nlast-reply two\naccount x\naccount y\n"
+	    "rcpt c@d\nrcpt-ascii c@d\nrcpt-ascii g@h\nnext 7\nend\n");
+	is_int(queue_list(dir, 0, &v, &n, &f), 0, "repeated keys read");
+	if (n == 1) {
+		is_str(v[0].env.from, "e@f", "  the last from wins");
+		is_str(v[0].last_reply, "two", "  the last last-reply wins");
+		is_str(v[0].account, "y", "  the last account wins");
+	}
 	queue_entries_free(v, n);
 	is_int(queue_drop(dir, id, &f), 0, "dropped");
 }
