@@ -11,6 +11,11 @@ SENDMAIL_LINK ?= $(SBINDIR)/sendmail
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+# install-systemd: the units, and the system maildrop (the same path as
+# MAILDROP_DIR in src/maildrop.h).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MAILDROPDIR ?= /var/spool/outbox-maildrop
+SYSTEMD_UNITS = outbox-flush.service outbox-flush.timer outbox-flush.path
 
 PKG_CONFIG ?= pkg-config
 DEPS = openssl libmagic libbsd-overlay libidn2 jansson
@@ -46,6 +51,7 @@ SRCS = \
 	src/html.c \
 	src/idn.c \
 	src/log.c \
+	src/maildrop.c \
 	src/mailx.c \
 	src/message.c \
 	src/mime.c \
@@ -55,6 +61,7 @@ SRCS = \
 	src/recipients.c \
 	src/report.c \
 	src/sasl.c \
+	src/sendlog.c \
 	src/sendmail.c \
 	src/sendmail_msg.c \
 	src/smtp.c \
@@ -120,6 +127,48 @@ bench: deps
 	$(MAKE) outbox
 	sh tests/bench/run.sh
 
+# Fuzzing: each tests/fuzz/fuzz_NAME.c is a libFuzzer harness linked with
+# the project's objects (not main.c), all built with clang and the
+# sanitizers into FUZZ_B.  Each runs FUZZ_SECONDS over its seeds in
+# tests/fuzz/corpus/NAME (with tests/fuzz/NAME.dict, when there is one,
+# as its dictionary); what it finds goes to FUZZ_B/corpus/NAME, its
+# log to FUZZ_B/fuzz-NAME.log, a crash to FUZZ_B/crash-NAME-*.
+# fuzz-smoke: 30 s each unless FUZZ_SECONDS is given.
+FUZZ_B = $(B)/build/fuzz
+FUZZ_SMOKE_SECONDS := $(or $(FUZZ_SECONDS),30)
+FUZZ_SECONDS ?= 300
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LOG = $(FUZZ_B)/fuzz-$$n.log
+
+$(B)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c \
+    tests/fuzz/fuzz.h $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isrc -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	    tests/fuzz/fuzz.c $(OBJS) $(DEPLIBS)
+
+fuzz-bins: $(FUZZ_NAMES:%=$(B)/tests/fuzz/fuzz_%)
+
+fuzz: deps
+	$(MAKE) B=$(FUZZ_B) CC=clang LDFLAGS="$(FUZZ_SAN)" \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link" fuzz-bins
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_B)/corpus/$$n; echo "# fuzz $$n"; dict=; \
+		[ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+		$(FUZZ_B)/tests/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
+		    -timeout=20 -print_final_stats=1 $$dict \
+		    -artifact_prefix=$(FUZZ_B)/crash-$$n- \
+		    $(FUZZ_B)/corpus/$$n tests/fuzz/corpus/$$n \
+		    >$(FUZZ_LOG) 2>&1; rc=$$?; \
+		grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' \
+		    $(FUZZ_LOG); \
+		[ $$rc = 0 ] || { tail -n 40 $(FUZZ_LOG); exit 1; }; \
+	done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
 BANNED = gets strcpy strcat sprintf vsprintf strncpy strtok atoi atol \
 	tmpnam mktemp rand srand lrand48 system
 lint: deps
@@ -165,6 +214,25 @@ uninstall-sendmail-link:
 	@l=$(DESTDIR)$(SENDMAIL_LINK); \
 	if [ "$$(readlink "$$l")" = "$(BINDIR)/outbox" ]; then rm -f "$$l"; fi
 
+# The flush as a system service for every local user (MULTI-USER in
+# outbox(1)): the units with BINDIR and MAILDROPDIR filled in, and the
+# maildrop (1733).  Enable with
+# "systemctl enable --now outbox-flush.timer outbox-flush.path".
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(SYSTEMD_UNITS); do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' \
+		    -e 's|@MAILDROPDIR@|$(MAILDROPDIR)|g' \
+		    contrib/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		mv $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp \
+		    $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -d -m 1733 $(DESTDIR)$(MAILDROPDIR)
+
+uninstall-systemd:
+	for u in $(SYSTEMD_UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/outbox $(DESTDIR)$(MANDIR)/man1/outbox.1 \
 		$(DESTDIR)$(MANDIR)/man5/outboxrc.5 \
@@ -176,4 +244,6 @@ clean:
 	rm -rf build
 
 .PHONY: all deps test check run-tests unit-bins sanitize demo bench lint \
-	install uninstall clean install-sendmail-link uninstall-sendmail-link
+	fuzz fuzz-smoke fuzz-bins \
+	install uninstall clean install-sendmail-link uninstall-sendmail-link \
+	install-systemd uninstall-systemd

@@ -67,7 +67,7 @@ _outbox_value()
 		    success failure delay failure,delay" -- "$2")) ;;
 	--dsn-return)
 		COMPREPLY=($(compgen -W "full headers" -- "$2")) ;;
-	--queue-drop)
+	--queue-drop|--queue-retry)
 		COMPREPLY=($(compgen -W "$(outbox --queue-list 2>/dev/null |
 		    sed -n 's/^\([0-9]\{8\}T[0-9]\{6\}-[0-9a-f]\{8\}\) .*/\1/p')" \
 		    -- "$2")) ;;
@@ -118,9 +118,11 @@ _outbox()
 	if [[ $word == -* ]]; then
 		COMPREPLY=($(compgen -W "-s --subject -c --cc -b --bcc -a --attach
 		    --attach-charset -r --from -A --account -C --config -H --header
-		    --charset -n --no-system-config --dry-run -v --verbose --json
+		    --charset -n --no-system-config --dry-run -E --skip-empty -v --verbose
+		    --json
 		    --html --html= --inline --reply-to --dsn --dsn-return
-		    --dsn-required --queue --flush --now --queue-list --queue-drop --check
+		    --dsn-required --queue --flush --now --queue-list --failed
+		    --queue-drop --queue-retry --check
 		    -h --help -V --version --sendmail --" -- "$word"))
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
 		    compopt -o nospace 2>/dev/null

@@ -26,6 +26,9 @@ enum {
 	OPT_DSN_RETURN,
 	OPT_DSN_REQUIRED,
 	OPT_ATTACH_CHARSET,
+	OPT_SKIP_EMPTY,
+	OPT_QUEUE_RETRY,
+	OPT_FAILED,
 	OPT_CHECK
 };
 
@@ -34,7 +37,7 @@ enum {
  * operands to the end); with POSIXLY_CORRECT set it stops at the first
  * operand, as POSIX mailx does.
  */
-static const char shortopts[] = ":s:c:b:a:r:A:C:H:nvhV";
+static const char shortopts[] = ":s:c:b:a:r:A:C:H:nvhVE";
 
 static const struct option longopts[] = {
 	{ "subject", required_argument, NULL, 's' },
@@ -48,6 +51,9 @@ static const struct option longopts[] = {
 	{ "no-system-config", no_argument, NULL, 'n' },
 	{ "charset", required_argument, NULL, OPT_CHARSET },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "skip-empty", no_argument, NULL, 'E' },
+	{ "queue-retry", required_argument, NULL, OPT_QUEUE_RETRY },
+	{ "failed", no_argument, NULL, OPT_FAILED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "queue", no_argument, NULL, OPT_QUEUE },
@@ -111,10 +117,13 @@ cli_check(const struct options *o, struct failure *f)
 		    "operands, not -c or -b");
 	if (!composing && o->mode != CLI_CHECK && (o->to.n || o->cc.n ||
 	    o->bcc.n))
-		return failure_set(f, F_USAGE, "--flush, --queue-list and "
-		    "--queue-drop take no recipients");
+		return failure_set(f, F_USAGE, "--flush, --queue-list, "
+		    "--queue-drop and --queue-retry take no recipients");
 	if (o->now && o->mode != CLI_FLUSH)
 		return failure_set(f, F_USAGE, "--now goes with --flush");
+	if (o->failed_only && o->mode != CLI_QUEUE_LIST)
+		return failure_set(f, F_USAGE, "--failed goes with "
+		    "--queue-list");
 	if (o->queue && o->dry_run)
 		return failure_set(f, F_USAGE,
 		    "--queue and --dry-run exclude each other");
@@ -210,6 +219,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_DRY_RUN:
 			o->dry_run = 1;
 			break;
+		case 'E':
+			o->skip_empty = 1;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -231,6 +243,13 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_QUEUE_DROP:
 			o->mode = CLI_QUEUE_DROP;
 			o->queue_id = optarg;
+			break;
+		case OPT_QUEUE_RETRY:
+			o->mode = CLI_QUEUE_RETRY;
+			o->queue_id = optarg;
+			break;
+		case OPT_FAILED:
+			o->failed_only = 1;
 			break;
 		case OPT_HTML:
 			if (optarg != NULL)
@@ -309,7 +328,8 @@ cli_usage(FILE *out)
 {
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
-"       outbox --flush [--now] | --queue-list | --queue-drop ID\n"
+"       outbox --flush [--now] | --queue-list [--failed] | --queue-drop ID\n"
+"       outbox --queue-retry ID|all\n"
 "       outbox --check [-A NAME] [--json] [recipient...]\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "Compose a message from the options and standard input and send it.\n"
@@ -329,6 +349,7 @@ cli_usage(FILE *out)
 "      --charset NAME        charset of the body and header text when not\n"
 "                            UTF-8 (default: the locale's)\n"
 "      --dry-run             print the message instead of sending it\n"
+"  -E, --skip-empty          send nothing (exit 0) when the body is empty\n"
 "  -v, --verbose             show the SMTP dialogue (passwords redacted)\n"
 "      --json                print the result as one JSON object (also\n"
 "                            on a usage error)\n"
@@ -341,8 +362,10 @@ cli_usage(FILE *out)
 "      --dsn-required        fail (69) when the server offers no DSN\n"
 "      --queue               put the message in the queue; do not connect\n"
 "      --flush [--now]       send the queue (--now: ignore back-off)\n"
-"      --queue-list          list the queue\n"
-"      --queue-drop ID       remove one message from the queue\n"
+"      --queue-list          list the queue, failed entries too\n"
+"      --failed              with --queue-list: the failed entries only\n"
+"      --queue-drop ID       remove one message (queued or failed)\n"
+"      --queue-retry ID|all  move failed entries back and send them now\n"
 "      --check               walk every step of a send (config, DNS,\n"
 "                            connect, TLS, EHLO, AUTH, MAIL, RCPT for\n"
 "                            the recipients given, RSET) and send nothing;\n"

@@ -17,6 +17,7 @@ enum cli_mode {
 	CLI_QUEUE_LIST,		/* --queue-list */
 	CLI_QUEUE_DROP,		/* --queue-drop ID */
 	CLI_CHECK,		/* --check: prove the config, send nothing */
+	CLI_QUEUE_RETRY,	/* --queue-retry ID|all */
 	CLI_HELP,
 	CLI_VERSION
 };
@@ -41,11 +42,16 @@ struct options {
 	struct strlist headers;		/* -H */
 	int no_system_rc;		/* -n */
 	int dry_run;			/* --dry-run */
+	int skip_empty;			/* -E: an empty body sends nothing */
+	int maildrop;			/* set by main.c, not a flag: the
+					   system config is unreadable, the
+					   message goes to the maildrop */
 	int verbose;			/* -v, counted */
 	int json;			/* --json */
 	int queue;			/* --queue: enqueue, do not connect */
 	int now;			/* --now: --flush ignores back-off */
-	const char *queue_id;		/* --queue-drop ID */
+	const char *queue_id;		/* --queue-drop ID, --queue-retry ID */
+	int failed_only;		/* --failed: --queue-list of failed/ */
 	const char *html;		/* --html=FILE */
 	int html_stdin;			/* --html alone: stdin is HTML */
 	struct strlist inlines;		/* --inline FILE[:ID] */

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sendlog.h"
 #include "xmalloc.h"
 
 #define SYSTEM_RC	"/etc/outboxrc"
@@ -128,6 +129,8 @@ static const char *valid_hostname(char **);
 static const char *valid_timeout(char **);
 static const char *valid_bool(char **);
 static const char *valid_max_age(char **);
+static const char *valid_from_rewrite(char **);
+static const char *valid_syslog(char **);
 
 static const char *apply_str(struct settings *, size_t, const char *);
 static const char *apply_url(struct settings *, size_t, const char *);
@@ -176,6 +179,12 @@ static const struct key keys[] = {
 	    OFF(default_domain), NULL, 0 },
 	{ KT_STRING, "aliases-file", valid_text, apply_str, OFF(aliases_file),
 	    NULL, 0 },
+	{ KT_ENUM, "from-rewrite", valid_from_rewrite, apply_str,
+	    OFF(from_rewrite), NULL, 0 },
+	{ KT_STRING, "syslog", valid_syslog, apply_str, OFF(syslog), NULL,
+	    0 },
+	{ KT_STRING, "log-file", valid_text, apply_str, OFF(log_file), NULL,
+	    0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -253,6 +262,24 @@ valid_security(char **v)
 	struct settings s;
 
 	return apply_security(&s, OFF(smtp.security), *v);
+}
+
+static const char *
+valid_from_rewrite(char **v)
+{
+	if (strcmp(*v, "never") != 0 && strcmp(*v, "local") != 0 &&
+	    strcmp(*v, "always") != 0)
+		return "must be never, local or always";
+	return NULL;
+}
+
+static const char *
+valid_syslog(char **v)
+{
+	if (sendlog_facility(*v) == -2)
+		return "must be yes, no, or a facility (mail, user, daemon, "
+		    "local0 to local7)";
+	return NULL;
 }
 
 static const char *
@@ -1247,18 +1274,21 @@ config_check_effect(const struct config *cfg, struct failure *f)
 	return 0;
 }
 
+const char *
+config_system_path(void)
+{
+	const char *sys = getenv("OUTBOX_SYSTEM_RC");
+
+	return sys == NULL || *sys == '\0' ? SYSTEM_RC : sys;
+}
+
 int
 config_load(struct config *cfg, const char *explicit_path, int skip_system,
     struct failure *f)
 {
-	const char *sys;
-
 	memset(cfg, 0, sizeof(*cfg));
 	if (!skip_system) {
-		sys = getenv("OUTBOX_SYSTEM_RC");
-		if (sys == NULL || *sys == '\0')
-			sys = SYSTEM_RC;
-		if (load_if_exists(cfg, sys, f) == -1)
+		if (load_if_exists(cfg, config_system_path(), f) == -1)
 			goto fail;
 	}
 	if (explicit_path != NULL) {

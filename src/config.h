@@ -64,6 +64,9 @@ int config_load(struct config *cfg, const char *explicit_path, int skip_system,
     struct failure *f);
 /* (config_load zeroes cfg first; on failure cfg is already freed.) */
 
+/* The system file's path: $OUTBOX_SYSTEM_RC, else /etc/outboxrc. */
+const char *config_system_path(void);
+
 /*
  * Parses one file into cfg (used by config_load and the unit tests),
  * adding to what is there: cfg must be zeroed before the first call.
@@ -158,6 +161,9 @@ struct settings {
 	long long queue_max_age;	/* seconds an entry is retried */
 	const char *default_domain;
 	const char *aliases_file;	/* /etc/aliases format, or NULL */
+	const char *from_rewrite;	/* never, local, always; NULL: local */
+	const char *syslog;		/* yes, no, a facility; NULL: yes */
+	const char *log_file;		/* or NULL */
 	char hostname_buf[256];
 };
 

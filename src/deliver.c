@@ -20,6 +20,7 @@
 
 #include "credentials.h"
 #include "deliver.h"
+#include "sendmail_msg.h"
 #include "log.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -157,6 +158,34 @@ deliver_enqueue(const struct job *job, const int *take, const char *reason,
 	e.env = sub.env;
 	rc = queue_add(dir, &e, job->msg, id, f);
 	deliver_subset_free(&sub);
+	return rc;
+}
+
+int
+deliver_keep_failed(const struct job *job, const struct smtp_result *r,
+    const char *reason, char *id, struct failure *f)
+{
+	struct deliver_subset sub;
+	struct queue_entry e;
+	char dir[PATH_MAX];
+	int *take, rc;
+	size_t i;
+
+	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1)
+		return -1;
+	/* The recipients that did not get it: a retry goes to them only. */
+	take = xcalloc(job->env.nrcpts ? job->env.nrcpts : 1, sizeof(*take));
+	for (i = 0; i < job->env.nrcpts; i++)
+		take[i] = r == NULL || i >= r->nrcpts || !r->rcpts[i].accepted;
+	memset(&e, 0, sizeof(e));
+	e.failed = 1;
+	e.account = job->set->account;
+	e.last_reply = reason;
+	deliver_subset(&job->env, take, &sub);
+	e.env = sub.env;
+	rc = queue_add(dir, &e, job->msg, id, f);
+	deliver_subset_free(&sub);
+	free(take);
 	return rc;
 }
 
@@ -473,6 +502,51 @@ flush_mark_sending(void *arg)
 		    m->id, strerror(errno));
 }
 
+/*
+ * The server lacks 8BITMIME (RFC 6152): the queued message converted to
+ * quoted-printable as a direct send converts it (sendmail_msg.h), and a
+ * second try; *msg becomes the converted copy.  When the message cannot
+ * be converted, *sf says why (F_PERM).
+ */
+static void
+flush_retry_7bit(struct flush_group *g, struct smtp_envelope *env, FILE **msg,
+    struct flush_mark *mark, struct smtp_result *r, struct failure *sf)
+{
+	struct failure cf;
+	FILE *conv;
+
+	failure_clear(&cf);
+	if ((conv = spool_temp(&cf)) == NULL)
+		return;
+	if (sendmail_msg_convert_7bit(*msg, conv, &cf) == -1) {
+		if (cf.kind == F_PERM)
+			*sf = cf;
+		fclose(conv);
+		return;
+	}
+	log_info("queue %s: the server lacks 8BITMIME: sending the body as "
+	    "quoted-printable", mark->id);
+	fclose(*msg);
+	*msg = conv;
+	env->eightbit = 0;
+	smtp_result_free(r);
+	memset(r, 0, sizeof(*r));
+	failure_clear(sf);
+	if (!smtp_usable(g->sess)) {
+		smtp_close(g->sess);
+		if ((g->sess = smtp_open(&g->p, sf)) == NULL) {
+			g->down = *sf;
+			return;
+		}
+	}
+	if (spool_wire(*msg, NULL, 1, &env->size, sf) == -1)
+		return;
+	smtp_set_dot_hook(g->sess, flush_mark_sending, mark);
+	smtp_send(g->sess, env, *msg, r, sf);
+	smtp_set_dot_hook(g->sess, NULL, NULL);
+	deliver_warn(r->warnings);
+}
+
 static int
 flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 {
@@ -518,6 +592,8 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 		smtp_send(g->sess, &env, msg, &r, &sf);
 		smtp_set_dot_hook(g->sess, NULL, NULL);
 		deliver_warn(r.warnings);
+		if (r.lacks_8bitmime)
+			flush_retry_7bit(g, &env, &msg, &mark, &r, &sf);
 	}
 	fclose(msg);
 	keep = xcalloc(e->env.nrcpts ? e->env.nrcpts : 1, sizeof(*keep));

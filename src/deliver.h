@@ -85,6 +85,17 @@ int deliver(const struct job *job, struct smtp_result *r,
 void deliver_result_free(struct deliver_result *out);
 
 /*
+ * Keeps job's message, after a failure that will not be retried, in the
+ * queue's failed area (queue.h) with reason (the failure and the
+ * server's reply) as its last reply, for the recipients that did not
+ * get it (all when r is NULL); its id to id (QUEUE_ID_MAX).  "outbox
+ * --queue-retry ID" sends it again.  F_CANTCREAT, F_IO when the copy
+ * cannot be written.
+ */
+int deliver_keep_failed(const struct job *job, const struct smtp_result *r,
+    const char *reason, char *id, struct failure *f);
+
+/*
  * Sends the due entries (all with now) of the queue in dir, one
  * connection per account (RSET between messages), under the queue's
  * lock; another flush holding it sets rep->busy and returns 0.  Entries

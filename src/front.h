@@ -20,6 +20,8 @@
 struct front_report {
 	char saved[PATH_MAX];		/* failure: the message was saved
 					   there (dead.letter), or "" */
+	char kept[64];			/* failure: the message was kept in
+					   the queue as "failed/ID", or "" */
 	int json_done;			/* the front-end printed its --json
 					   object; main.c prints none */
 };

@@ -290,6 +290,8 @@ html_decode_ref(const char *s, size_t n, int utf8, char *buf, size_t *used)
 	 */
 	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		cp = 0xfffd;
+	if (cp == '\r')
+		cp = '\n';	/* &#13;: the text's lines end in LF only */
 	if (cp == 0xa0)
 		return HTML_REF_NBSP;
 	if (cp == 0xad || cp == 0x200c || cp == 0x200d)
@@ -744,9 +746,11 @@ html_cid_decode(const char *html, size_t from, size_t to)
 	size_t o = 0, k;
 
 	for (k = from; k < to; k++) {
+		/* %00 stays as written: a NUL would cut the id. */
 		if (html[k] == '%' && k + 2 < to &&
 		    isxdigit((unsigned char)html[k + 1]) &&
-		    isxdigit((unsigned char)html[k + 2])) {
+		    isxdigit((unsigned char)html[k + 2]) &&
+		    (html[k + 1] != '0' || html[k + 2] != '0')) {
 			ref[o++] = (char)(html_hexval((unsigned char)
 			    html[k + 1]) * 16 +
 			    html_hexval((unsigned char)html[k + 2]));

@@ -6,6 +6,8 @@
  * the password and submit (deliver.c) -> report.  Nothing new is opened
  * from disk once the spool is built.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,9 +22,11 @@
 #include "filetype.h"
 #include "idn.h"
 #include "log.h"
+#include "maildrop.h"
 #include "mailx.h"
 #include "recipients.h"
 #include "report.h"
+#include "sendlog.h"
 #include "spool.h"
 #include "xmalloc.h"
 
@@ -32,6 +36,30 @@ mailx_init(struct mailx_send *s, const struct options *o, struct config *cfg)
 	memset(s, 0, sizeof(*s));
 	s->opt = o;
 	s->cfg = cfg;
+}
+
+int
+mailx_expand(const struct mailx_send *s, const char *text,
+    struct address_list *out, struct failure *f)
+{
+	struct address_list l = { 0 };
+	size_t i;
+	int rc = 0;
+
+	if (!s->opt->maildrop)
+		return recipients_expand(s->cfg, &s->set, text, out, f);
+	/* Bare names are for the system's aliases: the intake's. */
+	if (address_parse_list(text, &l, f) == -1)
+		return -1;
+	for (i = 0; rc == 0 && i < l.n; i++)
+		if (!address_has_domain(l.v[i].addr) &&
+		    maildrop_bare_name(l.v[i].addr))
+			address_list_add(out, l.v[i].name, l.v[i].addr);
+		else
+			rc = recipients_expand(s->cfg, &s->set, l.v[i].addr,
+			    out, f);
+	address_list_free(&l);
+	return rc;
 }
 
 static int
@@ -44,8 +72,7 @@ mailx_recipients(struct mailx_send *s, struct failure *f)
 
 	for (i = 0; i < 3; i++) {
 		for (j = 0; j < lists[i]->n; j++)
-			if (recipients_expand(s->cfg, &s->set, lists[i]->v[j],
-			    outs[i], f) == -1)
+			if (mailx_expand(s, lists[i]->v[j], outs[i], f) == -1)
 				return -1;
 		for (j = 0; j < outs[i]->n; j++)
 			address_list_add(&s->rcpts, NULL, outs[i]->v[j].addr);
@@ -231,6 +258,22 @@ mailx_idn_free(struct mailx_send *s)
 	s->from_ascii = NULL;
 }
 
+/* The system maildrop: its directory (test-only override, tests/README). */
+static int
+mailx_maildrop(struct mailx_send *s, struct failure *f)
+{
+	const char *dir = getenv("OUTBOX_TEST_MAILDROP");
+
+	if (dir == NULL || *dir == '\0')
+		dir = MAILDROP_DIR;
+	log_info("%s is not readable: handing the message to the system "
+	    "sender through %s", config_system_path(), dir);
+	return maildrop_put(dir, s->spool, s->rcpt_addrs, s->rcpts.n,
+	    s->drop_id, f);
+}
+
+static void mailx_job(const struct mailx_send *, struct job *);
+
 int
 mailx_submit(struct mailx_send *s, struct failure *f)
 {
@@ -250,6 +293,21 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 		for (i = 0; i < s->rcpts.n; i++)
 			s->rcpt_addrs[i] = s->rcpts.v[i].addr;
 	}
+	/* No config of our own: root's flush sends it (maildrop.h). */
+	if (s->opt->maildrop && s->set.smtp.host == NULL)
+		return mailx_maildrop(s, f);
+	mailx_job(s, &job);
+	deliver_result_free(&s->dres);
+	s->have_result = 1;
+	return deliver(&job, &s->result, &s->dres, f);
+}
+
+/* The job (deliver.h) of this send; it points into s. */
+static void
+mailx_job(const struct mailx_send *s, struct job *job_out)
+{
+	struct job job;
+
 	memset(&job, 0, sizeof(job));
 	job.set = &s->set;
 	job.env.from = s->from.addr;
@@ -269,9 +327,7 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 		job.env.dsn_envid = s->dsn_envid;
 	job.env.dsn_required = s->opt->dsn_required;
 	job.queue_only = s->opt->queue;
-	deliver_result_free(&s->dres);
-	s->have_result = 1;
-	return deliver(&job, &s->result, &s->dres, f);
+	*job_out = job;
 }
 
 /* The outcome of this send as one JSON object (--json). */
@@ -290,7 +346,8 @@ mailx_report_json(const struct mailx_send *s, const struct failure *f,
 		failure_set(&note, F_TEMP, "%s", s->dres.note);
 		rs.failure = &note;
 	}
-	rs.queue_id = s->dres.queue_id[0] ? s->dres.queue_id : NULL;
+	rs.queue_id = s->dres.queue_id[0] ? s->dres.queue_id :
+	    s->drop_id[0] ? s->drop_id : NULL;
 	rs.message_id = s->info.message_id[0] ? s->info.message_id : NULL;
 	rs.result = s->have_result ? &s->result : NULL;
 	rs.dead_letter = saved;
@@ -321,6 +378,99 @@ mailx_dead_letter(const struct mailx_send *s, char *saved, size_t sz)
 	return 0;
 }
 
+/* The sendlog settings of this run (syslog, log-file; test socket). */
+void
+mailx_sendlog_cfg(const struct config *cfg, const char *account,
+    struct sendlog_cfg *c)
+{
+	/* Test-only (tests/README): the syslog socket the test binds. */
+	sendlog_init(c, config_get(cfg, account, "syslog"),
+	    config_get(cfg, account, "log-file"),
+	    getenv("OUTBOX_TEST_SYSLOG_SOCKET"));
+}
+
+/*
+ * The log line of this send (sendlog.h): once the message exists,
+ * whatever became of it.
+ */
+static void
+mailx_log(const struct mailx_send *s, int rc, const struct failure *f,
+    const char *kept)
+{
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure lf;
+	struct stat st;
+	const char **refused = NULL;
+	char server[300];
+	size_t i;
+
+	if (s->spool == NULL || s->opt->dry_run)
+		return;
+	mailx_sendlog_cfg(s->cfg, s->set.account, &c);
+	memset(&r, 0, sizeof(r));
+	r.id = s->dres.queue_id[0] ? s->dres.queue_id : s->info.message_id[0] ?
+	    s->info.message_id : NULL;
+	r.from = s->from.addr;
+	r.nrcpts = s->rcpts.n;
+	if (s->have_result && s->result.nrcpts > 0) {
+		refused = xcalloc(s->result.nrcpts, sizeof(*refused));
+		for (i = 0; i < s->result.nrcpts; i++)
+			if (!s->result.rcpts[i].accepted &&
+			    s->result.rcpts[i].code >= 400)
+				refused[r.nrefused++] = s->result.rcpts[i].addr;
+		r.refused = refused;
+	}
+	r.size = fstat(fileno(s->spool), &st) == 0 ? (long long)st.st_size :
+	    -1;
+	if (s->set.smtp.host != NULL) {
+		snprintf(server, sizeof(server), "%s:%s", s->set.smtp.host,
+		    s->set.smtp.port);
+		r.server = server;
+	}
+	if (rc == 0 && s->drop_id[0] != '\0') {
+		r.id = s->drop_id;
+		r.outcome = "maildrop";
+	} else if (rc == 0 && s->dres.queue_id[0] == '\0') {
+		r.outcome = "sent";
+		r.reply = s->have_result ? s->result.final_reply : NULL;
+	} else {
+		r.outcome = rc == 0 ? "queued" : "failed";
+		r.reply = rc == 0 && s->dres.note[0] ? s->dres.note : f->text;
+	}
+	r.kept = kept;
+	r.status = rc == 0 ? 0 : failure_exitcode(f->kind);
+	if (sendlog_write(&c, &r, &lf) == -1)
+		log_warnx("%s", lf.text);
+	free(refused);
+}
+
+void
+mailx_log_flush(const struct config *cfg, const char *account,
+    const struct flush_report *fr)
+{
+	static const char *const kinds[] = { "sent", "deferred", "failed" };
+	static const int status[] = { 0, 75, 69 };
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure lf;
+	size_t i;
+
+	mailx_sendlog_cfg(cfg, account, &c);
+	for (i = 0; i < fr->n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.id = fr->v[i].id;
+		r.size = -1;
+		r.outcome = kinds[fr->v[i].kind];
+		r.status = status[fr->v[i].kind];
+		r.reply = fr->v[i].text;
+		if (sendlog_write(&c, &r, &lf) == -1) {
+			log_warnx("%s", lf.text);
+			break;
+		}
+	}
+}
+
 static void
 mailx_free(struct mailx_send *s)
 {
@@ -341,18 +491,54 @@ mailx_free(struct mailx_send *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * Keep what failed (DESIGN "Never lose a message"): a message that
+ * exists and was neither queued nor dropped goes to the queue's failed
+ * area, whatever the failure and whether or not a person is watching;
+ * rep->kept names it ("failed/ID").  When it cannot be written, f says
+ * so and takes its kind (73, 74): the message is lost.
+ */
+static void
+mailx_keep(struct mailx_send *s, struct failure *f, struct front_report *rep)
+{
+	struct failure kf;
+	struct job job;
+	char id[QUEUE_ID_MAX], orig[FAILURE_TEXT_MAX];
+
+	if (s->spool == NULL || s->opt->dry_run || s->rcpt_addrs == NULL ||
+	    s->dres.queue_id[0] != '\0' || s->drop_id[0] != '\0')
+		return;
+	mailx_job(s, &job);
+	failure_clear(&kf);
+	if (deliver_keep_failed(&job, s->have_result ? &s->result : NULL,
+	    f->text, id, &kf) == 0) {
+		snprintf(rep->kept, sizeof(rep->kept), "failed/%s", id);
+		return;
+	}
+	strlcpy(orig, f->text, sizeof(orig));
+	failure_set(f, kf.kind, "%s; the message was not kept (%s)", orig,
+	    kf.text);
+}
+
 int
 mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
     struct failure *f)
 {
 	int status;
 
+	if (rc == -1 && f->kind != F_USAGE)
+		mailx_keep(s, f, rep);
+	mailx_log(s, rc, f, rep->kept[0] ? rep->kept : NULL);
+	mailx_log_flush(s->cfg, s->set.account, &s->dres.flushed);
 	if (rc == 0) {
 		report_flush(&s->dres.flushed, 1);
 		/* Safe in the queue: exit 0, and say so (DESIGN). */
 		if (s->dres.queue_id[0] != '\0')
 			fprintf(stderr, "outbox: queued %s: %s; will retry\n",
 			    s->dres.queue_id, s->dres.note);
+		if (s->drop_id[0] != '\0')
+			fprintf(stderr, "outbox: queued for the system sender "
+			    "(%s)\n", s->drop_id);
 		if (s->opt->json && !s->opt->dry_run) {
 			mailx_report_json(s, f, 0, NULL);
 			rep->json_done = 1;
@@ -377,6 +563,21 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 	return rc;
 }
 
+/*
+ * -E (s-nail's skipemptybody): is the body on stdin empty?  The byte
+ * looked at goes back to stdin.
+ */
+static int
+mailx_body_empty(void)
+{
+	int c = getc(stdin);
+
+	if (c == EOF)
+		return !ferror(stdin);
+	ungetc(c, stdin);
+	return 0;
+}
+
 static int
 mailx_phases(struct mailx_send *s, struct failure *f)
 {
@@ -389,6 +590,10 @@ mailx_phases(struct mailx_send *s, struct failure *f)
 		return -1;
 	if (mailx_dsn(s, f) == -1)
 		return -1;
+	if (s->opt->skip_empty && mailx_body_empty()) {
+		log_info("the body is empty: nothing sent (-E)");
+		return 0;
+	}
 	if (mailx_compose(s, f) == -1)
 		return -1;
 	if (s->opt->dry_run)

@@ -39,6 +39,7 @@ struct mailx_send {
 	char *from_ascii;		/* A-label forms, or NULL */
 	char **rcpts_ascii;
 	struct deliver_result dres;	/* queue id, note, the quiet flush */
+	char drop_id[QUEUE_ID_MAX];	/* in the system maildrop: its id */
 };
 
 /*
@@ -65,6 +66,14 @@ int mailx_settings(const struct options *o, struct config *cfg,
  */
 int mailx_sender(struct mailx_send *s, const char *text, struct failure *f);
 
+/*
+ * text (an address list) into out as recipients_expand() does; for the
+ * maildrop (o->maildrop) a bare name is kept bare, for the system's
+ * aliases and default-domain at the intake.
+ */
+int mailx_expand(const struct mailx_send *s, const char *text,
+    struct address_list *out, struct failure *f);
+
 /* --dsn and --dsn-return into s->dsn_notify, s->dsn_ret.  F_USAGE. */
 int mailx_dsn(struct mailx_send *s, struct failure *f);
 
@@ -73,6 +82,19 @@ int mailx_dsn(struct mailx_send *s, struct failure *f);
  * (queue id, note, the quiet flush).  Fails as deliver() does.
  */
 int mailx_submit(struct mailx_send *s, struct failure *f);
+
+/*
+ * The syslog and log-file settings (sendlog.h) of account (NULL: top
+ * level) into c; strings point into cfg.
+ */
+struct sendlog_cfg;
+void mailx_sendlog_cfg(const struct config *cfg, const char *account,
+    struct sendlog_cfg *c);
+
+/* The log line (sendlog.h) of every entry a flush sent, deferred or
+ * gave up. */
+void mailx_log_flush(const struct config *cfg, const char *account,
+    const struct flush_report *fr);
 
 /*
  * After a send that returned rc (f its failure): the notices, the

@@ -23,6 +23,7 @@
 #include "front.h"
 #include "hint.h"
 #include "log.h"
+#include "maildrop.h"
 #include "mailx.h"
 #include "queuecmd.h"
 #include "report.h"
@@ -51,6 +52,7 @@ main_dispatch(struct main_run *m, struct failure *f)
 	case CLI_FLUSH:
 	case CLI_QUEUE_LIST:
 	case CLI_QUEUE_DROP:
+	case CLI_QUEUE_RETRY:
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_CHECK:
 		return check_run(&m->opt, &m->cfg, &m->rep, f);
@@ -80,6 +82,16 @@ main_phases(struct main_run *m, int argc, char **argv, struct failure *f)
 	}
 	log_init(m->opt.verbose > 1 ? LOG_L_DEBUG :
 	    m->opt.verbose ? LOG_L_VERBOSE : LOG_L_QUIET);
+	/*
+	 * A system config this user cannot read (root's, holding the
+	 * password): the user's own files only, and without a server of
+	 * their own the message goes to the system maildrop (maildrop.h).
+	 */
+	if (m->opt.mode == CLI_SEND && !m->opt.no_system_rc &&
+	    maildrop_config_unreadable(config_system_path())) {
+		m->opt.no_system_rc = 1;
+		m->opt.maildrop = 1;
+	}
 	if (config_load(&m->cfg, m->opt.config_file, m->opt.no_system_rc,
 	    f) == -1) {
 		if (m->opt.mode == CLI_CHECK)
@@ -135,6 +147,9 @@ main_report(const struct main_run *m, const struct failure *f, int status)
 	/* What to change, for the causes people hit (hint.c). */
 	if ((hint = hint_for(f)) != NULL)
 		fprintf(stderr, "outbox: hint: %s\n", hint);
+	if (m->rep.kept[0] != '\0')
+		fprintf(stderr, "outbox: kept as %s: run 'outbox --queue-retry "
+		    "%s' once fixed\n", m->rep.kept, m->rep.kept + 7);
 	if (m->opt.json && !m->rep.json_done) {
 		memset(&rs, 0, sizeof(rs));
 		rs.status = status;

@@ -333,8 +333,10 @@ message_reply_to(const struct message_spec *spec, struct address_list *l,
 	if (message_has_eol(spec->reply_to))
 		return failure_set(f, F_DATA,
 		    "--reply-to: contains a line break: refused");
-	if (address_parse_list(spec->reply_to, l, f) == -1)
+	if (address_parse_list(spec->reply_to, l, f) == -1) {
+		address_list_free(l);	/* what was parsed before */
 		return -1;
+	}
 	if (l->n == 0) {
 		address_list_free(l);
 		return failure_set(f, F_DATA, "--reply-to: no address");

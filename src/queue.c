@@ -415,6 +415,7 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 {
 	char dst[PATH_MAX], env[PATH_MAX], name[NAME_MAX + 1];
 	struct queue_entry w = *in, *e = &w;
+	const char *sub = in->failed ? "failed" : NULL;
 	struct atomic_file af;
 	FILE *fp;
 	int i;
@@ -423,12 +424,11 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 		return -1;
 	e->created = e->next = time(NULL);
 	e->attempts = 0;
-	e->failed = 0;
 	/* A fresh id; O_EXCL on the .msg name catches the unlikely clash. */
 	for (i = 0;; i++) {
 		queue_new_id(e->id, sizeof(e->id), e->created);
-		if (queue_path(dst, sizeof(dst), dir, NULL, e->id, ".msg",
-		    f) == -1 || queue_path(env, sizeof(env), dir, NULL, e->id,
+		if (queue_path(dst, sizeof(dst), dir, sub, e->id, ".msg",
+		    f) == -1 || queue_path(env, sizeof(env), dir, sub, e->id,
 		    ".env", f) == -1)
 			return -1;
 		if (access(dst, F_OK) == -1 && access(env, F_OK) == -1)
@@ -438,7 +438,7 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 			    "queue id", dir);
 	}
 	snprintf(name, sizeof(name), "%s.msg", e->id);
-	if ((fp = queue_tmp_open(&af, dir, NULL, name, f)) == NULL)
+	if ((fp = queue_tmp_open(&af, dir, sub, name, f)) == NULL)
 		return -1;
 	if (queue_copy(msg, fp, f) == -1) {
 		fclose(fp);
@@ -447,7 +447,7 @@ queue_add(const char *dir, const struct queue_entry *in, FILE *msg,
 	}
 	if (queue_commit(fp, &af, f) == -1)
 		return -1;
-	if (queue_env_commit(dir, NULL, e, f) == -1) {
+	if (queue_env_commit(dir, sub, e, f) == -1) {
 		unlink(dst);
 		return -1;
 	}
@@ -523,6 +523,7 @@ queue_entry_free(struct queue_entry *e)
 	queue_free_const(env->dsn_envid);
 	queue_free_const(e->account);
 	queue_free_const(e->last_reply);
+	free(e->subject);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -615,6 +616,17 @@ queue_env_set(struct queue_entry *e, const struct env_key *k,
 	return 0;
 }
 
+static int
+queue_has_ctl(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* Parses one .env file into e.  -1 when it is not a whole entry. */
 static int
 queue_read_env(FILE *fp, struct queue_entry *e)
@@ -634,6 +646,12 @@ queue_read_env(FILE *fp, struct queue_entry *e)
 			break;
 		}
 		line[--len] = '\0';
+		/* The writer makes control characters "?": a CR, NUL or
+		 * other control here is damage (or a plant), refused. */
+		if (queue_has_ctl(line, len)) {
+			bad = 1;
+			break;
+		}
 		if (first) {
 			bad = strcmp(line, QUEUE_FORMAT) != 0;
 			first = 0;
@@ -841,6 +859,33 @@ queue_fail(const char *dir, const struct queue_entry *e, int keep,
 		return -1;
 	if (keep)
 		return 0;
+	return queue_remove(dir, e, f);
+}
+
+int
+queue_unfail(const char *dir, const struct queue_entry *e, struct failure *f)
+{
+	struct queue_entry w = *e;
+	char src[PATH_MAX], dst[PATH_MAX];
+
+	if (!e->failed)
+		return 0;
+	if (queue_prepare(dir, f) == -1 ||
+	    queue_path(src, sizeof(src), dir, "failed", e->id, ".msg",
+	    f) == -1 ||
+	    queue_path(dst, sizeof(dst), dir, NULL, e->id, ".msg", f) == -1)
+		return -1;
+	/* A hard link, as queue_fail(): never absent from both places. */
+	if (link(src, dst) == -1 && errno != EEXIST)
+		return failure_set(f, F_IO, "%s: %s", dst, strerror(errno));
+	if (atomic_fsync_dir(dir, f) == -1)
+		return -1;
+	/* A fresh start: due now, and queue-max-age counts from now. */
+	w.failed = 0;
+	w.attempts = 0;
+	w.created = w.next = time(NULL);
+	if (queue_env_commit(dir, NULL, &w, f) == -1)
+		return -1;
 	return queue_remove(dir, e, f);
 }
 

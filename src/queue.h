@@ -81,6 +81,9 @@ struct queue_entry {
 	const char *last_reply;	/* or NULL */
 	struct smtp_envelope env;
 	off_t size;		/* octets in ID.msg (from queue_list) */
+	char *subject;		/* the message's Subject, decoded, for
+				   listings, or NULL (queuecmd fills it;
+				   queue_entry_free() frees it) */
 };
 
 /*
@@ -94,7 +97,8 @@ int queue_dir_resolve(const char *configured, char *buf, size_t bufsz,
 
 /*
  * Adds a copy of msg (read from its start) with e's envelope, account
- * and last reply to the queue in dir, creating dir as needed; e's id,
+ * and last reply to the queue in dir (to its failed area when e->failed:
+ * a message kept after a permanent failure), creating dir as needed; e's id,
  * created, next and attempts are not read (the entry gets a new id,
  * now, now, 0).  The new id goes to id (QUEUE_ID_MAX bytes).
  * F_CANTCREAT when a directory or file cannot be created, F_IO when
@@ -145,6 +149,13 @@ int queue_update(const char *dir, const struct queue_entry *e,
  * message is hard-linked, not moved.
  */
 int queue_fail(const char *dir, const struct queue_entry *e, int keep,
+    struct failure *f);
+
+/*
+ * Moves failed entry e back to the queue, due now, its attempts and age
+ * started afresh (--queue-retry).  F_IO, F_CANTCREAT.
+ */
+int queue_unfail(const char *dir, const struct queue_entry *e,
     struct failure *f);
 
 /* Removes e (queued or failed): the .env first, then the .msg. */

@@ -2,7 +2,11 @@
  * queuecmd.c — the queue commands (see queuecmd.h).  Each takes the
  * options, the loaded config and the account's settings.
  */
+#include <sys/stat.h>
+
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,9 +14,35 @@
 #include "deliver.h"
 #include "log.h"
 #include "mailx.h"
+#include "maildrop.h"
 #include "queue.h"
 #include "queuecmd.h"
 #include "report.h"
+#include "sendlog.h"
+#include "sendmail_msg.h"
+
+/* The Subject of each entry, for the listing (item 7 of issue 11). */
+static void
+queuecmd_subjects(const char *dir, struct queue_entry *v, size_t n)
+{
+	struct sendmail_msg sm;
+	struct failure f;
+	char *raw;
+	size_t i;
+	FILE *fp;
+
+	for (i = 0; i < n; i++) {
+		if ((fp = queue_open_msg(dir, &v[i], &f)) == NULL)
+			continue;
+		if (sendmail_msg_read_header(fp, 1, &sm, &f) == 0 &&
+		    (raw = sendmail_msg_header(&sm, "Subject", 0)) != NULL) {
+			v[i].subject = sendmail_msg_decode_words(raw);
+			free(raw);
+		}
+		sendmail_msg_free(&sm);
+		fclose(fp);
+	}
+}
 
 static int
 queuecmd_list(const struct options *o, const char *dir,
@@ -22,8 +52,20 @@ queuecmd_list(const struct options *o, const char *dir,
 	size_t n;
 	time_t now = time(NULL);
 
+	size_t i, k;
+
 	if (queue_list(dir, 1, &v, &n, f) == -1)
 		return -1;
+	/* --failed: the failed area only (queue_list puts it last). */
+	for (i = 0; o->failed_only && i < n && !v[i].failed; i++)
+		;
+	if (i > 0 && o->failed_only) {
+		for (k = 0; k < i; k++)
+			queue_entry_free(&v[k]);
+		memmove(v, v + i, (n - i) * sizeof(*v));
+		n -= i;
+	}
+	queuecmd_subjects(dir, v, n);
 	report_queue(dir, v, n, now, o->json);
 	rep->json_done = o->json;
 	queue_entries_free(v, n);
@@ -53,6 +95,166 @@ queuecmd_drop(const struct options *o, const char *dir,
 	return 0;
 }
 
+/*
+ * --queue-retry ID|all: failed entries back to the queue, due now; then
+ * a flush sends them (and whatever else is due).
+ */
+static int
+queuecmd_retry(const struct options *o, const struct config *cfg,
+    const char *dir, struct front_report *rep, struct failure *f)
+{
+	struct queue_entry *v;
+	struct flush_report fr;
+	size_t n, i, moved = 0;
+	int lock, rc = 0, all = strcmp(o->queue_id, "all") == 0;
+
+	if ((lock = queue_lock(dir, 1, f)) < 0)
+		return -1;
+	if (queue_list(dir, 1, &v, &n, f) == -1) {
+		close(lock);
+		return -1;
+	}
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (!v[i].failed || (!all && strcmp(v[i].id, o->queue_id) != 0))
+			continue;
+		if (queue_unfail(dir, &v[i], f) == -1)
+			rc = -1;
+		else
+			moved++;
+	}
+	queue_entries_free(v, n);
+	close(lock);
+	if (rc == -1)
+		return -1;
+	if (moved == 0 && !all)
+		return failure_set(f, F_NOINPUT, "no failed entry %s in %s",
+		    o->queue_id, dir);
+	log_info("%zu failed entr%s back in the queue", moved, moved == 1 ?
+	    "y" : "ies");
+	rc = deliver_flush(cfg, NULL, dir, 1, &fr, f);
+	report_flush(&fr, 0);
+	mailx_log_flush(cfg, NULL, &fr);
+	if (rc == 0 && fr.count[FLUSH_FAILED] > 0)
+		rc = failure_set(f, F_PERM, "retry: %zu message%s "
+		    "undeliverable, kept in %s/failed", fr.count[FLUSH_FAILED],
+		    fr.count[FLUSH_FAILED] == 1 ? "" : "s", dir);
+	if (o->json) {
+		report_flush_json(&fr, rc == 0 ? 0 :
+		    failure_exitcode(f->kind));
+		rep->json_done = 1;
+	}
+	flush_report_free(&fr);
+	return rc;
+}
+
+/*
+ * Failed entries are kept for queue-max-age from when they failed (the
+ * time of their .env), then removed, each with a log line.
+ */
+static void
+queuecmd_expire(const struct config *cfg, const struct settings *set,
+    const char *dir)
+{
+	struct queue_entry *v;
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure f, lf;
+	struct stat st;
+	char path[PATH_MAX];
+	size_t n, i;
+	time_t now = time(NULL);
+
+	if (queue_list(dir, 1, &v, &n, &f) == -1)
+		return;
+	mailx_sendlog_cfg(cfg, set->account, &c);
+	for (i = 0; i < n; i++) {
+		if (!v[i].failed ||
+		    (size_t)snprintf(path, sizeof(path), "%s/failed/%s.env",
+		    dir, v[i].id) >= sizeof(path) || stat(path, &st) == -1 ||
+		    now - st.st_mtime <= set->queue_max_age)
+			continue;
+		if (queue_remove(dir, &v[i], &f) == -1)
+			continue;
+		log_info("queue %s: failed entry removed after queue-max-age",
+		    v[i].id);
+		memset(&r, 0, sizeof(r));
+		r.id = v[i].id;
+		r.from = v[i].env.from;
+		r.nrcpts = v[i].env.nrcpts;
+		r.size = (long long)v[i].size;
+		r.outcome = "expired";
+		r.status = 0;
+		r.reply = "failed entry removed after queue-max-age";
+		if (sendlog_write(&c, &r, &lf) == -1)
+			log_warnx("%s", lf.text);
+	}
+	queue_entries_free(v, n);
+}
+
+/*
+ * Root's flush first takes in what local users dropped (maildrop.h),
+ * under the queue's lock so two flushes never take a file twice; each
+ * file gets a log line.
+ */
+static void
+queuecmd_intake(const struct config *cfg, const struct settings *set,
+    const char *dir)
+{
+	struct maildrop_report mr;
+	struct sendlog_cfg c;
+	struct sendlog_rec r;
+	struct failure f, lf;
+	const char *md = getenv("OUTBOX_TEST_MAILDROP");
+	char reply[400];
+	size_t i;
+	int lock;
+
+	if (geteuid() != 0)
+		return;
+	if (md == NULL || *md == '\0')
+		md = MAILDROP_DIR;
+	/* No maildrop set up (make install-systemd makes it): nothing. */
+	if (access(md, F_OK) == -1)
+		return;
+	if ((lock = queue_lock(dir, 1, &f)) < 0) {
+		log_warnx("maildrop: %s", f.text);
+		return;
+	}
+	failure_clear(&f);
+	if (maildrop_intake(md, dir, cfg, set, &mr, &f) == -1)
+		log_warnx("maildrop: %s", f.text);
+	close(lock);
+	mailx_sendlog_cfg(cfg, set->account, &c);
+	for (i = 0; i < mr.n; i++) {
+		const struct maildrop_event *ev = &mr.v[i];
+
+		memset(&r, 0, sizeof(r));
+		r.size = ev->size;
+		if (ev->why[0] != '\0') {
+			log_warnx("maildrop: %s from %s rejected: %s", ev->name,
+			    ev->user, ev->why);
+			snprintf(reply, sizeof(reply), "maildrop of %s "
+			    "rejected: %s", ev->user, ev->why);
+			r.id = ev->name;
+			r.outcome = "rejected";
+			r.status = 65;
+		} else {
+			log_info("maildrop: %s from %s queued as %s", ev->name,
+			    ev->user, ev->queue_id);
+			snprintf(reply, sizeof(reply), "from the maildrop of "
+			    "%s (%s)", ev->user, ev->name);
+			r.id = ev->queue_id;
+			r.from = ev->from;
+			r.nrcpts = ev->nrcpts;
+			r.outcome = "queued";
+		}
+		r.reply = reply;
+		if (sendlog_write(&c, &r, &lf) == -1)
+			log_warnx("%s", lf.text);
+	}
+	maildrop_report_free(&mr);
+}
+
 /* --flush: -A limits it to one account; --now ignores the back-off. */
 static int
 queuecmd_flush(const struct options *o, const struct config *cfg,
@@ -62,14 +264,18 @@ queuecmd_flush(const struct options *o, const struct config *cfg,
 	struct flush_report fr;
 	int rc;
 
+	queuecmd_intake(cfg, set, dir);
 	rc = deliver_flush(cfg, o->account ? set : NULL, dir, o->now, &fr, f);
 	if (fr.busy)
 		log_warnx("another flush of %s is running; nothing done", dir);
 	report_flush(&fr, 0);
+	mailx_log_flush(cfg, set->account, &fr);
 	if (rc == 0 && fr.count[FLUSH_FAILED] > 0)
 		rc = failure_set(f, F_PERM, "flush: %zu message%s "
 		    "undeliverable, kept in %s/failed", fr.count[FLUSH_FAILED],
 		    fr.count[FLUSH_FAILED] == 1 ? "" : "s", dir);
+	if (rc == 0 || f->kind == F_PERM)
+		queuecmd_expire(cfg, set, dir);
 	if (rc == 0)
 		log_info("flush: %zu sent, %zu deferred",
 		    fr.count[FLUSH_SENT], fr.count[FLUSH_DEFERRED]);
@@ -100,6 +306,8 @@ queuecmd_run(const struct options *o, struct config *cfg,
 		return queuecmd_list(o, dir, rep, f);
 	case CLI_QUEUE_DROP:
 		return queuecmd_drop(o, dir, rep, f);
+	case CLI_QUEUE_RETRY:
+		return queuecmd_retry(o, cfg, dir, rep, f);
 	default:
 		break;
 	}

@@ -27,7 +27,7 @@ static void
 aliases_append(char **val, const char *text)
 {
 	char *old = *val;
-	size_t n = strcspn(text, "\n");
+	size_t n = strcspn(text, "\r\n");	/* CRLF files too */
 
 	*val = old == NULL ? xstrndup(text, n) :
 	    xasprintf("%s %.*s", old, (int)n, text);

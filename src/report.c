@@ -211,6 +211,7 @@ report_queue_json(const char *dir, const struct queue_entry *v, size_t n,
 			    report_jstr(v[i].env.rcpts[j]));
 		report_set(e, "recipients", rc);
 		report_set(e, "last_reply", report_jstr(v[i].last_reply));
+		report_set(e, "subject", report_jstr(v[i].subject));
 		json_array_append_new(ents, e);
 	}
 	report_set(o, "entries", ents);
@@ -244,6 +245,9 @@ report_queue_text(const char *dir, const struct queue_entry *v, size_t n,
 		}
 		printf("%-26s %7s %9lld %5d  %s\n", v[i].id, age,
 		    (long long)v[i].size, v[i].attempts, next);
+		if (v[i].subject != NULL)
+			printf("    subject: %s\n", log_vis(vis, sizeof(vis),
+			    v[i].subject, strlen(v[i].subject)));
 		printf("    to:");
 		for (j = 0; j < v[i].env.nrcpts; j++)
 			printf("%s %s", j ? "," : "", log_vis(vis, sizeof(vis),

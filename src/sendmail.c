@@ -258,6 +258,39 @@ sendmail_settings(struct sendmail_send *r, const char *hfrom,
 	return config_settings(r->s.cfg, account, &r->s.set, f);
 }
 
+/* from-rewrite of the settings' account (nothing without a from). */
+static enum sendmail_rewrite
+sendmail_rewrite_mode(const struct mailx_send *s)
+{
+	if (s->set.from == NULL)
+		return SM_REWRITE_NEVER;
+	return sendmail_msg_rewrite_mode(config_get(s->cfg, s->set.account,
+	    "from-rewrite"));
+}
+
+/* Whether from-rewrite applies to addr (a From or -f address). */
+static int
+sendmail_rewrites(const struct mailx_send *s, const char *addr)
+{
+	return sendmail_msg_rewrites(sendmail_rewrite_mode(s), addr,
+	    s->set.hostname);
+}
+
+static int
+sendmail_rewrite_from(struct sendmail_send *r, struct failure *f)
+{
+	struct mailx_send *s = &r->s;
+
+	int rc;
+
+	rc = sendmail_msg_rewrite_from(&r->sm, sendmail_rewrite_mode(s),
+	    s->set.from, s->set.hostname, f);
+	if (rc == 1)
+		log_info("from-rewrite: From is now the account's, %s",
+		    s->set.from);
+	return rc == -1 ? -1 : 0;
+}
+
 /*
  * The envelope sender: -f (<> is the null sender; a bare name is
  * qualified with default-domain, else the host name), else the
@@ -271,6 +304,10 @@ sendmail_sender(struct sendmail_send *r, struct failure *f)
 	char *q;
 	int rc;
 
+	/* from-rewrite: the envelope follows the header. */
+	if (fa != NULL && strcmp(fa, "<>") != 0 && *fa != '\0' &&
+	    sendmail_rewrites(s, fa))
+		fa = NULL;
 	if (fa == NULL || strchr(fa, '@') != NULL || strchr(fa, '<') != NULL)
 		rc = mailx_sender(s, fa ? fa : s->set.from, f);
 	else {
@@ -301,14 +338,12 @@ sendmail_recipients(struct sendmail_send *r, struct failure *f)
 	char *v;
 
 	for (j = 0; j < s->opt->to.n; j++)
-		if (recipients_expand(s->cfg, &s->set, s->opt->to.v[j],
-		    &s->to, f) == -1)
+		if (mailx_expand(s, s->opt->to.v[j], &s->to, f) == -1)
 			return -1;
 	for (i = 0; r->so->extract_recipients && i < 3; i++)
 		for (k = 0; (v = sendmail_msg_header(&r->sm, fields[i], k)) !=
 		    NULL; k++) {
-			if (recipients_expand(s->cfg, &s->set, v, outs[i],
-			    f) == -1) {
+			if (mailx_expand(s, v, outs[i], f) == -1) {
 				free(v);
 				return -1;
 			}
@@ -384,6 +419,33 @@ sendmail_spool(struct sendmail_send *r, struct failure *f)
 }
 
 /*
+ * A body line over 998 octets (RFC 5322 2.1.1) cannot go as it is: a
+ * single-part body goes in quoted-printable instead.
+ */
+static int
+sendmail_fold_long(struct sendmail_send *r, struct failure *f)
+{
+	struct mailx_send *s = &r->s;
+	FILE *conv;
+
+	if (r->sm.long_line == 0)
+		return 0;
+	if ((conv = spool_temp(f)) == NULL)
+		return -1;
+	if (sendmail_msg_fold_long(&r->sm, s->spool, conv, f) == -1) {
+		fclose(conv);
+		return -1;
+	}
+	log_info("line %zu is longer than %d octets: sending the body as "
+	    "quoted-printable", r->sm.long_line, SENDMAIL_MSG_LINE_MAX);
+	fclose(s->spool);
+	s->spool = conv;
+	/* The body is 7-bit now; the header is as it came. */
+	s->info.eightbit = r->sm.eightbit_header;
+	return 0;
+}
+
+/*
  * The server lacks 8BITMIME (RFC 6152): the body again in
  * quoted-printable, when the message allows it, and a second try.
  */
@@ -425,8 +487,10 @@ sendmail_phases(struct sendmail_send *r, struct failure *f)
 	if (rc == -1)
 		return -1;
 	config_log_settings(&s->set);
-	if (sendmail_sender(r, f) == -1 || sendmail_recipients(r, f) == -1 ||
-	    mailx_dsn(s, f) == -1 || sendmail_spool(r, f) == -1)
+	if (sendmail_sender(r, f) == -1 || sendmail_rewrite_from(r, f) == -1 ||
+	    sendmail_recipients(r, f) == -1 ||
+	    mailx_dsn(s, f) == -1 || sendmail_spool(r, f) == -1 ||
+	    sendmail_fold_long(r, f) == -1)
 		return -1;
 	if ((rc = mailx_submit(s, f)) == -1 && s->have_result &&
 	    s->result.lacks_8bitmime)

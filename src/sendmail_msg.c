@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "address.h"
 #include "encode.h"
 #include "message.h"
 #include "sendmail_msg.h"
@@ -182,6 +184,7 @@ sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 		if (line[len - 1] != '\n')
 			line[len++] = '\n';
 		line[len] = '\0';
+		m->header_lines++;
 		if (nlines++ == 0 && len > 5 && memcmp(line, "From ", 5) == 0)
 			continue;	/* an mbox separator */
 		if (len == 1)
@@ -211,6 +214,7 @@ sendmail_msg_read_header(FILE *in, int ignore_dots, struct sendmail_msg *m,
 			 * empty line; the writer adds it. */
 			m->first_body = line;
 			m->first_body_len = len;
+			m->header_lines--;	/* it is body line 1 */
 			line = NULL;
 			break;
 		}
@@ -320,12 +324,24 @@ sendmail_msg_utf8_step(int *need, int *ok, int c)
 		*ok = 0;
 }
 
+/* Line lengths of the body: the first line over the limit. */
+static void
+sendmail_msg_count_line(struct sendmail_msg *m, int c, size_t *col,
+    size_t *lineno)
+{
+	if (c == '\n') {
+		*col = 0;
+		(*lineno)++;
+	} else if (++*col == SENDMAIL_MSG_LINE_MAX + 1 && m->long_line == 0)
+		m->long_line = *lineno;
+}
+
 int
 sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
     const struct sendmail_add *add, FILE *out, struct failure *f)
 {
 	struct sendmail_msg_reader rd;
-	size_t i;
+	size_t i, col = 0, lineno = m->header_lines + 1;
 	int c, need = 0, ok = 1;
 
 	for (i = 0; i < m->nfields; i++) {
@@ -340,6 +356,7 @@ sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
 		goto werr;
 	m->body_offset = ftello(out);
 	m->eightbit_body = 0;
+	m->long_line = 0;
 	if (m->first_body != NULL) {
 		if (fwrite(m->first_body, 1, m->first_body_len, out) !=
 		    m->first_body_len)
@@ -348,6 +365,7 @@ sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
 			c = (unsigned char)m->first_body[i];
 			m->eightbit_body |= c >= 0x80;
 			sendmail_msg_utf8_step(&need, &ok, c);
+			sendmail_msg_count_line(m, c, &col, &lineno);
 		}
 	}
 	/* The header reader stopped at a line start (or at the end). */
@@ -359,6 +377,7 @@ sendmail_msg_write(FILE *in, int ignore_dots, struct sendmail_msg *m,
 		if (c >= 0x80)
 			m->eightbit_body = 1;
 		sendmail_msg_utf8_step(&need, &ok, c);
+		sendmail_msg_count_line(m, c, &col, &lineno);
 	}
 	if (ferror(in))
 		return failure_set(f, F_IO, "reading the message: %s",
@@ -395,21 +414,26 @@ sendmail_msg_why_not_7bit(const struct sendmail_msg *m)
 	return why;
 }
 
-int
-sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
+/* The charset of an added Content-Type: what the body holds. */
+static const char *
+sendmail_msg_charset(const struct sendmail_msg *m)
+{
+	if (!m->eightbit_body)
+		return "us-ascii";
+	return m->utf8_body ? "UTF-8" : "unknown-8bit";
+}
+
+/* The message with its body in quoted-printable (RFC 2045 6.7). */
+static int
+sendmail_msg_to_qp(const struct sendmail_msg *m, FILE *spool, FILE *out,
     struct failure *f)
 {
 	struct encode_qp qp;
 	char *line = NULL, *buf;
-	const char *why;
 	size_t cap = 0, n;
 	ssize_t len;
 	int skip = 0, rc = 0;
 
-	if ((why = sendmail_msg_why_not_7bit(m)) != NULL)
-		return failure_set(f, F_PERM, "MAIL FROM: the server lacks "
-		    "8BITMIME and the message cannot be converted to 7-bit: "
-		    "%s", why);
 	rewind(spool);
 	while (ftello(spool) < m->body_offset &&
 	    (len = getline(&line, &cap, spool)) > 0) {
@@ -419,8 +443,7 @@ sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
 				fputs("MIME-Version: 1.0\n", out);
 			if (!sendmail_msg_has(m, "Content-Type"))
 				fprintf(out, "Content-Type: text/plain; "
-				    "charset=%s\n", m->utf8_body ? "UTF-8" :
-				    "unknown-8bit");
+				    "charset=%s\n", sendmail_msg_charset(m));
 			fputs("Content-Transfer-Encoding: quoted-printable\n\n",
 			    out);
 			break;
@@ -448,6 +471,306 @@ sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
 		return failure_set(f, F_IO, "converting the message to "
 		    "quoted-printable: %s", strerror(errno));
 	return 0;
+}
+
+int
+sendmail_msg_to_7bit(const struct sendmail_msg *m, FILE *spool, FILE *out,
+    struct failure *f)
+{
+	const char *why;
+
+	if ((why = sendmail_msg_why_not_7bit(m)) != NULL)
+		return failure_set(f, F_PERM, "MAIL FROM: the server lacks "
+		    "8BITMIME and the message cannot be converted to 7-bit: "
+		    "%s", why);
+	return sendmail_msg_to_qp(m, spool, out, f);
+}
+
+int
+sendmail_msg_convert_7bit(FILE *msg, FILE *out, struct failure *f)
+{
+	struct sendmail_msg m;
+	int c, need = 0, ok = 1, rc;
+
+	rewind(msg);
+	if (sendmail_msg_read_header(msg, 1, &m, f) == -1) {
+		sendmail_msg_free(&m);
+		return -1;
+	}
+	if (m.first_body != NULL) {
+		sendmail_msg_free(&m);
+		return failure_set(f, F_PERM, "MAIL FROM: the server lacks "
+		    "8BITMIME and the queued message has no header/body "
+		    "separator to convert at");
+	}
+	m.body_offset = ftello(msg);
+	while ((c = getc(msg)) != EOF) {
+		if (c >= 0x80)
+			m.eightbit_body = 1;
+		sendmail_msg_utf8_step(&need, &ok, c);
+	}
+	m.utf8_body = ok && need == 0;
+	if (ferror(msg)) {
+		sendmail_msg_free(&m);
+		return failure_set(f, F_IO, "reading the message: %s",
+		    strerror(errno));
+	}
+	rc = sendmail_msg_to_7bit(&m, msg, out, f);
+	sendmail_msg_free(&m);
+	return rc;
+}
+
+int
+sendmail_msg_fold_long(const struct sendmail_msg *m, FILE *spool, FILE *out,
+    struct failure *f)
+{
+	char *ct, *cte;
+	const char *why = NULL;
+
+	ct = sendmail_msg_header(m, "Content-Type", 0);
+	cte = sendmail_msg_header(m, "Content-Transfer-Encoding", 0);
+	if (ct != NULL && (strncasecmp(ct, "multipart/", 10) == 0 ||
+	    strncasecmp(ct, "message/", 8) == 0))
+		why = "outbox re-encodes a single-part message only";
+	else if (cte != NULL && strcasecmp(cte, "8bit") != 0 &&
+	    strcasecmp(cte, "7bit") != 0 && strcasecmp(cte, "binary") != 0)
+		why = "its body claims another Content-Transfer-Encoding";
+	free(ct);
+	free(cte);
+	if (why != NULL)
+		return failure_set(f, F_DATA, "line %zu of the message is "
+		    "longer than %d octets and %s", m->long_line,
+		    SENDMAIL_MSG_LINE_MAX, why);
+	return sendmail_msg_to_qp(m, spool, out, f);
+}
+
+void
+sendmail_msg_set_field(struct sendmail_msg *m, const char *name,
+    const char *value)
+{
+	size_t i, j, at = m->nfields;
+
+	for (i = j = 0; i < m->nfields; i++) {
+		if (sendmail_msg_name_is(&m->fields[i], name)) {
+			if (at == m->nfields)
+				at = j;
+			else {
+				m->size -= strlen(m->fields[i].raw);
+				free(m->fields[i].raw);
+				continue;
+			}
+		}
+		m->fields[j++] = m->fields[i];
+	}
+	if (at == m->nfields && at == j) {
+		m->fields = xreallocarray(m->fields, m->nfields + 1,
+		    sizeof(*m->fields));
+		j++;
+	} else {
+		m->size -= strlen(m->fields[at].raw);
+		free(m->fields[at].raw);
+	}
+	m->nfields = j;
+	m->fields[at].raw = xasprintf("%s: %s\n", name, value);
+	m->fields[at].namelen = strlen(name);
+	m->size += strlen(m->fields[at].raw);
+}
+
+static int
+sendmail_msg_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * One encoded word at p ("=?cs?B|Q?text?="): its decoded bytes to out
+ * (room for the word's length), the length consumed, or 0 when p is no
+ * word or its charset is not UTF-8 or ASCII.
+ */
+static size_t
+sendmail_msg_word(const char *p, char *out, size_t *outlen)
+{
+	const char *cs, *enc, *text, *end;
+	unsigned char *b;
+	size_t n, i, o = 0;
+	int h, l;
+
+	if (strncmp(p, "=?", 2) != 0)
+		return 0;
+	cs = p + 2;
+	if ((enc = strchr(cs, '?')) == NULL || enc[1] == '\0' ||
+	    enc[2] != '?')
+		return 0;
+	text = enc + 3;
+	if ((end = strstr(text, "?=")) == NULL || memchr(text, ' ',
+	    (size_t)(end - text)) != NULL)
+		return 0;
+	n = (size_t)(enc - cs);
+	/* RFC 2231 5: a language after "*" is allowed and ignored. */
+	if (memchr(cs, '*', n) != NULL)
+		n = (size_t)((const char *)memchr(cs, '*', n) - cs);
+	if (!(n == 5 && strncasecmp(cs, "utf-8", 5) == 0) &&
+	    !(n == 8 && strncasecmp(cs, "us-ascii", 8) == 0))
+		return 0;
+	if (enc[1] == 'B' || enc[1] == 'b') {
+		if ((b = encode_base64_decode(text, (size_t)(end - text),
+		    &n)) == NULL)
+			return 0;
+		memcpy(out, b, n);
+		free(b);
+		o = n;
+	} else if (enc[1] == 'Q' || enc[1] == 'q') {
+		for (i = 0; text + i < end; i++) {
+			if (text[i] == '_')
+				out[o++] = ' ';
+			else if (text[i] == '=' && text + i + 2 < end &&
+			    (h = sendmail_msg_hex(text[i + 1])) != -1 &&
+			    (l = sendmail_msg_hex(text[i + 2])) != -1) {
+				out[o++] = (char)(h * 16 + l);
+				i += 2;
+			} else
+				out[o++] = text[i];
+		}
+	} else
+		return 0;
+	*outlen = o;
+	return (size_t)(end + 2 - p);
+}
+
+char *
+sendmail_msg_decode_words(const char *v)
+{
+	char *out = xmalloc(strlen(v) + 1);
+	size_t o = 0, n, len, ws;
+	const char *p = v;
+	int prev_word = 0;
+
+	while (*p != '\0') {
+		if ((n = sendmail_msg_word(p, out + o, &len)) > 0) {
+			o += len;
+			p += n;
+			prev_word = 1;
+			continue;
+		}
+		/* RFC 2047 6.2: white space between two words goes. */
+		ws = strspn(p, " \t");
+		if (ws > 0 && prev_word && sendmail_msg_word(p + ws, out + o,
+		    &len) > 0) {
+			p += ws;
+			continue;
+		}
+		out[o++] = *p++;
+		prev_word = 0;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+enum sendmail_rewrite
+sendmail_msg_rewrite_mode(const char *v)
+{
+	if (v != NULL && strcmp(v, "never") == 0)
+		return SM_REWRITE_NEVER;
+	if (v != NULL && strcmp(v, "always") == 0)
+		return SM_REWRITE_ALWAYS;
+	return SM_REWRITE_LOCAL;
+}
+
+static int
+sendmail_msg_is_local(const char *addr, const char *hostname)
+{
+	char host[256];
+	const char *dom;
+
+	if (addr == NULL || !address_has_domain(addr))
+		return 1;
+	dom = address_domain(addr);
+	if (strcasecmp(dom, "localhost") == 0 ||
+	    strcasecmp(dom, "localhost.localdomain") == 0 ||
+	    (hostname != NULL && strcasecmp(dom, hostname) == 0))
+		return 1;
+	if (gethostname(host, sizeof(host)) == -1)
+		return 0;
+	host[sizeof(host) - 1] = '\0';
+	return strcasecmp(dom, host) == 0;
+}
+
+int
+sendmail_msg_rewrites(enum sendmail_rewrite mode, const char *addr,
+    const char *hostname)
+{
+	switch (mode) {
+	case SM_REWRITE_ALWAYS:
+		return 1;
+	case SM_REWRITE_LOCAL:
+		return sendmail_msg_is_local(addr, hostname);
+	case SM_REWRITE_NEVER:
+		break;
+	}
+	return 0;
+}
+
+/* The single address of text, or NULL; caller frees. */
+static char *
+sendmail_msg_one_addr(const char *text)
+{
+	struct address_list l = { 0 };
+	struct failure ignore;
+	char *a = NULL;
+
+	if (text != NULL && address_parse_list(text, &l, &ignore) == 0 &&
+	    l.n == 1)
+		a = xstrdup(l.v[0].addr);
+	address_list_free(&l);
+	return a;
+}
+
+int
+sendmail_msg_rewrite_from(struct sendmail_msg *m, enum sendmail_rewrite mode,
+    const char *conf_from, const char *hostname, struct failure *f)
+{
+	char *orig, *a, *conf, *name, *enc, *v;
+	size_t hl;
+	int local;
+
+	if (mode == SM_REWRITE_NEVER || conf_from == NULL ||
+	    (orig = sendmail_msg_header(m, "From", 0)) == NULL)
+		return 0;
+	a = sendmail_msg_one_addr(orig);
+	local = sendmail_msg_is_local(a, hostname);
+	if (!sendmail_msg_rewrites(mode, a, hostname)) {
+		free(a);
+		free(orig);
+		return 0;
+	}
+	free(a);
+	if ((conf = sendmail_msg_one_addr(conf_from)) == NULL) {
+		free(orig);
+		return failure_set(f, F_CONFIG, "from-rewrite: the configured "
+		    "from \"%s\" is not one address", conf_from);
+	}
+	/* The host's first label: "on host01" names the machine. */
+	hl = hostname != NULL ? strcspn(hostname, ".") : 0;
+	name = local && hl > 0 ? xasprintf("%s on %.*s", orig, (int)hl,
+	    hostname) : xstrdup(orig);
+	enc = encode_header_text(name, 6, 1);
+	v = xasprintf("%s <%s>", enc, conf);
+	sendmail_msg_set_field(m, "From", v);
+	free(v);
+	free(enc);
+	free(name);
+	free(conf);
+	v = encode_header_text(orig, 17, 0);
+	sendmail_msg_set_field(m, "X-Original-From", v);
+	free(v);
+	free(orig);
+	return 1;
 }
 
 void

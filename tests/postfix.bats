@@ -361,6 +361,8 @@ PYEOF
 	ln -s "$OUTBOX" "$T/sendmail"
 	pf_rc submission plain
 	printf 'alias root %s\n' "$DOVECOT_USER" >>"$HOME/.outboxrc"
+	# As it came: from-rewrite (unattended.bats) off.
+	printf 'set from-rewrite=never\n' >>"$HOME/.outboxrc"
 	printf '%s\n' 'From: root (Cron Daemon)' 'To: root' \
 	    'Subject: Cron <root@host> /usr/local/bin/backup' \
 	    'MIME-Version: 1.0' 'Content-Type: text/plain; charset=UTF-8' \

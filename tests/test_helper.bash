@@ -27,6 +27,9 @@ common_setup() {
 	mkdir -p "$HOME"
 	chmod 700 "$HOME"
 	export OUTBOX_SYSTEM_RC=/nonexistent
+	# The log line of each send goes to a socket nobody binds, not to
+	# the machine's syslog (unattended.bats binds its own).
+	export OUTBOX_TEST_SYSLOG_SOCKET="$BATS_TEST_TMPDIR/no-syslog.sock"
 	unset OUTBOXRC XDG_CONFIG_HOME
 	SERVER_PIDS=()
 	[ -x "$OUTBOX" ] || fail "no outbox binary at $OUTBOX (set OUTBOX)"
