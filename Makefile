@@ -18,7 +18,7 @@ MAILDROPDIR ?= /var/spool/outbox-maildrop
 SYSTEMD_UNITS = outbox-flush.service outbox-flush.timer outbox-flush.path
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2 jansson
+DEPS = openssl libmagic libbsd-overlay libidn2 jansson libcurl
 
 CFLAGS ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -46,6 +46,7 @@ SRCS = \
 	src/deliver.c \
 	src/encode.c \
 	src/failure.c \
+	src/fetch.c \
 	src/filetype.c \
 	src/hint.c \
 	src/html.c \
@@ -56,6 +57,9 @@ SRCS = \
 	src/message.c \
 	src/mime.c \
 	src/net.c \
+	src/oauth2.c \
+	src/oauth2login.c \
+	src/pop3.c \
 	src/queue.c \
 	src/queuecmd.c \
 	src/recipients.c \

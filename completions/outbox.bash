@@ -122,7 +122,8 @@ _outbox()
 		    --json
 		    --html --html= --inline --reply-to --dsn --dsn-return
 		    --dsn-required --queue --flush --now --queue-list --failed
-		    --queue-drop --queue-retry --check
+		    --queue-drop --queue-retry --oauth2-login --check
+		    --fetch --list --delete --keep
 		    -h --help -V --version --sendmail --" -- "$word"))
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
 		    compopt -o nospace 2>/dev/null

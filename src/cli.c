@@ -29,6 +29,11 @@ enum {
 	OPT_SKIP_EMPTY,
 	OPT_QUEUE_RETRY,
 	OPT_FAILED,
+	OPT_OAUTH2_LOGIN,
+	OPT_FETCH,
+	OPT_LIST,
+	OPT_DELETE,
+	OPT_KEEP,
 	OPT_CHECK
 };
 
@@ -68,6 +73,11 @@ static const struct option longopts[] = {
 	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
 	{ "dsn-required", no_argument, NULL, OPT_DSN_REQUIRED },
 	{ "attach-charset", required_argument, NULL, OPT_ATTACH_CHARSET },
+	{ "oauth2-login", no_argument, NULL, OPT_OAUTH2_LOGIN },
+	{ "fetch", no_argument, NULL, OPT_FETCH },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -112,13 +122,22 @@ cli_check(const struct options *o, struct failure *f)
 {
 	int composing = o->mode == CLI_SEND;
 
+	if ((o->fetch_list || o->fetch_delete) && o->mode != CLI_FETCH)
+		return failure_set(f, F_USAGE,
+		    "--list, --delete and --keep go with --fetch");
+	if (o->fetch_delete == -1)
+		return failure_set(f, F_USAGE,
+		    "--delete and --keep exclude each other");
+	if (o->mode == CLI_FETCH && (o->to.n || o->cc.n || o->bcc.n))
+		return failure_set(f, F_USAGE, "--fetch takes no recipients");
 	if (o->mode == CLI_CHECK && (o->cc.n || o->bcc.n))
 		return failure_set(f, F_USAGE, "--check takes recipients as "
 		    "operands, not -c or -b");
 	if (!composing && o->mode != CLI_CHECK && (o->to.n || o->cc.n ||
 	    o->bcc.n))
 		return failure_set(f, F_USAGE, "--flush, --queue-list, "
-		    "--queue-drop and --queue-retry take no recipients");
+		    "--queue-drop, --queue-retry and --oauth2-login take no "
+		    "recipients");
 	if (o->now && o->mode != CLI_FLUSH)
 		return failure_set(f, F_USAGE, "--now goes with --flush");
 	if (o->failed_only && o->mode != CLI_QUEUE_LIST)
@@ -240,6 +259,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_QUEUE_LIST:
 			o->mode = CLI_QUEUE_LIST;
 			break;
+		case OPT_OAUTH2_LOGIN:
+			o->mode = CLI_OAUTH2_LOGIN;
+			break;
 		case OPT_QUEUE_DROP:
 			o->mode = CLI_QUEUE_DROP;
 			o->queue_id = optarg;
@@ -274,6 +296,19 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case OPT_CHECK:
 			o->mode = CLI_CHECK;
+			break;
+		case OPT_FETCH:
+			o->mode = CLI_FETCH;
+			break;
+		case OPT_LIST:
+			o->fetch_list = 1;
+			break;
+		case OPT_DELETE:
+		case OPT_KEEP:
+			ch = ch == OPT_DELETE ? CLI_FETCH_DELETE :
+			    CLI_FETCH_KEEP;
+			o->fetch_delete = o->fetch_delete != 0 &&
+			    o->fetch_delete != ch ? -1 : ch;
 			break;
 		case 'h':
 			o->mode = CLI_HELP;
@@ -329,9 +364,10 @@ cli_usage(FILE *out)
 	fputs(
 "usage: outbox [options] [--] recipient...\n"
 "       outbox --flush [--now] | --queue-list [--failed] | --queue-drop ID\n"
-"       outbox --queue-retry ID|all\n"
+"       outbox --queue-retry ID|all | --oauth2-login [-A NAME]\n"
 "       outbox --check [-A NAME] [--json] [recipient...]\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
+"       outbox --fetch [-A NAME] [--delete|--keep] [--list] [-v] [--json]\n"
 "Compose a message from the options and standard input and send it.\n"
 "Options may follow the recipients, up to \"--\" (POSIXLY_CORRECT: up to\n"
 "the first recipient); a word starting with \"-\" is never a recipient.\n"
@@ -370,6 +406,12 @@ cli_usage(FILE *out)
 "                            connect, TLS, EHLO, AUTH, MAIL, RCPT for\n"
 "                            the recipients given, RSET) and send nothing;\n"
 "                            a hint follows a failure\n"
+"      --oauth2-login        log in once with OAuth2 (-A: the account) and\n"
+"                            store its tokens; later sends refresh them\n"
+"      --fetch               download new mail over POP3 (see fetch-to)\n"
+"      --list                with --fetch: show what waits, fetch nothing\n"
+"      --delete, --keep      with --fetch: delete fetched mail on the server,\n"
+"                            or keep it (overrides fetch-delete)\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"

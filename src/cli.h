@@ -18,9 +18,15 @@ enum cli_mode {
 	CLI_QUEUE_DROP,		/* --queue-drop ID */
 	CLI_CHECK,		/* --check: prove the config, send nothing */
 	CLI_QUEUE_RETRY,	/* --queue-retry ID|all */
+	CLI_OAUTH2_LOGIN,	/* --oauth2-login [-A NAME] */
+	CLI_FETCH,		/* --fetch: POP3 into a Maildir or mbox */
 	CLI_HELP,
 	CLI_VERSION
 };
+
+/* --fetch's --delete and --keep (struct options.fetch_delete). */
+#define CLI_FETCH_DELETE 1
+#define CLI_FETCH_KEEP 2
 
 struct strlist {
 	char **v;		/* points into argv */
@@ -59,6 +65,8 @@ struct options {
 	const char *dsn_notify;		/* --dsn never|success,failure,delay */
 	const char *dsn_return;		/* --dsn-return full|headers */
 	int dsn_required;		/* --dsn-required */
+	int fetch_list;			/* --list: show, download nothing */
+	int fetch_delete;		/* CLI_FETCH_DELETE/KEEP, or 0: config */
 	/* The sendmail personality's own: struct sendmail_options. */
 };
 

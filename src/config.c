@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -60,6 +61,14 @@ static const char *const auth_names[] = {
 	[AUTH_NONE] = "none",
 };
 #define NAUTH (sizeof(auth_names) / sizeof(auth_names[0]))
+
+static const char *const provider_names[] = {
+	[OAUTH2_PROVIDER_NONE] = NULL,
+	[OAUTH2_PROVIDER_GOOGLE] = "google",
+	[OAUTH2_PROVIDER_MICROSOFT] = "microsoft",
+	[OAUTH2_PROVIDER_CUSTOM] = "custom",
+};
+#define NPROVIDER (sizeof(provider_names) / sizeof(provider_names[0]))
 
 /* One line split into words, quotes removed. */
 struct words {
@@ -131,6 +140,11 @@ static const char *valid_bool(char **);
 static const char *valid_max_age(char **);
 static const char *valid_from_rewrite(char **);
 static const char *valid_syslog(char **);
+static const char *valid_provider(char **);
+static const char *valid_pop3_url(char **);
+static const char *valid_pop3_security(char **);
+static const char *valid_pop3_auth(char **);
+static const char *valid_size(char **);
 
 static const char *apply_str(struct settings *, size_t, const char *);
 static const char *apply_url(struct settings *, size_t, const char *);
@@ -139,6 +153,7 @@ static const char *apply_auth(struct settings *, size_t, const char *);
 static const char *apply_timeout(struct settings *, size_t, const char *);
 static const char *apply_bool(struct settings *, size_t, const char *);
 static const char *apply_max_age(struct settings *, size_t, const char *);
+static const char *apply_provider(struct settings *, size_t, const char *);
 
 #define OFF(field) offsetof(struct settings, field)
 
@@ -185,6 +200,50 @@ static const struct key keys[] = {
 	    0 },
 	{ KT_STRING, "log-file", valid_text, apply_str, OFF(log_file), NULL,
 	    0 },
+	{ KT_ENUM, "oauth2-provider", valid_provider, apply_provider,
+	    OFF(smtp.oauth2.provider), NULL, 0 },
+	{ KT_STRING, "oauth2-client-id", valid_text, apply_str,
+	    OFF(smtp.oauth2.client_id), NULL, 0 },
+	{ KT_STRING, "oauth2-client-secret", valid_secret, apply_str,
+	    OFF(smtp.oauth2.client_secret), NULL, KEY_SECRET },
+	{ KT_STRING, "oauth2-client-secret-cmd", valid_secret, apply_str,
+	    OFF(smtp.oauth2.client_secret_cmd), NULL, 0 },
+	{ KT_STRING, "oauth2-auth-url", valid_text, apply_str,
+	    OFF(smtp.oauth2.auth_url), NULL, 0 },
+	{ KT_STRING, "oauth2-token-url", valid_text, apply_str,
+	    OFF(smtp.oauth2.token_url), NULL, 0 },
+	{ KT_STRING, "oauth2-device-url", valid_text, apply_str,
+	    OFF(smtp.oauth2.device_url), NULL, 0 },
+	{ KT_STRING, "oauth2-scope", valid_text, apply_str,
+	    OFF(smtp.oauth2.scope), NULL, 0 },
+	{ KT_STRING, "oauth2-tenant", valid_text, apply_str,
+	    OFF(smtp.oauth2.tenant), NULL, 0 },
+	{ KT_STRING, "oauth2-ca-file", valid_text, apply_str,
+	    OFF(smtp.oauth2.ca_file), NULL, 0 },
+	{ KT_STRING, "oauth2-token-store-cmd", valid_secret, apply_str,
+	    OFF(smtp.oauth2.store_cmd), NULL, 0 },
+	{ KT_STRING, "oauth2-token-load-cmd", valid_secret, apply_str,
+	    OFF(smtp.oauth2.load_cmd), NULL, 0 },
+	/* The --fetch keys, as written; fetch.c resolves them. */
+	{ KT_URL, "pop3", valid_pop3_url, apply_str, OFF(fetch.url), NULL, 0 },
+	{ KT_ENUM, "pop3-security", valid_pop3_security, apply_str,
+	    OFF(fetch.security), NULL, 0 },
+	{ KT_ENUM, "pop3-auth", valid_pop3_auth, apply_str, OFF(fetch.auth),
+	    NULL, 0 },
+	{ KT_STRING, "pop3-user", valid_text, apply_str, OFF(fetch.user), NULL,
+	    0 },
+	{ KT_STRING, "pop3-password", valid_secret, apply_str,
+	    OFF(fetch.password), NULL, KEY_SECRET },
+	{ KT_STRING, "pop3-password-cmd", valid_secret, apply_str,
+	    OFF(fetch.password_cmd), NULL, 0 },
+	{ KT_STRING, "pop3-tls-fingerprint", valid_fingerprint, apply_str,
+	    OFF(fetch.fingerprint), NULL, 0 },
+	{ KT_STRING, "fetch-to", valid_text, apply_str, OFF(fetch.to), NULL,
+	    0 },
+	{ KT_BOOL, "fetch-delete", valid_bool, apply_str, OFF(fetch.delete),
+	    "no", 0 },
+	{ KT_NUMBER, "fetch-max-size", valid_size, apply_str,
+	    OFF(fetch.max_size), NULL, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -291,6 +350,14 @@ valid_auth(char **v)
 }
 
 static const char *
+valid_provider(char **v)
+{
+	struct settings s;
+
+	return apply_provider(&s, OFF(smtp.oauth2.provider), *v);
+}
+
+static const char *
 valid_bool(char **v)
 {
 	if (strcmp(*v, "yes") != 0 && strcmp(*v, "no") != 0)
@@ -321,6 +388,79 @@ valid_max_age(char **v)
 		    "or with s, m, h or d)";
 	free(*v);
 	*v = xasprintf("%lld", n * unit);
+	return NULL;
+}
+
+static const char *
+valid_pop3_security(char **v)
+{
+	if (strcmp(*v, "stls") != 0 && strcmp(*v, "tls") != 0 &&
+	    strcmp(*v, "none") != 0)
+		return "must be stls, tls or none";
+	return NULL;
+}
+
+static const char *
+valid_pop3_auth(char **v)
+{
+	if (strcmp(*v, "user") == 0 || strcmp(*v, "apop") == 0 ||
+	    (name_index(auth_names, NAUTH, *v) != -1 &&
+	    strcmp(*v, "none") != 0))
+		return NULL;
+	return "must be auto, user, apop, plain, login, cram-md5, "
+	    "scram-sha-256, xoauth2 or oauthbearer";
+}
+
+/* A size in octets, or with a unit: 10k, 5M, 1G (powers of 1024). */
+static const char *
+valid_size(char **v)
+{
+	long long n, unit = 1;
+	const char *errstr;
+	char *num;
+	size_t len = strlen(*v);
+
+	if (len > 0 && strchr("kKmMgG", (*v)[len - 1]) != NULL) {
+		unit = strchr("kK", (*v)[len - 1]) ? 1024 :
+		    strchr("mM", (*v)[len - 1]) ? 1024 * 1024 :
+		    1024 * 1024 * 1024;
+		len--;
+	}
+	num = xstrndup(*v, len);
+	n = strtonum(num, 0, LLONG_MAX / unit, &errstr);
+	free(num);
+	if (errstr != NULL)
+		return "must be a number of octets, or with k, M or G";
+	free(*v);
+	*v = xasprintf("%lld", n * unit);
+	return NULL;
+}
+
+/*
+ * "[pop3s://|pop3://][user@]host[:port]": no password, no path; the
+ * rest is checked where it is used (fetch.c).
+ */
+static const char *
+valid_pop3_url(char **v)
+{
+	const char *s = *v, *at;
+
+	if (has_control(s))
+		return "control characters are not allowed";
+	if (strncasecmp(s, "pop3s://", 8) == 0)
+		s += 8;
+	else if (strncasecmp(s, "pop3://", 7) == 0)
+		s += 7;
+	else if (strstr(s, "://") != NULL)
+		return "must start with pop3:// or pop3s://";
+	if ((at = strrchr(s, '@')) != NULL && memchr(s, ':',
+	    (size_t)(at - s)) != NULL)
+		return "a password in the pop3 URL is refused; "
+		    "use pop3-password-cmd instead";
+	if (strchr(s, '/') != NULL && strchr(s, '/')[1] != '\0')
+		return "the pop3 URL must not have a path";
+	if (*s == '\0' || *s == '@' || (at != NULL && at[1] == '\0'))
+		return "no host in the pop3 URL";
 	return NULL;
 }
 
@@ -1462,6 +1602,14 @@ config_auth_name(enum config_auth auth)
 	return auth_names[auth];
 }
 
+const char *
+config_oauth2_provider_name(enum config_oauth2_provider p)
+{
+	if ((size_t)p >= NPROVIDER || provider_names[p] == NULL)
+		return "(unset)";
+	return provider_names[p];
+}
+
 /* An error about a configured value, placed at its file:line. */
 static int
 settings_error(struct failure *f, const struct config_var *v,
@@ -1533,6 +1681,18 @@ apply_auth(struct settings *s, size_t off, const char *v)
 		return "must be auto, plain, login, cram-md5, scram-sha-256, "
 		    "xoauth2, oauthbearer or none";
 	*FIELD(s, off, enum config_auth) = (enum config_auth)i;
+	return NULL;
+}
+
+static const char *
+apply_provider(struct settings *s, size_t off, const char *v)
+{
+	int i;
+
+	if ((i = name_index(provider_names, NPROVIDER, v)) == -1)
+		return "must be google, microsoft or custom";
+	*FIELD(s, off, enum config_oauth2_provider) =
+	    (enum config_oauth2_provider)i;
 	return NULL;
 }
 
@@ -1614,6 +1774,7 @@ config_settings(const struct config *cfg, const char *account,
 		    cfg->user_file ? cfg->user_file : "");
 	s->account = account;
 	s->smtp.name = "smtp";
+	s->smtp.oauth2.account = account;
 	strlcpy(s->smtp.port, CONFIG_PORT_SUBMISSION, sizeof(s->smtp.port));
 	s->smtp.security = SEC_STARTTLS;
 	if (settings_user_conflict(cfg, account, "smtp", "smtp-user",
@@ -1661,5 +1822,11 @@ config_log_settings(const struct settings *s)
 	log_debug("queue-on-failure = %s", s->queue_on_failure ? "yes" : "no");
 	log_debug("default-domain = %s", STR(s->default_domain));
 	log_debug("aliases-file = %s", STR(s->aliases_file));
+	log_debug("oauth2-provider = %s",
+	    config_oauth2_provider_name(s->smtp.oauth2.provider));
+	log_debug("oauth2-client-id = %s", STR(s->smtp.oauth2.client_id));
+	log_debug("oauth2-client-secret = %s", s->smtp.oauth2.client_secret !=
+	    NULL ? "********" : "(unset)");
+	log_debug("oauth2-token-url = %s", STR(s->smtp.oauth2.token_url));
 #undef STR
 }

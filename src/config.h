@@ -118,6 +118,32 @@ enum config_auth {
 #define CONFIG_MAX_AGE_DEFAULT (5 * 86400)	/* queue-max-age: 5 days */
 #define CONFIG_MAX_AGE_MAX (365 * 86400LL)
 
+enum config_oauth2_provider {
+	OAUTH2_PROVIDER_NONE, OAUTH2_PROVIDER_GOOGLE, OAUTH2_PROVIDER_MICROSOFT,
+	OAUTH2_PROVIDER_CUSTOM
+};
+
+/*
+ * The OAuth2 client of an account (oauth2-* keys): oauth2.c fills the
+ * provider's endpoints and scope where these are NULL.  One token per
+ * account, shared by its SMTP and POP3 sides.
+ */
+struct oauth2_conf {
+	const char *account;	/* the token store's name; NULL: "default" */
+	enum config_oauth2_provider provider;
+	const char *client_id;
+	const char *client_secret;
+	const char *client_secret_cmd;
+	const char *auth_url;
+	const char *token_url;
+	const char *device_url;
+	const char *scope;
+	const char *tenant;	/* Microsoft: "common" when NULL */
+	const char *ca_file;	/* NULL: the system's trust store */
+	const char *store_cmd;	/* oauth2-token-store-cmd */
+	const char *load_cmd;	/* oauth2-token-load-cmd */
+};
+
 /*
  * One server as configured: the connection, its security and the login.
  * Strings point into the struct config it was resolved from, or into
@@ -137,8 +163,26 @@ struct server {
 	const char *ca_file;
 	const char *fingerprint;	/* "sha256:AB:CD..." */
 	int timeout;		/* seconds */
+	struct oauth2_conf oauth2;	/* with auth xoauth2/oauthbearer */
 	char host_buf[256];
 	char user_buf[256];
+};
+
+/*
+ * The --fetch keys as written (validated, not resolved: fetch.c maps
+ * them onto the POP3 engine's words); NULL when unset.
+ */
+struct fetch_keys {
+	const char *url;		/* pop3 */
+	const char *security;		/* pop3-security: stls|tls|none */
+	const char *auth;		/* pop3-auth */
+	const char *user;		/* pop3-user */
+	const char *password;		/* pop3-password */
+	const char *password_cmd;	/* pop3-password-cmd */
+	const char *fingerprint;	/* pop3-tls-fingerprint */
+	const char *to;			/* fetch-to */
+	const char *delete;		/* fetch-delete: "yes" or "no" */
+	const char *max_size;		/* fetch-max-size, in octets */
 };
 
 /*
@@ -164,6 +208,7 @@ struct settings {
 	const char *from_rewrite;	/* never, local, always; NULL: local */
 	const char *syslog;		/* yes, no, a facility; NULL: yes */
 	const char *log_file;		/* or NULL */
+	struct fetch_keys fetch;	/* pop3, pop3-*, fetch-* */
 	char hostname_buf[256];
 };
 
@@ -177,6 +222,7 @@ int config_settings(const struct config *cfg, const char *account,
 /* Names for messages and the debug dump. */
 const char *config_security_name(enum config_security);
 const char *config_auth_name(enum config_auth);
+const char *config_oauth2_provider_name(enum config_oauth2_provider);
 
 /*
  * Logs s with log_debug(), one "key = value" line each, the password

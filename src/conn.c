@@ -278,6 +278,40 @@ conn_getline(struct conn *c, const char **line, size_t *len,
 	return 0;
 }
 
+int
+conn_getpiece(struct conn *c, const char **data, size_t *len, int *eol,
+    struct failure *f)
+{
+	char *start, *nl;
+	size_t n;
+
+	for (;;) {
+		start = c->rbuf + c->rpos;
+		n = c->rlen - c->rpos;
+		if ((nl = memchr(start, '\n', n)) != NULL) {
+			c->rpos += (size_t)(nl - start) + 1;
+			if (nl > start && nl[-1] == '\r')
+				nl--;
+			*data = start;
+			*len = (size_t)(nl - start);
+			*eol = 1;
+			return 0;
+		}
+		/* A CR at the end may be half of the CR LF: keep it. */
+		if (n > 0 && start[n - 1] == '\r')
+			n--;
+		if (n >= 2) {
+			c->rpos += n;
+			*data = start;
+			*len = n;
+			*eol = 0;
+			return 0;
+		}
+		if (conn_fill(c, f) == -1)
+			return -1;
+	}
+}
+
 /*
  * Sends len bytes from buf now, within the time-out.  The reply to what
  * was sent is due one time-out after its last byte left (RFC 5321

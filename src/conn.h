@@ -120,6 +120,17 @@ size_t conn_pending(const struct conn *c);
 int conn_getline(struct conn *c, const char **line, size_t *len,
     struct failure *f);
 
+/*
+ * A piece of the next line, for data whose lines have no useful cap (a
+ * message body): the whole line without its line end and *eol = 1 when
+ * its end is buffered, else what is buffered (at least 2 bytes, a CR
+ * held back) and *eol = 0; the next call continues the line.  Memory
+ * stays that of the read buffer however long the line.  Valid until the
+ * next call on c.  F_TEMP as for conn_getline().
+ */
+int conn_getpiece(struct conn *c, const char **data, size_t *len, int *eol,
+    struct failure *f);
+
 /* Queues bytes; sends whenever CONN_WBUF_MAX is reached.  F_TEMP/F_IO. */
 int conn_write(struct conn *c, const void *buf, size_t len, struct failure *f);
 

@@ -24,6 +24,7 @@
 
 #include "credentials.h"
 #include "log.h"
+#include "oauth2.h"
 #include "xmalloc.h"
 
 /*
@@ -388,6 +389,9 @@ credentials_get(const struct server *s, struct failure *f)
 		return failure_set(f, F_PERM, "AUTH: refusing to send "
 		    "credentials without TLS (%s-security=none)", name), NULL;
 	credentials_protect();
+	/* OAuth2: the secret is an access token outbox keeps fresh. */
+	if (oauth2_enabled(s))
+		return oauth2_access_token(&s->oauth2, s->timeout, NULL, f);
 	if (s->password != NULL)
 		return xstrdup(s->password);
 	if (s->password_cmd != NULL) {
@@ -405,6 +409,22 @@ credentials_get(const struct server *s, struct failure *f)
 	    "terminal to ask on; set %s-password-cmd in the config",
 	    s->user != NULL ? s->user : "", s->host != NULL ? s->host : "",
 	    name), NULL;
+}
+
+int
+credentials_is_token(const struct server *s)
+{
+	return oauth2_enabled(s);
+}
+
+char *
+credentials_renew(const struct server *s, const char *refused,
+    struct failure *f)
+{
+	if (!oauth2_enabled(s))
+		return failure_set(f, F_INTERNAL, "%s: not a token", __func__),
+		    NULL;
+	return oauth2_access_token(&s->oauth2, s->timeout, refused, f);
 }
 
 void

@@ -20,9 +20,26 @@
  * plaintext); F_CONFIG when the command fails, prints nothing or runs
  * over, or when no source exists (no terminal to prompt on: the text
  * says to set NAME-password-cmd, NAME being s->name, "smtp" when NULL);
- * F_AUTH when the prompt was answered with nothing.
+ * F_AUTH when the prompt was answered with nothing.  With OAuth2
+ * (credentials_is_token()) the account's access token from oauth2.c,
+ * refreshed as needed, failing as oauth2_access_token() does.
  */
 char *credentials_get(const struct server *s, struct failure *f);
+
+/*
+ * Whether credentials_get() gives s an OAuth2 access token (smtp-auth
+ * xoauth2/oauthbearer with oauth2-provider or oauth2-token-url): one
+ * the server refused may be renewed once with credentials_renew().
+ */
+int credentials_is_token(const struct server *s);
+
+/*
+ * A fresh access token in place of refused (which the server turned
+ * down): refreshed unless the store already holds another valid one.
+ * Fails as oauth2_access_token() does.
+ */
+char *credentials_renew(const struct server *s, const char *refused,
+    struct failure *f);
 
 /*
  * Keeps secrets out of core files and away from debuggers of the same

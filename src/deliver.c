@@ -99,6 +99,57 @@ deliver_password(const struct settings *set, char **password,
 	return 0;
 }
 
+/*
+ * The server refused an OAuth2 token (F_AUTH): one fresh token, once.
+ * 0 with *password and p renewed, else -1 with f kept or set.
+ */
+static int
+deliver_renew(const struct settings *set, char **password,
+    struct smtp_params *p, struct failure *f)
+{
+	struct failure rf;
+	char *fresh;
+
+	if (f->kind != F_AUTH || *password == NULL ||
+	    !credentials_is_token(&set->smtp))
+		return -1;
+	log_info("the server refused the OAuth2 access token; refreshing "
+	    "it once");
+	failure_clear(&rf);
+	if ((fresh = credentials_renew(&set->smtp, *password, &rf)) == NULL) {
+		*f = rf;
+		return -1;
+	}
+	credentials_free(*password);
+	*password = fresh;
+	deliver_params(set, *password, p);
+	failure_clear(f);
+	return 0;
+}
+
+static int deliver_enqueue(const struct job *, const int *, const char *,
+    char *, struct failure *);
+
+/*
+ * An OAuth2 login that no longer works (invalid_grant, no token, a token
+ * refused after a refresh): the message waits in the queue for the next
+ * login and flush, and the failure stays (77).  Returns -1.
+ */
+static int
+deliver_keep_for_login(const struct job *job, struct deliver_result *out,
+    struct failure *f)
+{
+	struct failure qf;
+
+	if (f->kind != F_AUTH || !job->set->queue_on_failure ||
+	    !credentials_is_token(&job->set->smtp))
+		return -1;
+	failure_clear(&qf);
+	if (deliver_enqueue(job, NULL, f->text, out->queue_id, &qf) == -1)
+		log_warnx("cannot queue the message: %s", qf.text);
+	return -1;
+}
+
 /* An envelope narrowed to some recipients; it owns only the arrays. */
 struct deliver_subset {
 	struct smtp_envelope env;
@@ -304,7 +355,7 @@ deliver(const struct job *job, struct smtp_result *r,
 		return 0;
 	}
 	if (deliver_password(set, &password, f) == -1)
-		return -1;
+		return deliver_keep_for_login(job, out, f);
 	deliver_params(set, password, &p);
 
 	env = job->env;
@@ -312,7 +363,10 @@ deliver(const struct job *job, struct smtp_result *r,
 		credentials_free(password);
 		return -1;
 	}
-	if ((sess = smtp_open(&p, f)) == NULL) {
+	if ((sess = smtp_open(&p, f)) == NULL &&
+	    deliver_renew(set, &password, &p, f) == 0)
+		sess = smtp_open(&p, f);
+	if (sess == NULL) {
 		smtp_result_init(r, &env);
 		rc = -1;
 	} else
@@ -335,6 +389,8 @@ deliver(const struct job *job, struct smtp_result *r,
 	credentials_free(password);
 	if (rc == 0)
 		return 0;
+	if (f->kind == F_AUTH)
+		return deliver_keep_for_login(job, out, f);
 	if (deliver_queue_failure(job, r, out, f) <= 0)
 		return -1;
 	/* Queued; refusals for good still make it a failure (67). */

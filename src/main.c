@@ -20,11 +20,13 @@
 #include "config.h"
 #include "credentials.h"
 #include "failure.h"
+#include "fetch.h"
 #include "front.h"
 #include "hint.h"
 #include "log.h"
 #include "maildrop.h"
 #include "mailx.h"
+#include "oauth2login.h"
 #include "queuecmd.h"
 #include "report.h"
 #include "sendmail.h"
@@ -56,6 +58,10 @@ main_dispatch(struct main_run *m, struct failure *f)
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_CHECK:
 		return check_run(&m->opt, &m->cfg, &m->rep, f);
+	case CLI_OAUTH2_LOGIN:
+		return oauth2login_run(&m->opt, &m->cfg, &m->rep, f);
+	case CLI_FETCH:
+		return fetch_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_HELP:
 	case CLI_VERSION:
 		break;

@@ -63,6 +63,23 @@ the escapes \\r \\n \\t \\\\ and \\xHH:
                           error challenge, then 535 after the client's
                           answer
 CMD for garbage, longline, endless, delay may also be GREETING.
+
+POP3 (RFC 1939/2449/2595), when the script's first directive is
+"protocol pop3": one mailbox served to any USER/PASS (or AUTH PLAIN),
+each message's lines recorded in DIR/transcript.log like SMTP commands.
+  protocol pop3           serve POP3 instead of SMTP
+  message TEXT            a message in the mailbox (escapes as above;
+                          LF line ends, sent as CRLF and dot-stuffed)
+  bigline N               a message with one body line of N bytes
+  capa NAME...            CAPA lines (default: USER UIDL TOP PIPELINING
+                          SASL PLAIN, and STLS before TLS)
+  pop3-reply CMD TEXT     the status line for CMD (GREETING CAPA STLS
+                          USER PASS AUTH STAT LIST UIDL RETR TOP DELE
+                          QUIT), e.g. "pop3-reply RETR -ERR [SYS/PERM] no"
+  close-after CMD         as for SMTP; RETR-MIDDLE drops the connection
+                          half way through the first message
+  silent, delay, tls implicit|starttls as for SMTP
+  inject-after STLS TEXT  the +OK to STLS and TEXT in one write
 """
 
 import argparse
@@ -121,6 +138,9 @@ class Script:
         self.inject = None
         self.scram = None
         self.token = None
+        self.pop3 = False
+        self.messages = []
+        self.pop3_replies = {}
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 line = line.strip()
@@ -172,8 +192,8 @@ class Script:
                 raise ValueError("tls implicit|starttls")
             self.tls = words[1]
         elif word == "inject-after":
-            if words[1].upper() != "STARTTLS":
-                raise ValueError("inject-after STARTTLS only")
+            if words[1].upper() not in ("STARTTLS", "STLS"):
+                raise ValueError("inject-after STARTTLS or STLS only")
             self.inject = unescape(rest(2))
         elif word == "scram":
             mode = words[2] if len(words) > 2 else "ok"
@@ -182,6 +202,15 @@ class Script:
             self.scram = (words[1], mode)
         elif word == "token":
             self.token = words[1]
+        elif word == "protocol":
+            self.pop3 = words[1] == "pop3"
+        elif word == "message":
+            self.messages.append(unescape(rest(1)))
+        elif word == "bigline":
+            self.messages.append(b"Subject: big\n\n" +
+                                 b"x" * int(words[1]) + b"\n")
+        elif word == "pop3-reply":
+            self.pop3_replies[words[1].upper()] = unescape(rest(2))
         else:
             raise ValueError("unknown directive")
 
@@ -511,6 +540,103 @@ class Session:
         self.tls = True
 
 
+class Pop3Session(Session):
+    """One POP3 connection over the scripted mailbox."""
+    def __init__(self, sock, script, logdir, ctx):
+        super().__init__(sock, script, logdir, ctx)
+        self.deleted = set()
+
+    def status(self, cmd, default):
+        if cmd in self.s.close_after and cmd != "GREETING":
+            self.drop()
+        if cmd in self.s.delay:
+            time.sleep(self.s.delay[cmd])
+        line = self.s.pop3_replies.get(cmd, default)
+        if isinstance(line, str):
+            line = line.encode()
+        self.send(line + b"\r\n")
+        return line.startswith(b"+")
+
+    def wire(self, msg):
+        out = b""
+        for line in msg.split(b"\n")[:-1] if msg.endswith(b"\n") \
+                else msg.split(b"\n"):
+            if line.startswith(b"."):
+                line = b"." + line
+            out += line + b"\r\n"
+        return out
+
+    def run(self):
+        if self.s.tls == "implicit":
+            self.handshake()
+        if self.s.silent:
+            while True:
+                self.recv()
+        self.status("GREETING", "+OK faultserver POP3 ready <1.2@fault>")
+        if "GREETING" in self.s.close_after:
+            self.drop()
+        while True:
+            line = self.readline()
+            self.record("transcript.log", line)
+            words = line.decode("latin-1").split()
+            cmd = words[0].upper() if words else ""
+            arg = words[1:]
+            msgs = self.s.messages
+            if cmd == "CAPA":
+                caps = self.s.capa or ["USER", "UIDL", "TOP",
+                                       "PIPELINING", "SASL PLAIN"]
+                if not self.tls and self.ctx and not self.s.capa:
+                    caps = caps + ["STLS"]
+                if self.status("CAPA", "+OK"):
+                    self.send(b"".join(c.encode() + b"\r\n"
+                                       for c in caps) + b".\r\n")
+            elif cmd == "STLS":
+                if self.s.inject is not None:
+                    self.send(b"+OK go\r\n" + self.s.inject + b"\r\n")
+                    self.handshake()
+                elif self.status("STLS", "+OK begin TLS"):
+                    self.handshake()
+            elif cmd in ("USER", "PASS", "APOP", "NOOP", "RSET"):
+                self.status(cmd, "+OK")
+            elif cmd == "AUTH":
+                self.status("AUTH", "+OK logged in")
+            elif cmd == "STAT":
+                self.status("STAT", "+OK %d %d" % (
+                    len(msgs), sum(len(self.wire(m)) for m in msgs)))
+            elif cmd in ("LIST", "UIDL"):
+                if self.status(cmd, "+OK"):
+                    body = b""
+                    for i, m in enumerate(msgs, 1):
+                        if i in self.deleted:
+                            continue
+                        v = len(self.wire(m)) if cmd == "LIST" else \
+                            hashlib.sha1(m).hexdigest()[:16]
+                        body += b"%d %s\r\n" % (i, str(v).encode())
+                    self.send(body + b".\r\n")
+            elif cmd in ("RETR", "TOP"):
+                n = int(arg[0])
+                if not self.status(cmd, "+OK message follows"):
+                    continue
+                data = self.wire(msgs[n - 1])
+                if cmd == "TOP":
+                    data = data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+                if "RETR-MIDDLE" in self.s.close_after:
+                    self.send(data[:len(data) // 2])
+                    self.drop()
+                self.send(data + b".\r\n")
+            elif cmd == "DELE":
+                if self.status("DELE", "+OK deleted"):
+                    self.deleted.add(int(arg[0]))
+            elif cmd == "QUIT":
+                self.status("QUIT", "+OK bye")
+                if self.deleted:
+                    self.record("deleted.log", b"".join(
+                        b"%d\n" % i for i in sorted(self.deleted)))
+                self.drop()
+            else:
+                self.send(b"-ERR unknown command\r\n")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port-file", required=True)
@@ -547,7 +673,8 @@ def main():
         # A bound on every wait, so a stuck client cannot wedge the server.
         conn.settimeout(120)
         try:
-            Session(conn, script, args.log, ctx).run()
+            (Pop3Session if script.pop3 else Session)(
+                conn, script, args.log, ctx).run()
         except Dropped:
             pass
         finally:

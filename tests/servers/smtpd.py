@@ -5,6 +5,7 @@ Run with /usr/bin/python3 (Debian's python3-aiosmtpd):
 
   smtpd.py --port-file F --out DIR [--mode plain|starttls|tls]
            [--cert C --key K] [--auth USER:PASS] [--require-auth]
+           [--bearer-file FILE]
            [--smtputf8] [--data-limit BYTES]
 
 Listens on 127.0.0.1, port chosen by the kernel; the port is written to F
@@ -20,6 +21,7 @@ sent.  SIGTERM stops it.
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -35,10 +37,20 @@ COMMANDS = ("HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT",
 class Recorder:
     """aiosmtpd handler: stores each message and the session's facts."""
 
-    def __init__(self, out, credentials):
+    def __init__(self, out, credentials, bearer_file=None):
         self.out = out
         self.credentials = credentials
+        self.bearer_file = bearer_file
         self.count = 0
+
+    def bearer_ok(self, token):
+        """--bearer-file: the tokens accepted, one a line (read on each
+        AUTH, so the OAuth2 test server can add the ones it issues)."""
+        try:
+            with open(self.bearer_file) as f:
+                return token in (x.strip() for x in f)
+        except FileNotFoundError:
+            return False
 
     def log(self, name, text):
         with open(os.path.join(self.out, name), "a", encoding="utf-8",
@@ -100,6 +112,51 @@ for _name in COMMANDS:
     setattr(LoggingSMTP, "smtp_" + _name, logged(_name))
 
 
+async def _bearer(self, args, mech):
+    """XOAUTH2 ("user=U^Aauth=Bearer T^A^A") and OAUTHBEARER (RFC 7628:
+    "n,a=U,^Ahost=..^Aport=..^Aauth=Bearer T^A^A"): the token must be
+    one of --bearer-file's.  Accepted tokens go to bearer.log."""
+    handler = self.event_handler
+    if len(args) > 1:
+        try:
+            text = base64.b64decode(args[1], validate=True).decode()
+        except Exception:
+            await self.push("501 5.5.2 Can't decode base64")
+            return AuthResult(success=False, handled=True)
+    else:
+        data = await self.challenge_auth("")
+        if not isinstance(data, bytes):
+            return AuthResult(success=False, handled=True)
+        text = data.decode("utf-8", "replace")
+    fields = text.split("\x01")
+    user, token = None, None
+    if mech == "OAUTHBEARER":
+        gs2 = fields[0].split(",")
+        user = next((x[2:] for x in gs2 if x.startswith("a=")), None)
+    for fld in fields:
+        if fld.startswith("user="):
+            user = fld[5:]
+        elif fld.startswith("auth=Bearer "):
+            token = fld[12:]
+    if token is not None and handler.bearer_ok(token):
+        handler.log("bearer.log", "%s %s %s" % (mech, user, token))
+        return AuthResult(success=True, auth_data=user)
+    handler.log("bearer.log", "%s %s refused" % (mech, user))
+    return AuthResult(success=False, handled=False)
+
+
+async def auth_XOAUTH2(self, server, args):
+    return await _bearer(self, args, "XOAUTH2")
+
+
+async def auth_OAUTHBEARER(self, server, args):
+    return await _bearer(self, args, "OAUTHBEARER")
+
+
+LoggingSMTP.auth_XOAUTH2 = auth_XOAUTH2
+LoggingSMTP.auth_OAUTHBEARER = auth_OAUTHBEARER
+
+
 def tls_context(args, handler):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
@@ -121,6 +178,9 @@ def main():
     p.add_argument("--key")
     p.add_argument("--auth", help="USER:PASS")
     p.add_argument("--require-auth", action="store_true")
+    p.add_argument("--bearer-file",
+                   help="offer XOAUTH2 and OAUTHBEARER, accepting the "
+                   "tokens in this file")
     p.add_argument("--smtputf8", action="store_true")
     p.add_argument("--data-limit", type=int, default=None,
                    help="largest DATA accepted (aiosmtpd: 32 MiB)")
@@ -130,7 +190,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     creds = tuple(args.auth.split(":", 1)) if args.auth else None
-    handler = Recorder(args.out, creds)
+    handler = Recorder(args.out, creds, args.bearer_file)
     ctx = tls_context(args, handler) if args.mode != "plain" else None
 
     loop = asyncio.new_event_loop()
@@ -150,6 +210,8 @@ def main():
             auth_require_tls=args.mode != "tls",
             auth_required=args.require_auth,
             authenticator=handler.authenticate,
+            auth_exclude_mechanism=(() if args.bearer_file else
+                                    ("XOAUTH2", "OAUTHBEARER")),
             timeout=60,
             loop=loop)
 

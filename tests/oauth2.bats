@@ -1,0 +1,448 @@
+#!/usr/bin/env bats
+# oauth2.bats — OAuth2 built in, against a local authorization server
+# (tests/servers/oauthd.py: HTTPS on 127.0.0.1, the test CA) and smtpd.py
+# accepting only the bearer tokens oauthd.py issued (--bearer-file):
+# --oauth2-login by the device grant and by the code grant with PKCE
+# (the test plays the browser with curl), a cached token (no request),
+# an expired one (one refresh), rotation, ten concurrent sends (one
+# refresh), a refused token retried once, invalid_grant (77, the hint),
+# the store's permission check, and no token in any output.
+
+load test_helper
+
+setup_file() { common_setup_file; }
+setup() {
+	common_setup
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
+	STORE="$XDG_STATE_HOME/outbox/oauth2/default"
+}
+teardown() { common_teardown; }
+
+# start_oauthd ARGS...: the authorization server; its files in $OAUTHD.
+start_oauthd() {
+	export OAUTHD="$BATS_TEST_TMPDIR/oauthd"
+	local pf="$BATS_TEST_TMPDIR/oauthd.port"
+	rm -f "$pf"
+	"$PY" "$TESTS_DIR/servers/oauthd.py" --port-file "$pf" \
+	    --dir "$OAUTHD" --cert "$CERTS/good.pem" --key "$CERTS/good.key" \
+	    "$@" </dev/null >"$BATS_TEST_TMPDIR/oauthd.out" \
+	    2>"$BATS_TEST_TMPDIR/oauthd.err" 3>&- &
+	SERVER_PIDS+=("$!")
+	wait_port "$pf" "$!" oauthd
+	OPORT=$PORT
+}
+
+# start_both [OAUTHD ARGS...]: oauthd, then smtpd (STARTTLS) taking its
+# tokens; PORT is smtpd's.
+start_both() {
+	start_oauthd "$@"
+	: >>"$OAUTHD/access_tokens"
+	start_smtpd_tls starttls --bearer-file "$OAUTHD/access_tokens" \
+	    --require-auth
+}
+
+# write_rc_oauth [KEY=VALUE]...: XOAUTH2 with the test server's client.
+write_rc_oauth() {
+	write_rc smtp-security=starttls smtp-user=alice smtp-auth=xoauth2 \
+	    oauth2-provider=custom oauth2-client-id=outbox-test \
+	    oauth2-token-url="https://127.0.0.1:$OPORT/token" \
+	    oauth2-auth-url="https://127.0.0.1:$OPORT/authorize" \
+	    oauth2-ca-file="$CERTS/ca.pem" "$@"
+}
+
+# seed_store ACCESS EXPIRES_IN REFRESH: the token store as a login left it.
+seed_store() {
+	mkdir -p "$(dirname "$STORE")"
+	printf '{"refresh_token":"%s","access_token":"%s","expires_at":%d}\n' \
+	    "$3" "$1" $(($(date +%s) + $2)) >"$STORE"
+	chmod 600 "$STORE"
+}
+
+# grants NAME: how many requests of grant_type NAME oauthd.py got.
+grants() {
+	if [ -f "$OAUTHD/requests.log" ]; then
+		grep -c "\"grant_type\": \"$1\"" "$OAUTHD/requests.log" || true
+	else
+		echo 0
+	fi
+}
+
+# refute_tokens TEXT: no token oauthd.py issued or the seed is in TEXT.
+refute_tokens() {
+	local t
+	for t in $(cat "$OAUTHD/access_tokens" "$OAUTHD/refresh_tokens" \
+	    2>/dev/null) at-seed rt-seed; do
+		if [[ $1 == *"$t"* ]]; then
+			fail "token '$t' appears in: $1"
+		fi
+	done
+}
+
+store_get() {
+	json_get "$STORE" "$1"
+}
+
+@test "a send with a valid cached token makes no HTTP request" {
+	start_both --refresh-token rt-seed
+	echo at-seed >>"$OAUTHD/access_tokens"
+	seed_store at-seed 3600 rt-seed
+	write_rc_oauth
+	run_outbox -s cached rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["auth_user"]')" alice
+	grep -q '^XOAUTH2 alice at-seed$' "$SMTPD_OUT/bearer.log"
+	[ ! -e "$OAUTHD/requests.log" ] || fail "requests: $(cat "$OAUTHD/requests.log")"
+}
+
+@test "OAUTHBEARER carries the cached token too" {
+	start_both --refresh-token rt-seed
+	echo at-seed >>"$OAUTHD/access_tokens"
+	seed_store at-seed 3600 rt-seed
+	write_rc_oauth smtp-auth=oauthbearer
+	run_outbox -s bearer rcpt@example.net <<<"body"
+	assert_success
+	grep -q '^OAUTHBEARER alice at-seed$' "$SMTPD_OUT/bearer.log"
+}
+
+@test "an expired token makes exactly one refresh, and the new one is stored" {
+	start_both --refresh-token rt-seed
+	seed_store at-old -10 rt-seed
+	write_rc_oauth
+	run_outbox -s expired rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 1
+	new=$(store_get 'j["access_token"]')
+	[ "$new" != at-old ]
+	grep -qx "$new" "$OAUTHD/access_tokens"
+	grep -q "^XOAUTH2 alice $new\$" "$SMTPD_OUT/bearer.log"
+	# Without rotation the refresh token stays.
+	assert_equal "$(store_get 'j["refresh_token"]')" rt-seed
+	assert_equal "$(stat -c %a "$STORE")" 600
+	# Expiring within the minute counts as expired.
+	seed_store at-old 30 rt-seed
+	run_outbox -s soon rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 2
+}
+
+@test "a rotated refresh token is stored and used next time" {
+	start_both --refresh-token rt-seed --rotate
+	seed_store at-old -10 rt-seed
+	write_rc_oauth
+	run_outbox -s one rcpt@example.net <<<"body"
+	assert_success
+	rt=$(store_get 'j["refresh_token"]')
+	[ "$rt" != rt-seed ]
+	assert_equal "$(cat "$OAUTHD/refresh_tokens")" "$rt"
+	# Expire it again: the second refresh needs the rotated token.
+	"$PY" -c 'import json,sys; p=sys.argv[1]; j=json.load(open(p)); j["expires_at"]=1; open(p,"w").write(json.dumps(j))' "$STORE"
+	run_outbox -s two rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 2
+	[ -f "$SMTPD_OUT/2.eml" ]
+}
+
+@test "ten concurrent sends refresh once" {
+	start_both --refresh-token rt-seed --rotate
+	seed_store at-old -10 rt-seed
+	write_rc_oauth
+	pids=()
+	for i in $(seq 10); do
+		timeout 60 "$OUTBOX" -s "c$i" rcpt@example.net <<<"body $i" \
+		    >"$BATS_TEST_TMPDIR/c$i.out" 2>&1 &
+		pids+=("$!")
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" ||
+		    fail "send $i failed: $(cat "$BATS_TEST_TMPDIR/c$((i + 1)).out")"
+	done
+	assert_equal "$(grants refresh_token)" 1
+	assert_equal "$(ls "$SMTPD_OUT"/*.eml | wc -l)" 10
+}
+
+@test "a token the server refuses is refreshed and retried once" {
+	start_both --refresh-token rt-seed
+	# Valid for an hour as far as the store knows, but revoked.
+	seed_store at-revoked 3600 rt-seed
+	write_rc_oauth
+	run_outbox -s retried rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 1
+	grep -q '^XOAUTH2 alice refused$' "$SMTPD_OUT/bearer.log"
+	[ -f "$SMTPD_OUT/1.eml" ]
+	run grep -c '^AUTH XOAUTH2' "$SMTPD_OUT/commands.log"
+	assert_output 2
+}
+
+@test "a refused fresh token is not retried forever" {
+	seed_store at-revoked 3600 rt-seed
+	# smtpd accepts nothing: the first try and one retry, then 77.
+	: >"$BATS_TEST_TMPDIR/none"
+	start_oauthd --refresh-token rt-seed
+	start_smtpd_tls starttls --bearer-file "$BATS_TEST_TMPDIR/none" \
+	    --require-auth
+	write_rc_oauth
+	run_outbox -s refused rcpt@example.net <<<"body"
+	assert_failure 77
+	assert_equal "$(grants refresh_token)" 1
+	run grep -c '^AUTH XOAUTH2' "$SMTPD_OUT/commands.log"
+	assert_output 2
+}
+
+@test "a revoked refresh token: 77, the login hint, the message queued" {
+	start_both --refresh-token rt-seed
+	seed_store at-old -10 rt-seed
+	touch "$OAUTHD/revoked"
+	write_rc_oauth queue-on-failure=yes
+	run_outbox_split -s revoked rcpt@example.net <<<"kept body"
+	assert_failure 77
+	[[ $stderr == *"run 'outbox --oauth2-login'"* ]] ||
+	    fail "no hint in: $stderr"
+	[[ $stderr == *invalid_grant* ]] || fail "stderr: $stderr"
+	run_outbox --queue-list
+	assert_output --partial rcpt@example.net
+	# After a new login (here: the server un-revokes), a flush sends it.
+	rm "$OAUTHD/revoked"
+	run_outbox --flush
+	assert_success
+	grep -q 'kept body' "$SMTPD_OUT/1.eml"
+}
+
+@test "an account's hint names the account" {
+	start_both --refresh-token rt-seed
+	touch "$OAUTHD/revoked"
+	write_rc_oauth
+	cat >>"$HOME/.outboxrc" <<-EOF
+	account work {
+	  set from="w@example.org"
+	}
+	EOF
+	mkdir -p "$XDG_STATE_HOME/outbox/oauth2"
+	printf '{"refresh_token":"rt-seed","expires_at":0}\n' \
+	    >"$XDG_STATE_HOME/outbox/oauth2/work"
+	chmod 600 "$XDG_STATE_HOME/outbox/oauth2/work"
+	run_outbox -A work -s acct rcpt@example.net <<<"body"
+	assert_failure 77
+	assert_output --partial "run 'outbox --oauth2-login -A work'"
+}
+
+@test "no stored token: 77 and the hint" {
+	start_both
+	write_rc_oauth
+	run_outbox -s none rcpt@example.net <<<"body"
+	assert_failure 77
+	assert_output --partial "run 'outbox --oauth2-login'"
+}
+
+@test "the token endpoint's 5xx is a temporary failure (75)" {
+	start_both --refresh-token rt-seed
+	seed_store at-old -10 rt-seed
+	touch "$OAUTHD/fail5xx"
+	write_rc_oauth
+	run_outbox -s busy rcpt@example.net <<<"body"
+	assert_failure 75
+	assert_output --partial "HTTP 503"
+}
+
+@test "a store others can read is refused (78)" {
+	start_both --refresh-token rt-seed
+	seed_store at-seed 3600 rt-seed
+	chmod 640 "$STORE"
+	write_rc_oauth
+	run_outbox -s perms rcpt@example.net <<<"body"
+	assert_failure 78
+	assert_output --partial "chmod 600"
+	refute_tokens "$output"
+}
+
+@test "an http:// token endpoint is refused (78)" {
+	start_both
+	seed_store at-old -10 rt-seed
+	write_rc_oauth oauth2-token-url="http://127.0.0.1:$OPORT/token"
+	run_outbox -s http rcpt@example.net <<<"body"
+	assert_failure 78
+	assert_output --partial "only https://"
+}
+
+@test "the token endpoint's certificate is verified" {
+	start_both --refresh-token rt-seed
+	seed_store at-old -10 rt-seed
+	write_rc_oauth -oauth2-ca-file
+	run_outbox -s untrusted rcpt@example.net <<<"body"
+	assert_failure 69
+	assert_equal "$(grants refresh_token)" 0
+}
+
+@test "no token in -v, -vv, --json or the log output" {
+	start_both --refresh-token rt-seed --rotate
+	seed_store at-old -10 rt-seed
+	write_rc_oauth
+	run_outbox -vv --json -s verbose rcpt@example.net <<<"body"
+	assert_success
+	assert_output --partial 'XOAUTH2'
+	refute_tokens "$output"
+	# Nor the SASL form of one (base64 after the mechanism).
+	refute_output --regexp 'XOAUTH2 [A-Za-z0-9+/=]{16}'
+	seed_store at-revoked 3600 "$(store_get 'j["refresh_token"]')"
+	run_outbox -vv --json -s verbose2 rcpt@example.net <<<"body"
+	assert_success
+	refute_tokens "$output"
+	touch "$OAUTHD/revoked"
+	seed_store at-old -10 "$(store_get 'j["refresh_token"]')"
+	run_outbox -vv --json -s verbose3 rcpt@example.net <<<"body"
+	assert_failure 77
+	refute_tokens "$output"
+}
+
+@test "oauth2-token-load-cmd and -store-cmd keep the tokens elsewhere" {
+	start_both --refresh-token rt-seed --rotate
+	kr="$BATS_TEST_TMPDIR/keyring"
+	printf '{"refresh_token":"rt-seed","expires_at":0}\n' >"$kr"
+	write_rc_oauth oauth2-token-load-cmd="cat $kr" \
+	    oauth2-token-store-cmd="cat >$kr.new && mv $kr.new $kr"
+	run_outbox -s keyring rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 1
+	[ ! -e "$STORE" ]
+	at=$(json_get "$kr" 'j["access_token"]')
+	grep -q "^XOAUTH2 alice $at\$" "$SMTPD_OUT/bearer.log"
+	[ "$(json_get "$kr" 'j["refresh_token"]')" != rt-seed ]
+	# The stored token is used from the command next time.
+	run_outbox -s keyring2 rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 1
+}
+
+@test "--oauth2-login by the device grant: pending, slow_down, then tokens" {
+	start_both --device-script authorization_pending,slow_down,authorization_pending \
+	    --interval 1
+	write_rc_oauth oauth2-device-url="https://127.0.0.1:$OPORT/device"
+	run_outbox --oauth2-login
+	assert_success
+	assert_output --partial 'ABCD-EFGH'
+	assert_output --partial 'https://127.0.0.1/device'
+	# Polls: pending, slow_down, pending, ok.
+	assert_equal "$(grants urn:ietf:params:oauth:grant-type:device_code)" 4
+	# slow_down added 5 s to the 1 s interval for the later polls.
+	[ "$ELAPSED" -ge 12 ] || fail "polled too fast: ${ELAPSED}s"
+	refute_tokens "$output"
+	rt=$(store_get 'j["refresh_token"]')
+	grep -qx "$rt" "$OAUTHD/refresh_tokens"
+	assert_equal "$(stat -c %a "$STORE")" 600
+	assert_equal "$(stat -c %a "$(dirname "$STORE")")" 700
+	# The login's token sends without another request.
+	run_outbox -s after rcpt@example.net <<<"body"
+	assert_success
+	assert_equal "$(grants refresh_token)" 0
+}
+
+@test "--oauth2-login by the device grant: access_denied is 77" {
+	start_both --device-script access_denied
+	write_rc_oauth oauth2-device-url="https://127.0.0.1:$OPORT/device"
+	run_outbox --oauth2-login
+	assert_failure 77
+	assert_output --partial 'denied'
+	[ ! -e "$STORE" ]
+}
+
+# login_code_start [ARGS]: runs --oauth2-login in the background, its
+# output in login.out.new, and sets AUTH_URL to the URL it printed.
+login_code_start() {
+	rm -f "$BATS_TEST_TMPDIR/login.out.new"
+	"$OUTBOX" --oauth2-login "$@" >"$BATS_TEST_TMPDIR/login.out.new" \
+	    2>&1 <"$BATS_TEST_TMPDIR/login.in" &
+	LOGIN_PID=$!
+	local i
+	for i in $(seq 100); do
+		AUTH_URL=$(grep -o 'https://127.0.0.1:[0-9]*/authorize?[^ ]*' \
+		    "$BATS_TEST_TMPDIR/login.out.new" 2>/dev/null || true)
+		[ -n "$AUTH_URL" ] && return 0
+		kill -0 "$LOGIN_PID" 2>/dev/null ||
+		    fail "login died: $(cat "$BATS_TEST_TMPDIR/login.out.new")"
+		sleep 0.1
+	done
+	fail "no authorization URL printed: $(cat "$BATS_TEST_TMPDIR/login.out.new")"
+}
+
+@test "--oauth2-login by the code grant: PKCE, the loopback redirect" {
+	start_both
+	write_rc_oauth
+	mkfifo "$BATS_TEST_TMPDIR/login.in"
+	exec 4<>"$BATS_TEST_TMPDIR/login.in"
+	login_code_start
+	[[ $AUTH_URL == *code_challenge_method=S256* ]] || fail "$AUTH_URL"
+	[[ $AUTH_URL == *redirect_uri=http%3A%2F%2F127.0.0.1%3A* ]] ||
+	    fail "$AUTH_URL"
+	loc=$(curl -s --cacert "$CERTS/ca.pem" -o /dev/null \
+	    -w '%{redirect_url}' "$AUTH_URL")
+	[[ $loc == http://127.0.0.1:* ]] || fail "redirect: $loc"
+	run curl -s --max-time 10 "$loc"
+	assert_output --partial 'login is complete'
+	timeout 30 tail --pid="$LOGIN_PID" -f /dev/null
+	wait "$LOGIN_PID" || fail "login failed: $(cat "$BATS_TEST_TMPDIR/login.out.new")"
+	exec 4>&-
+	assert_equal "$(grants authorization_code)" 1
+	grep -qx "$(store_get 'j["refresh_token"]')" "$OAUTHD/refresh_tokens"
+	refute_tokens "$(cat "$BATS_TEST_TMPDIR/login.out.new")"
+	run_outbox -s after rcpt@example.net <<<"body"
+	assert_success
+}
+
+@test "--oauth2-login by the code grant: the redirected URL pasted on stdin" {
+	start_both
+	write_rc_oauth
+	mkfifo "$BATS_TEST_TMPDIR/login.in"
+	exec 4<>"$BATS_TEST_TMPDIR/login.in"
+	login_code_start
+	loc=$(curl -s --cacert "$CERTS/ca.pem" -o /dev/null \
+	    -w '%{redirect_url}' "$AUTH_URL")
+	# A wrong state first: refused.
+	echo "${loc/state=/state=x}" >&4
+	timeout 30 tail --pid="$LOGIN_PID" -f /dev/null
+	run wait "$LOGIN_PID"
+	assert_equal "$status" 77
+	grep -q 'state does not match' "$BATS_TEST_TMPDIR/login.out.new"
+	# Then a login with the pasted address.
+	login_code_start
+	loc=$(curl -s --cacert "$CERTS/ca.pem" -o /dev/null \
+	    -w '%{redirect_url}' "$AUTH_URL")
+	echo "$loc" >&4
+	timeout 30 tail --pid="$LOGIN_PID" -f /dev/null
+	wait "$LOGIN_PID" || fail "login failed: $(cat "$BATS_TEST_TMPDIR/login.out.new")"
+	exec 4>&-
+	assert_equal "$(grants authorization_code)" 1
+	[ -s "$STORE" ]
+}
+
+@test "--oauth2-login: a code exchanged with the wrong verifier is refused" {
+	start_both
+	write_rc_oauth
+	mkfifo "$BATS_TEST_TMPDIR/login.in"
+	exec 4<>"$BATS_TEST_TMPDIR/login.in"
+	login_code_start
+	loc=$(curl -s --cacert "$CERTS/ca.pem" -o /dev/null \
+	    -w '%{redirect_url}' "$AUTH_URL")
+	code=$(sed -n 's/.*code=\([^&]*\).*/\1/p' <<<"$loc")
+	# Someone else redeeming the code without the verifier fails.
+	run curl -s --cacert "$CERTS/ca.pem" \
+	    -d grant_type=authorization_code -d client_id=outbox-test \
+	    -d "code=$code" -d code_verifier=wrong \
+	    -d "redirect_uri=${loc%%\?*}" "https://127.0.0.1:$OPORT/token"
+	assert_output --partial invalid_grant
+	# The code is used up: outbox's own exchange is refused too.
+	curl -s --max-time 10 "$loc" >/dev/null
+	timeout 30 tail --pid="$LOGIN_PID" -f /dev/null
+	run wait "$LOGIN_PID"
+	exec 4>&-
+	assert_equal "$status" 77
+	grep -q invalid_grant "$BATS_TEST_TMPDIR/login.out.new"
+}
+
+@test "--oauth2-login without a client configured is 78" {
+	PORT=2525 write_rc
+	run_outbox --oauth2-login
+	assert_failure 78
+	assert_output --partial oauth2-provider
+	run_outbox --oauth2-login rcpt@example.net
+	assert_failure 64
+}
