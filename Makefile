@@ -44,6 +44,7 @@ ALL_CFLAGS = -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARNFLAGS) $(DEPCFLAGS) $(CFLA
 SRCS = \
 	src/address.c \
 	src/atomic.c \
+	src/check.c \
 	src/cli.c \
 	src/config.c \
 	src/conn.c \
@@ -53,6 +54,7 @@ SRCS = \
 	src/failure.c \
 	src/fetch.c \
 	src/filetype.c \
+	src/hint.c \
 	src/html.c \
 	src/idn.c \
 	src/log.c \

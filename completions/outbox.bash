@@ -122,7 +122,7 @@ _outbox()
 		    --json
 		    --html --html= --inline --reply-to --dsn --dsn-return
 		    --dsn-required --queue --flush --now --queue-list --failed
-		    --queue-drop --queue-retry --oauth2-login
+		    --queue-drop --queue-retry --oauth2-login --check
 		    --fetch --list --delete --keep
 		    -h --help -V --version --sendmail --" -- "$word"))
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&

@@ -33,7 +33,8 @@ enum {
 	OPT_FETCH,
 	OPT_LIST,
 	OPT_DELETE,
-	OPT_KEEP
+	OPT_KEEP,
+	OPT_CHECK
 };
 
 /*
@@ -77,6 +78,7 @@ static const struct option longopts[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "delete", no_argument, NULL, OPT_DELETE },
 	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -128,7 +130,11 @@ cli_check(const struct options *o, struct failure *f)
 		    "--delete and --keep exclude each other");
 	if (o->mode == CLI_FETCH && (o->to.n || o->cc.n || o->bcc.n))
 		return failure_set(f, F_USAGE, "--fetch takes no recipients");
-	if (!composing && (o->to.n || o->cc.n || o->bcc.n))
+	if (o->mode == CLI_CHECK && (o->cc.n || o->bcc.n))
+		return failure_set(f, F_USAGE, "--check takes recipients as "
+		    "operands, not -c or -b");
+	if (!composing && o->mode != CLI_CHECK && (o->to.n || o->cc.n ||
+	    o->bcc.n))
 		return failure_set(f, F_USAGE, "--flush, --queue-list, "
 		    "--queue-drop, --queue-retry and --oauth2-login take no "
 		    "recipients");
@@ -288,6 +294,9 @@ cli_parse_words(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_DSN_REQUIRED:
 			o->dsn_required = 1;
 			break;
+		case OPT_CHECK:
+			o->mode = CLI_CHECK;
+			break;
 		case OPT_FETCH:
 			o->mode = CLI_FETCH;
 			break;
@@ -356,6 +365,7 @@ cli_usage(FILE *out)
 "usage: outbox [options] [--] recipient...\n"
 "       outbox --flush [--now] | --queue-list [--failed] | --queue-drop ID\n"
 "       outbox --queue-retry ID|all | --oauth2-login [-A NAME]\n"
+"       outbox --check [-A NAME] [--json] [recipient...]\n"
 "       outbox --sendmail [sendmail options] [recipient...] < message\n"
 "       outbox --fetch [-A NAME] [--delete|--keep] [--list] [-v] [--json]\n"
 "Compose a message from the options and standard input and send it.\n"
@@ -392,6 +402,10 @@ cli_usage(FILE *out)
 "      --failed              with --queue-list: the failed entries only\n"
 "      --queue-drop ID       remove one message (queued or failed)\n"
 "      --queue-retry ID|all  move failed entries back and send them now\n"
+"      --check               walk every step of a send (config, DNS,\n"
+"                            connect, TLS, EHLO, AUTH, MAIL, RCPT for\n"
+"                            the recipients given, RSET) and send nothing;\n"
+"                            a hint follows a failure\n"
 "      --oauth2-login        log in once with OAuth2 (-A: the account) and\n"
 "                            store its tokens; later sends refresh them\n"
 "      --fetch               download new mail over POP3 (see fetch-to)\n"

@@ -16,6 +16,7 @@ enum cli_mode {
 	CLI_FLUSH,		/* --flush: send what the queue holds */
 	CLI_QUEUE_LIST,		/* --queue-list */
 	CLI_QUEUE_DROP,		/* --queue-drop ID */
+	CLI_CHECK,		/* --check: prove the config, send nothing */
 	CLI_QUEUE_RETRY,	/* --queue-retry ID|all */
 	CLI_OAUTH2_LOGIN,	/* --oauth2-login [-A NAME] */
 	CLI_FETCH,		/* --fetch: POP3 into a Maildir or mbox */

@@ -945,6 +945,18 @@ parse_key(struct parse *p, const char *word)
 }
 
 /* set key=value | set key (a yes/no key) ... */
+/* A key the settings read at the top level only, set in an account. */
+static int
+parse_top_only(struct parse *p, const struct key *k)
+{
+	char e[ECHO_MAX];
+
+	return parse_error(p, "%s is read at the top level only, so it has "
+	    "no effect in account \"%s\"; move it above the account "
+	    "blocks", k->name, echo(e, sizeof(e),
+	    p->cfg->accounts[p->account].name));
+}
+
 static int
 kw_set(struct parse *p, struct words *w, const char *line)
 {
@@ -980,6 +992,10 @@ kw_set(struct parse *p, struct words *w, const char *line)
 			return parse_error(p, "bad value for %s: %s", k->name,
 			    why);
 		}
+		if ((k->flags & KEY_TOP) && p->account != -1) {
+			freezero(value, strlen(value) + 1);
+			return parse_top_only(p, k);
+		}
 		if (k->flags & KEY_SECRET)
 			p->holds_password = 1;
 		scope_set(parse_scope(p), k->name, value, p->path, p->line);
@@ -1002,6 +1018,8 @@ kw_unset(struct parse *p, struct words *w, const char *line)
 			return parse_error(p, "unset takes key names only");
 		if ((k = parse_key(p, w->v[i])) == NULL)
 			return -1;
+		if ((k->flags & KEY_TOP) && p->account != -1)
+			return parse_top_only(p, k);
 		scope_set(parse_scope(p), k->name, NULL, p->path, p->line);
 	}
 	return 0;
@@ -1226,6 +1244,10 @@ config_load_file(struct config *cfg, const char *path, struct failure *f)
 	}
 	if (p.holds_password && check_secure(path, &st, f) == -1)
 		goto out;
+	cfg->files = xreallocarray(cfg->files, cfg->nfiles + 1,
+	    sizeof(*cfg->files));
+	cfg->files[cfg->nfiles++] = xstrdup(path);
+	log_debug("config: read %s", path);
 	r = 0;
 out:
 	if (line != NULL)
@@ -1238,8 +1260,10 @@ out:
 static int
 load_if_exists(struct config *cfg, const char *path, struct failure *f)
 {
-	if (access(path, F_OK) == -1 && errno == ENOENT)
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		log_debug("config: %s: not found", path);
 		return 0;
+	}
 	if (config_load_file(cfg, path, f) == -1)
 		return -1;
 	return 1;
@@ -1258,6 +1282,26 @@ home_dir(void)
 	return NULL;
 }
 
+/*
+ * A file named by -C or $OUTBOXRC could not be read: say who named it,
+ * unless the text is a FILE:LINE complaint about its contents already.
+ */
+static int
+config_named_failed(struct failure *f, const char *who, const char *path)
+{
+	char tmp[FAILURE_TEXT_MAX];
+	size_t n = strlen(path);
+
+	if (strncmp(f->text, path, n) == 0 && f->text[n] == ':' &&
+	    isdigit((unsigned char)f->text[n + 1]))
+		return -1;
+	strlcpy(tmp, f->text, sizeof(tmp));
+	strlcpy(f->text, who, sizeof(f->text));
+	strlcat(f->text, " names a file that cannot be read: ", sizeof(f->text));
+	strlcat(f->text, tmp, sizeof(f->text));
+	return -1;
+}
+
 /* The user files in lookup order after -C. */
 static int
 load_user(struct config *cfg, struct failure *f)
@@ -1266,12 +1310,12 @@ load_user(struct config *cfg, struct failure *f)
 	char *path;
 	int r;
 
+	/* Named, it must be there: no silent fall-back to ~/.outboxrc. */
 	if ((env = getenv("OUTBOXRC")) != NULL && *env != '\0') {
-		if ((r = load_if_exists(cfg, env, f)) != 0) {
-			if (r == 1)
-				cfg->user_file = xstrdup(env);
-			return r;
-		}
+		if (config_load_file(cfg, env, f) == -1)
+			return config_named_failed(f, "OUTBOXRC", env);
+		cfg->user_file = xstrdup(env);
+		return 1;
 	}
 	env = getenv("XDG_CONFIG_HOME");
 	if (env != NULL && *env == '/')
@@ -1300,6 +1344,76 @@ load_user(struct config *cfg, struct failure *f)
 	return r;
 }
 
+/* The variable key set (not unset) in sc itself, or NULL. */
+static const struct config_var *
+scope_value(const struct config_scope *sc, const char *key)
+{
+	const struct config_var *v = scope_find(sc, key);
+
+	return v != NULL && v->value != NULL ? v : NULL;
+}
+
+/* "FILE:LINE: KEY has no effect: WHY (FILE:LINE)". */
+static int
+effect_error(struct failure *f, const struct config_var *v, const char *why,
+    const struct config_var *because)
+{
+	return failure_set(f, F_CONFIG, "%s:%d: %s has no effect: %s (%s:%d)",
+	    v->file, v->line, v->key, why, because->file, because->line);
+}
+
+static const struct config_var *config_var(const struct config *,
+    const char *, const char *);
+
+/* The value of key in effect for account (inherited or its own). */
+static const struct config_var *
+effective(const struct config *cfg, const char *account, const char *key)
+{
+	const struct config_var *v = config_var(cfg, account, key);
+
+	return v != NULL && v->value != NULL ? v : NULL;
+}
+
+/*
+ * A key set in a block where the settings in effect there make it
+ * useless is a mistake to point out, not to ignore: it was meant to do
+ * something.  (An account can "unset" what it inherits.)
+ */
+static int
+scope_check_effect(const struct config *cfg, const struct config_scope *sc,
+    struct failure *f)
+{
+	static const char *const creds[] = { "smtp-user", "smtp-password",
+	    "smtp-password-cmd" };
+	const struct config_var *v, *w;
+	size_t i;
+
+	if ((v = scope_value(sc, "smtp-password-cmd")) != NULL &&
+	    (w = effective(cfg, sc->name, "smtp-password")) != NULL)
+		return effect_error(f, v, "smtp-password is used first; keep "
+		    "one of them (an account can unset smtp-password)", w);
+	if ((w = effective(cfg, sc->name, "smtp-auth")) != NULL &&
+	    strcmp(w->value, "none") == 0)
+		for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
+			if ((v = scope_value(sc, creds[i])) != NULL)
+				return effect_error(f, v, "smtp-auth=none "
+				    "sends no credentials", w);
+	return 0;
+}
+
+static int
+config_check_effect(const struct config *cfg, struct failure *f)
+{
+	size_t i;
+
+	if (scope_check_effect(cfg, &cfg->top, f) == -1)
+		return -1;
+	for (i = 0; i < cfg->naccounts; i++)
+		if (scope_check_effect(cfg, &cfg->accounts[i], f) == -1)
+			return -1;
+	return 0;
+}
+
 const char *
 config_system_path(void)
 {
@@ -1318,10 +1432,14 @@ config_load(struct config *cfg, const char *explicit_path, int skip_system,
 			goto fail;
 	}
 	if (explicit_path != NULL) {
-		if (config_load_file(cfg, explicit_path, f) == -1)
+		if (config_load_file(cfg, explicit_path, f) == -1) {
+			config_named_failed(f, "-C", explicit_path);
 			goto fail;
+		}
 		cfg->user_file = xstrdup(explicit_path);
 	} else if (load_user(cfg, f) == -1)
+		goto fail;
+	if (config_check_effect(cfg, f) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -1362,6 +1480,9 @@ config_free(struct config *cfg)
 	}
 	free(cfg->aliases);
 	free(cfg->user_file);
+	for (i = 0; i < cfg->nfiles; i++)
+		free(cfg->files[i]);
+	free(cfg->files);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

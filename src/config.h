@@ -40,6 +40,9 @@ struct config {
 	struct config_alias *aliases;
 	size_t naliases;
 	char *user_file;	/* the user file that was read, or NULL */
+	char **files;		/* every file read, in order (the system
+				   file first), for --check and -vv */
+	size_t nfiles;
 };
 
 /*
@@ -49,8 +52,13 @@ struct config {
  * $XDG_CONFIG_HOME/outbox/outboxrc (or ~/.config/...), ~/.outboxrc.
  * Later settings override earlier ones.  Fails with F_CONFIG and text
  * "FILE:LINE: what is wrong" for syntax errors, unknown keys, bad values,
- * and for a file that holds smtp-password while readable by group or
- * others (the text says to chmod 600).
+ * a key read at the top level only (queue-dir) set in an account, a key
+ * that can have no effect where it is set (smtp-password-cmd beside
+ * smtp-password in effect, credentials with smtp-auth=none), and for a file that holds smtp-password while
+ * readable by group or others (the text says to chmod 600); with text
+ * naming the file when -C or $OUTBOXRC names one that is missing or
+ * unreadable.  Each file read (and each looked for) is logged at debug
+ * level (-vv), and listed in cfg->files.
  */
 int config_load(struct config *cfg, const char *explicit_path, int skip_system,
     struct failure *f);

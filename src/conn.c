@@ -8,7 +8,10 @@
  */
 #include <sys/types.h>
 
+#include <sys/socket.h>
+
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,11 +71,43 @@ struct conn *
 conn_open(const char *host, const char *port, int timeout,
     struct failure *f)
 {
+	return conn_open_watch(host, port, timeout, NULL, f);
+}
+
+struct conn *
+conn_open_watch(const char *host, const char *port, int timeout,
+    const struct net_watch *w, struct failure *f)
+{
 	int fd;
 
-	if ((fd = net_connect(host, port, timeout, f)) == -1)
+	if ((fd = net_connect_watch(host, port, timeout, w, f)) == -1)
 		return NULL;
 	return conn_fdopen(fd, timeout);
+}
+
+int
+conn_speaks_tls(struct conn *c, int wait, int probe)
+{
+	unsigned char first;
+	int fd, rv;
+
+	if (c->tls != NULL)
+		return 0;
+	if (c->rlen > c->rpos)
+		first = (unsigned char)c->rbuf[c->rpos];
+	else if (net_wait(c->fd, POLLIN, net_deadline(wait)) == 1) {
+		if (recv(c->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+			return 0;
+	} else {
+		/* Silence: a TLS server waits for our ClientHello. */
+		if ((fd = net_connect_peer(c->fd, probe)) == -1)
+			return 0;
+		rv = tls_probe(fd, probe);
+		close(fd);
+		return rv == 1;
+	}
+	/* RFC 8446 5.1: a handshake (22) or alert (21) record. */
+	return first == 22 || first == 21;
 }
 
 void
@@ -118,6 +153,37 @@ conn_pending(const struct conn *c)
 	return c->rlen - c->rpos + (c->tls != NULL ? tls_pending(c->tls) : 0);
 }
 
+/*
+ * Implicit TLS, and the server spoke first: a plaintext greeting (a TLS
+ * server waits for the ClientHello).  Its first line, printable, goes
+ * in the failure.
+ */
+static int
+conn_plaintext_greeting(struct conn *c, const struct conn_tls_params *p,
+    struct failure *f)
+{
+	char buf[64];
+	ssize_t n;
+	size_t i;
+
+	n = recv(c->fd, buf, sizeof(buf) - 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		n = 0;
+	for (i = 0; i < (size_t)n && buf[i] != '\r' && buf[i] != '\n'; i++)
+		if ((unsigned char)buf[i] < 0x20 ||
+		    (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	buf[i] = '\0';
+	if (p->info != NULL) {
+		memset(p->info, 0, sizeof(*p->info));
+		p->info->not_after = -1;
+		p->info->plaintext = 1;
+		strlcpy(p->info->first, buf, sizeof(p->info->first));
+	}
+	return failure_set(f, F_CONFIG, "TLS: the server answered in "
+	    "plaintext (\"%s\"): this port does not speak implicit TLS", buf);
+}
+
 int
 conn_starttls(struct conn *c, const struct conn_tls_params *p,
     struct failure *f)
@@ -132,14 +198,17 @@ conn_starttls(struct conn *c, const struct conn_tls_params *p,
 	if (c->tls != NULL)
 		return failure_set(f, F_INTERNAL,
 		    "STARTTLS: TLS is already on");
-	if (conn_pending(c) > 0 || net_data_waiting(c->fd))
+	if (conn_pending(c) > 0 || net_data_waiting(c->fd)) {
+		if (p->implicit)
+			return conn_plaintext_greeting(c, p, f);
 		return failure_set(f, F_PROTO, "STARTTLS: server sent data "
 		    "before the TLS handshake (possible injection)");
+	}
 	/* RFC 3207 4.2: forget everything learnt over plaintext. */
 	c->rpos = c->rlen = c->wlen = 0;
 	net_quickack(c->fd);
-	c->tls = tls_start(c->fd, p->servername, p->ca_file, p->fingerprint,
-	    c->timeout, f);
+	c->tls = tls_start_info(c->fd, p->servername, p->ca_file,
+	    p->fingerprint, c->timeout, p->info, f);
 	return c->tls == NULL ? -1 : 0;
 }
 

@@ -14,6 +14,8 @@
 #include <stddef.h>
 
 #include "failure.h"
+#include "net.h"
+#include "tls.h"
 
 /*
  * The default line cap: RFC 5321 4.5.3.1.5 allows 512 octets per reply
@@ -35,6 +37,11 @@ struct conn_tls_params {
 	const char *servername;		/* SNI and host-name verification */
 	const char *ca_file;		/* NULL: the system store */
 	const char *fingerprint;	/* "sha256:.." of the SPKI, or NULL */
+	struct tls_info *info;		/* filled with what the handshake
+					   showed (tls.h), or NULL */
+	int implicit;			/* TLS from the first byte (RFC 8314):
+					   text already waiting is a plaintext
+					   greeting, not an injection */
 };
 
 /*
@@ -47,6 +54,20 @@ struct conn_tls_params {
  */
 struct conn *conn_open(const char *host, const char *port, int timeout,
     struct failure *f);
+
+/* conn_open() telling w what it resolved and tried (net.h). */
+struct conn *conn_open_watch(const char *host, const char *port, int timeout,
+    const struct net_watch *w, struct failure *f);
+
+/*
+ * Whether a server that has not greeted within wait seconds speaks TLS
+ * at once (an implicit-TLS port reached by a plaintext or STARTTLS
+ * client): a second connection to the same address tries a TLS
+ * handshake, within probe seconds.  1 when the server sends a TLS
+ * record first or answers that handshake, else 0 (it greeted, or could
+ * not be told); c is untouched either way.
+ */
+int conn_speaks_tls(struct conn *c, int wait, int probe);
 
 /*
  * Wraps an already-connected descriptor (tests use socketpair(2)); the
@@ -62,6 +83,7 @@ void conn_set_timeout(struct conn *c, int timeout);
  * name verified (or the SPKI SHA-256 fingerprint pinned, when given),
  * SNI sent.  Fails with F_PROTO when unread bytes are already buffered
  * (data injected before the handshake: RFC 3207 section 6 / curl test980),
+ * or with p->implicit F_CONFIG ("TLS: the server answered in plaintext"),
  * F_TLS with OpenSSL's reason and the verify result for a verification
  * failure, F_TEMP when the peer went away during the handshake, F_CONFIG
  * for a CA file that cannot be loaded or a malformed fingerprint.

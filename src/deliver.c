@@ -76,7 +76,7 @@ deliver_mech(enum config_auth auth)
  * The session parameters of set, with password (may be NULL: no AUTH;
  * deliver_password() fetches one only when set authenticates).
  */
-static void
+void
 deliver_params(const struct settings *set, const char *password,
     struct smtp_params *p)
 {
@@ -93,8 +93,7 @@ deliver_params(const struct settings *set, const char *password,
 	p->timeout = set->smtp.timeout;
 }
 
-/* The password when set needs one: 0, or -1 with f set. */
-static int
+int
 deliver_password(const struct settings *set, char **password,
     struct failure *f)
 {

@@ -111,4 +111,19 @@ int deliver_flush(const struct config *cfg, const struct settings *only,
 
 void flush_report_free(struct flush_report *rep);
 
+/*
+ * The session parameters of set (config's words in the engine's), with
+ * password (NULL: no AUTH); strings point into set.  For --check.
+ */
+void deliver_params(const struct settings *set, const char *password,
+    struct smtp_params *p);
+
+/*
+ * The password when set authenticates (credentials_get()), else NULL:
+ * 0, or -1 with f set (F_CONFIG: no server configured, or as
+ * credentials_get()).  Release with credentials_free().
+ */
+int deliver_password(const struct settings *set, char **password,
+    struct failure *f);
+
 #endif

@@ -3,7 +3,7 @@
  *
  * Parse the command line of the personality (mailx or sendmail) ->
  * --help, --version -> read the config -> the front-end of the mode
- * (mailx.c, sendmail.c, queuecmd.c) -> one line on stderr for its
+ * (mailx.c, sendmail.c, queuecmd.c, check.c) -> one line on stderr for its
  * failure, and the exit status from its failure kind.
  */
 #include <sys/resource.h>
@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli.h"
 #include "config.h"
 #include "credentials.h"
 #include "failure.h"
 #include "fetch.h"
 #include "front.h"
+#include "hint.h"
 #include "log.h"
 #include "maildrop.h"
 #include "mailx.h"
@@ -54,6 +56,8 @@ main_dispatch(struct main_run *m, struct failure *f)
 	case CLI_QUEUE_DROP:
 	case CLI_QUEUE_RETRY:
 		return queuecmd_run(&m->opt, &m->cfg, &m->rep, f);
+	case CLI_CHECK:
+		return check_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_OAUTH2_LOGIN:
 		return oauth2login_run(&m->opt, &m->cfg, &m->rep, f);
 	case CLI_FETCH:
@@ -95,8 +99,11 @@ main_phases(struct main_run *m, int argc, char **argv, struct failure *f)
 		m->opt.maildrop = 1;
 	}
 	if (config_load(&m->cfg, m->opt.config_file, m->opt.no_system_rc,
-	    f) == -1)
+	    f) == -1) {
+		if (m->opt.mode == CLI_CHECK)
+			check_config_failed(&m->opt, f, &m->rep);
 		return -1;
+	}
 	return main_dispatch(m, f);
 }
 
@@ -133,6 +140,7 @@ static void
 main_report(const struct main_run *m, const struct failure *f, int status)
 {
 	struct report_send rs;
+	const char *hint;
 
 	if (f->kind == F_USAGE)
 		fprintf(stderr, "outbox: %s; see %s\n", f->text, m->sendmail ?
@@ -142,6 +150,9 @@ main_report(const struct main_run *m, const struct failure *f, int status)
 		    m->rep.saved);
 	else
 		fprintf(stderr, "outbox: %s\n", f->text);
+	/* What to change, for the causes people hit (hint.c). */
+	if ((hint = hint_for(f)) != NULL)
+		fprintf(stderr, "outbox: hint: %s\n", hint);
 	if (m->rep.kept[0] != '\0')
 		fprintf(stderr, "outbox: kept as %s: run 'outbox --queue-retry "
 		    "%s' once fixed\n", m->rep.kept, m->rep.kept + 7);

@@ -184,9 +184,54 @@ net_fail_resolve(struct failure *f, const char *host, const char *port,
 	}
 }
 
+/* ai's address as text: "127.0.0.1" or "::1". */
+static void
+net_addr_text(const struct addrinfo *ai, char *buf, size_t bufsz)
+{
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, (socklen_t)bufsz,
+	    NULL, 0, NI_NUMERICHOST) != 0)
+		strlcpy(buf, "?", bufsz);
+}
+
+static void
+net_report_resolved(const struct net_watch *w, const struct addrinfo *res)
+{
+	const struct addrinfo *ai;
+	char all[1024] = "", one[NI_MAXHOST];
+
+	if (w == NULL || w->resolved == NULL)
+		return;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		net_addr_text(ai, one, sizeof(one));
+		if (all[0] != '\0')
+			strlcat(all, ", ", sizeof(all));
+		strlcat(all, one, sizeof(all));
+	}
+	w->resolved(w->arg, all);
+}
+
+static void
+net_report_tried(const struct net_watch *w, const struct addrinfo *ai,
+    int err)
+{
+	char one[NI_MAXHOST];
+
+	if (w == NULL || w->tried == NULL)
+		return;
+	net_addr_text(ai, one, sizeof(one));
+	w->tried(w->arg, one, err);
+}
+
 int
 net_connect(const char *host, const char *port, int timeout,
     struct failure *f)
+{
+	return net_connect_watch(host, port, timeout, NULL, f);
+}
+
+int
+net_connect_watch(const char *host, const char *port, int timeout,
+    const struct net_watch *w, struct failure *f)
 {
 	struct addrinfo hints, *res, *ai;
 	int fd = -1, gai, err = ECONNREFUSED, one = 1;
@@ -196,18 +241,23 @@ net_connect(const char *host, const char *port, int timeout,
 	hints.ai_socktype = SOCK_STREAM;
 	if ((gai = getaddrinfo(host, port, &hints, &res)) != 0)
 		return net_fail_resolve(f, host, port, gai);
+	net_report_resolved(w, res);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 		if (fd == -1) {
 			err = errno;
-			if (err == EAFNOSUPPORT || err == EPROTONOSUPPORT)
+			if (err == EAFNOSUPPORT || err == EPROTONOSUPPORT) {
+				net_report_tried(w, ai, err);
 				continue;
+			}
 			freeaddrinfo(res);
 			return failure_set(f, F_OS, "connect: socket: %s",
 			    strerror(err));
 		}
-		if ((err = net_connect_one(fd, ai, timeout)) == 0)
+		err = net_connect_one(fd, ai, timeout);
+		net_report_tried(w, ai, err);
+		if (err == 0)
 			break;
 		close(fd);
 		fd = -1;
@@ -218,6 +268,30 @@ net_connect(const char *host, const char *port, int timeout,
 	/* Commands are small and written whole: no Nagle delay (RFC 2920). */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
+}
+
+int
+net_connect_peer(int fd, int timeout)
+{
+	struct sockaddr_storage ss;
+	struct addrinfo ai;
+	socklen_t sl = sizeof(ss);
+	int nfd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return -1;
+	memset(&ai, 0, sizeof(ai));
+	ai.ai_family = ss.ss_family;
+	ai.ai_addr = (struct sockaddr *)&ss;
+	ai.ai_addrlen = sl;
+	if ((nfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (net_connect_one(nfd, &ai, timeout) != 0) {
+		close(nfd);
+		return -1;
+	}
+	return nfd;
 }
 
 ssize_t

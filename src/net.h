@@ -28,6 +28,27 @@ int net_connect(const char *host, const char *port, int timeout,
     struct failure *f);
 
 /*
+ * Who is told, as net_connect_watch() goes: resolved() once with every
+ * address found ("127.0.0.1, ::1"), tried() for each address tried, err
+ * 0 when it answered, else the errno value.  Either may be NULL.
+ */
+struct net_watch {
+	void (*resolved)(void *arg, const char *addrs);
+	void (*tried)(void *arg, const char *addr, int err);
+	void *arg;
+};
+
+/* net_connect() reporting to w (NULL: nobody). */
+int net_connect_watch(const char *host, const char *port, int timeout,
+    const struct net_watch *w, struct failure *f);
+
+/*
+ * A new connection to the address fd is connected to, within timeout
+ * seconds: a descriptor (non-blocking, O_CLOEXEC), or -1.
+ */
+int net_connect_peer(int fd, int timeout);
+
+/*
  * A deadline timeout seconds from now on the monotonic clock, in ms; 0
  * (no deadline) when timeout <= 0.
  */

@@ -37,6 +37,16 @@
 #define SMTP_DATA_TERM_TIMEOUT 600
 /* A reply quoted in a failure text: enough for one server line. */
 #define SMTP_QUOTE_MAX 200
+/*
+ * A server that has not greeted after this many seconds may be an
+ * implicit-TLS port waiting for our ClientHello: a second connection
+ * asks it (at most SMTP_TLS_PROBE_MAX seconds), so a STARTTLS or
+ * plaintext configuration on port 465 fails at once, not after the
+ * whole time-out.  A slow plaintext greeter answers the probe in text
+ * and the wait goes on.
+ */
+#define SMTP_TLS_PROBE_WAIT 2
+#define SMTP_TLS_PROBE_MAX 3
 
 enum smtp_state {
 	SMTP_S_GREETING,
@@ -138,7 +148,41 @@ struct smtp_session {
 	void (*dot_hook)(void *);	/* just before the final dot */
 	void *dot_arg;
 	struct smtp_result scratch;	/* s->r before the first message */
+	struct tls_info tls;		/* what the handshake showed */
+	struct net_watch nw;		/* p->watch's view of the connect */
 };
+
+/* Tells the watch, if any, about one step. */
+static void
+smtp_emit(struct smtp_session *s, enum smtp_event_kind kind,
+    const char *text, int err)
+{
+	struct smtp_event ev;
+
+	if (s->p->watch == NULL || s->p->watch->fn == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.text = text;
+	ev.err = err;
+	ev.tls_on = s->c != NULL && conn_is_tls(s->c);
+	ev.reply = &s->reply;
+	ev.ext = &s->ext;
+	ev.tls = &s->tls;
+	s->p->watch->fn(s->p->watch->arg, &ev);
+}
+
+static void
+smtp_watch_resolved(void *arg, const char *addrs)
+{
+	smtp_emit(arg, SMTP_EV_RESOLVED, addrs, 0);
+}
+
+static void
+smtp_watch_tried(void *arg, const char *addr, int err)
+{
+	smtp_emit(arg, SMTP_EV_TRIED, addr, err);
+}
 
 static void
 smtp_set_state(struct smtp_session *s, enum smtp_state next)
@@ -666,8 +710,9 @@ smtp_after_hello(struct smtp_session *s, struct failure *f)
 	} else {
 		s->mech = p->mech;
 		if (!sasl_mech_offered(s->ext.auth, s->mech)) {
-			failure_set(f, F_PERM, "AUTH: server does not offer %s",
-			    sasl_mech_name(s->mech));
+			failure_set(f, F_PERM, "AUTH: server does not offer %s "
+			    "(it offers %s)", sasl_mech_name(s->mech),
+			    s->ext.auth[0] ? s->ext.auth : "none");
 			return smtp_quit_failed(s);
 		}
 	}
@@ -677,8 +722,10 @@ smtp_after_hello(struct smtp_session *s, struct failure *f)
 static enum smtp_state
 smtp_on_greeting(struct smtp_session *s, struct failure *f)
 {
-	if (s->reply.code == 220)
+	if (s->reply.code == 220) {
+		smtp_emit(s, SMTP_EV_GREETING, NULL, 0);
 		return SMTP_S_EHLO;
+	}
 	return smtp_fail_class(s, f, F_PERM, "service not available",
 	    "service not available");
 }
@@ -688,6 +735,7 @@ smtp_on_ehlo(struct smtp_session *s, struct failure *f)
 {
 	if (s->reply.code == 250) {
 		smtp_ehlo_parse(&s->reply, &s->ext);
+		smtp_emit(s, SMTP_EV_EHLO, "EHLO", 0);
 		return smtp_after_hello(s, f);
 	}
 	/* RFC 5321 3.2: a server that knows no EHLO may know HELO. */
@@ -702,6 +750,7 @@ smtp_on_helo(struct smtp_session *s, struct failure *f)
 	if (s->reply.code != 250)
 		return smtp_fail_code(s, f);
 	memset(&s->ext, 0, sizeof(s->ext));
+	smtp_emit(s, SMTP_EV_EHLO, "HELO", 0);
 	return smtp_after_hello(s, f);
 }
 
@@ -712,6 +761,7 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 
 	if (s->reply.code != 220)
 		return smtp_fail_code(s, f);
+	smtp_emit(s, SMTP_EV_STARTTLS, NULL, 0);
 	/*
 	 * RFC 3207 6: nothing may ride along before the handshake;
 	 * conn_starttls() looks in its buffer and the kernel's.
@@ -720,11 +770,15 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 	tp.servername = s->p->host;
 	tp.ca_file = s->p->ca_file;
 	tp.fingerprint = s->p->fingerprint;
+	tp.info = &s->tls;
 	if (conn_starttls(s->c, &tp, f) == -1) {
 		smtp_prefix(f, f->kind == F_PROTO ? "STARTTLS" : "TLS");
+		if (f->kind != F_PROTO)
+			smtp_emit(s, SMTP_EV_TLS, NULL, -1);
 		s->failed = 1;
 		return SMTP_S_ABORT;
 	}
+	smtp_emit(s, SMTP_EV_TLS, NULL, 0);
 	/* RFC 3207 4.2: forget everything learnt before TLS. */
 	memset(&s->ext, 0, sizeof(s->ext));
 	return SMTP_S_EHLO;
@@ -769,8 +823,10 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 		}
 		next = smtp_fail_reply(s, f, F_PROTO, "unexpected reply");
 	} else if (s->reply.code == 235) {
-		if (sasl_finish(s->sasl, s->reply.text, &sf) == 0)
+		if (sasl_finish(s->sasl, s->reply.text, &sf) == 0) {
+			smtp_emit(s, SMTP_EV_AUTH, sasl_mech_name(s->mech), 0);
 			next = SMTP_S_READY;
+		}
 		else
 			next = smtp_fail_reply(s, f, sf.kind, sf.text);
 	} else
@@ -915,6 +971,7 @@ smtp_on_reply(struct smtp_session *s, struct failure *f)
 		}
 		return smtp_fail_code(s, f);
 	case SMTP_S_QUIT:
+		smtp_emit(s, SMTP_EV_REPLY, "QUIT", 0);
 		return SMTP_S_DONE;
 	default:
 		break;
@@ -1032,6 +1089,26 @@ smtp_verdict(struct smtp_session *s, struct failure *f)
 	    "refused", nref, s->env->nrcpts);
 }
 
+/*
+ * A plaintext or STARTTLS session whose server stays silent: is it an
+ * implicit-TLS port?  -1 with f set when it is.
+ */
+static int
+smtp_check_port(struct smtp_session *s, struct failure *f)
+{
+	int t = s->p->timeout, probe;
+
+	if (t > 0 && t <= SMTP_TLS_PROBE_WAIT)
+		return 0;
+	probe = t <= 0 || t - SMTP_TLS_PROBE_WAIT > SMTP_TLS_PROBE_MAX ?
+	    SMTP_TLS_PROBE_MAX : t - SMTP_TLS_PROBE_WAIT;
+	if (!conn_speaks_tls(s->c, SMTP_TLS_PROBE_WAIT, probe))
+		return 0;
+	return failure_set(f, F_CONFIG, "greeting: the server on port %s "
+	    "speaks TLS at once (implicit TLS), not plaintext SMTP",
+	    s->p->port);
+}
+
 /* Connects and, for implicit TLS, starts TLS.  -1 with f set. */
 static int
 smtp_connect(struct smtp_session *s, struct failure *f)
@@ -1039,7 +1116,11 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 	const struct smtp_params *p = s->p;
 	struct conn_tls_params tp;
 
-	if ((s->c = conn_open(p->host, p->port, p->timeout, f)) == NULL)
+	s->nw.resolved = smtp_watch_resolved;
+	s->nw.tried = smtp_watch_tried;
+	s->nw.arg = s;
+	if ((s->c = conn_open_watch(p->host, p->port, p->timeout, &s->nw,
+	    f)) == NULL)
 		return smtp_prefix(f, "connect");
 	if (p->security == SMTP_SEC_TLS) {
 		/* RFC 8314 3.3: TLS from the first byte. */
@@ -1047,10 +1128,16 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 		tp.servername = p->host;
 		tp.ca_file = p->ca_file;
 		tp.fingerprint = p->fingerprint;
-		if (conn_starttls(s->c, &tp, f) == -1)
+		tp.info = &s->tls;
+		tp.implicit = 1;
+		if (conn_starttls(s->c, &tp, f) == -1) {
+			smtp_emit(s, SMTP_EV_TLS, NULL, -1);
 			return smtp_prefix(f, "TLS");
+		}
+		smtp_emit(s, SMTP_EV_TLS, NULL, 0);
+		return 0;
 	}
-	return 0;
+	return smtp_check_port(s, f);
 }
 
 static void
@@ -1225,4 +1312,130 @@ smtp_result_free(struct smtp_result *r)
 	free(r->rcpts);
 	free(r->final_reply);
 	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * One command and its reply, outside the state machine (smtp_probe):
+ * the reply in s->reply, told to the watch.  -1 with f set ("STEP: ...")
+ * when the connection failed; the session is then dead.
+ */
+static int
+smtp_ask(struct smtp_session *s, const char *line, const char *step,
+    struct failure *f)
+{
+	smtp_reply_free(&s->reply);
+	if (smtp_cmd(s, line, f) == -1 || conn_flush(s->c, f) == -1 ||
+	    smtp_read_reply(s->c, &s->reply, f) == -1) {
+		s->dead = 1;
+		return smtp_prefix(f, step);
+	}
+	smtp_emit(s, SMTP_EV_REPLY, line, 0);
+	return 0;
+}
+
+/* "RCPT TO: 1 of 2 recipients refused (550 ...)", as for a message. */
+static int
+smtp_probe_rcpts(struct smtp_session *s, char *const *rcpts, size_t n,
+    int vrfy, struct failure *f)
+{
+	char line[CONN_LINE_MAX], q[SMTP_QUOTE_MAX + 8], first[sizeof(q)];
+	size_t i, nref = 0, nperm = 0;
+
+	first[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if ((size_t)snprintf(line, sizeof(line), "RCPT TO:<%s>",
+		    rcpts[i]) >= sizeof(line))
+			return failure_set(f, F_DATA, "RCPT TO: recipient "
+			    "address too long");
+		if (smtp_ask(s, line, "RCPT TO", f) == -1)
+			return -1;
+		if (s->reply.code != 250 && s->reply.code != 251) {
+			if (s->reply.code < 400 || s->reply.code >= 600) {
+				s->dead = 1;
+				return failure_set(f, F_PROTO, "RCPT TO: "
+				    "unexpected reply (%s)",
+				    smtp_quote(&s->reply, q, sizeof(q)));
+			}
+			if (nref++ == 0)
+				smtp_quote(&s->reply, first, sizeof(first));
+			nperm += s->reply.code >= 500;
+		}
+		/* For the record only: many servers answer 252. */
+		if (vrfy && (s->ext.flags & SMTP_EXT_VRFY)) {
+			snprintf(line, sizeof(line), "VRFY %s", rcpts[i]);
+			if (smtp_ask(s, line, "VRFY", f) == -1)
+				return -1;
+		}
+	}
+	if (nref == 0)
+		return 0;
+	if (nperm == 0)
+		return failure_set(f, F_TEMP, "RCPT TO: temporary failure (%s)",
+		    first);
+	return failure_set(f, F_NOUSER, "RCPT TO: %zu of %zu recipients "
+	    "refused (%s)", nref, n, first);
+}
+
+static int
+smtp_probe_txn(struct smtp_session *s, const char *from, char *const *rcpts,
+    size_t nrcpts, int vrfy, struct failure *f)
+{
+	char line[CONN_LINE_MAX], q[SMTP_QUOTE_MAX + 8];
+	struct failure rf;
+	int rc;
+
+	if ((size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>%s", from,
+	    smtp_is_8bit(from) && (s->ext.flags & SMTP_EXT_SMTPUTF8) ?
+	    " SMTPUTF8" : "") >= sizeof(line))
+		return failure_set(f, F_DATA, "MAIL FROM: sender address too "
+		    "long");
+	if (smtp_ask(s, line, "MAIL FROM", f) == -1)
+		return -1;
+	if (s->reply.code != 250) {
+		smtp_quote(&s->reply, q, sizeof(q));
+		if (s->reply.code >= 500)
+			return failure_set(f, F_PERM, "MAIL FROM: permanent "
+			    "failure (%s)", q);
+		if (s->reply.code >= 400)
+			return failure_set(f, F_TEMP, "MAIL FROM: temporary "
+			    "failure (%s)", q);
+		s->dead = 1;
+		return failure_set(f, F_PROTO, "MAIL FROM: unexpected reply "
+		    "(%s)", q);
+	}
+	rc = smtp_probe_rcpts(s, rcpts, nrcpts, vrfy, f);
+	if (s->dead)
+		return -1;
+	/* RFC 5321 4.1.1.5: the transaction is dropped, nothing sent. */
+	failure_clear(&rf);
+	if (smtp_ask(s, "RSET", "RSET", &rf) == -1 ||
+	    s->reply.code != 250) {
+		if (rc == 0) {
+			if (rf.kind == F_NONE) {
+				s->dead = 1;
+				failure_set(&rf, s->reply.code >= 400 &&
+				    s->reply.code < 500 ? F_TEMP : F_PROTO,
+				    "RSET: unexpected reply (%s)",
+				    smtp_quote(&s->reply, q, sizeof(q)));
+			}
+			*f = rf;
+		}
+		return -1;
+	}
+	return rc;
+}
+
+int
+smtp_probe(struct smtp_session *s, const char *from, char *const *rcpts,
+    size_t nrcpts, int vrfy, struct failure *f)
+{
+	int rc;
+
+	failure_clear(f);
+	if (!smtp_usable(s))
+		return failure_set(f, F_TEMP, "connect: the connection to "
+		    "the server was lost");
+	rc = smtp_probe_txn(s, from, rcpts, nrcpts, vrfy, f);
+	smtp_reply_free(&s->reply);
+	return rc;
 }

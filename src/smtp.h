@@ -15,11 +15,48 @@
 #include "envelope.h"
 #include "failure.h"
 #include "sasl.h"
+#include "smtp_reply.h"
+#include "tls.h"
 
 enum smtp_security {
 	SMTP_SEC_STARTTLS,		/* mandatory STARTTLS (RFC 3207) */
 	SMTP_SEC_TLS,			/* implicit TLS (RFC 8314) */
 	SMTP_SEC_NONE			/* plaintext: never with AUTH */
+};
+
+/*
+ * What smtp_open(), smtp_probe() and smtp_close() report as they go,
+ * for --check: the caller prints; the engine only tells.  Pointers are
+ * valid during the call only.
+ */
+enum smtp_event_kind {
+	SMTP_EV_RESOLVED,		/* text: every address found */
+	SMTP_EV_TRIED,			/* text: one address; err: 0 connected,
+					   else the errno value */
+	SMTP_EV_TLS,			/* tls: the handshake's facts; err: 0,
+					   or -1 when it failed */
+	SMTP_EV_GREETING,		/* reply */
+	SMTP_EV_EHLO,			/* reply, ext; tls_on: over TLS; text:
+					   "EHLO" or "HELO" */
+	SMTP_EV_STARTTLS,		/* reply (220) */
+	SMTP_EV_AUTH,			/* text: the mechanism that worked */
+	SMTP_EV_REPLY			/* text: the command sent (MAIL, RCPT,
+					   VRFY, RSET, QUIT); reply */
+};
+
+struct smtp_event {
+	enum smtp_event_kind kind;
+	const char *text;
+	int err;
+	int tls_on;
+	const struct smtp_reply *reply;
+	const struct smtp_ext *ext;
+	const struct tls_info *tls;
+};
+
+struct smtp_watch {
+	void (*fn)(void *arg, const struct smtp_event *ev);
+	void *arg;
 };
 
 struct smtp_params {
@@ -34,6 +71,7 @@ struct smtp_params {
 	const char *fingerprint;	/* "sha256:..." pin, or NULL */
 	const char *helo_name;		/* EHLO argument */
 	int timeout;			/* seconds for each reply */
+	const struct smtp_watch *watch;	/* told each step, or NULL */
 };
 
 /* One recipient's outcome. */
@@ -76,7 +114,13 @@ const char *smtp_warning_text(unsigned int warning);
  *
  * smtp_open() returns NULL with f set: F_PERM (no credentials without
  * TLS, STARTTLS or a mechanism not offered, 5xx), F_TEMP, F_TLS,
- * F_PROTO, F_AUTH, F_NOHOST, F_CONFIG, F_OS, F_IO.
+ * F_PROTO, F_AUTH, F_NOHOST, F_CONFIG, F_OS, F_IO.  F_CONFIG also when
+ * the port and p->security disagree, found within seconds rather than
+ * after the time-out: "greeting: ... speaks TLS at once" (STARTTLS or
+ * none on an implicit-TLS port: a server silent for 2 s answers a TLS
+ * handshake on a second connection) or "TLS: the server answered in
+ * plaintext" (implicit TLS on a port that greets).  Each step goes to
+ * p->watch as it happens.
  *
  * smtp_send() sends msg (LF or CRLF lines, read from its start; the
  * wire form is made here).  Returns 0 when every recipient was accepted
@@ -97,6 +141,18 @@ int smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
     FILE *msg, struct smtp_result *r, struct failure *f);
 int smtp_usable(const struct smtp_session *s);
 void smtp_close(struct smtp_session *s);
+
+/*
+ * The envelope of a message without the message (--check): MAIL FROM
+ * from, RCPT TO each of rcpts (and VRFY each when vrfy is set and the
+ * server announced VRFY), then RSET; never DATA.  Each reply goes to
+ * the watch.  Returns 0 when the server took the sender and every
+ * recipient; -1 with f set: F_PERM or F_TEMP (MAIL refused), F_NOUSER
+ * (a recipient refused with 5xx), F_TEMP (only 4xx refusals), F_PROTO,
+ * F_IO.  The session stays usable unless the connection failed.
+ */
+int smtp_probe(struct smtp_session *s, const char *from, char *const *rcpts,
+    size_t nrcpts, int vrfy, struct failure *f);
 
 /*
  * One message on its own session: smtp_open(), smtp_send(), smtp_close().

@@ -156,6 +156,8 @@ smtp_ehlo_parse(const struct smtp_reply *rp, struct smtp_ext *ext)
 		{ "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
 		{ "DSN", SMTP_EXT_DSN },
 		{ "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES },
+		{ "CHUNKING", SMTP_EXT_CHUNKING },
+		{ "VRFY", SMTP_EXT_VRFY },
 	};
 	const char *p, *end, *arg;
 	size_t i, kwlen, arglen;

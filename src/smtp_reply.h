@@ -51,6 +51,8 @@ void smtp_reply_free(struct smtp_reply *rp);
 #define SMTP_EXT_SMTPUTF8	0x0020	/* RFC 6531 */
 #define SMTP_EXT_DSN		0x0040	/* RFC 3461 */
 #define SMTP_EXT_ENHANCEDSTATUSCODES 0x0080 /* RFC 2034 */
+#define SMTP_EXT_CHUNKING	0x0100	/* RFC 3030 (shown, not used) */
+#define SMTP_EXT_VRFY		0x0200	/* RFC 5321 3.5.2, when announced */
 
 struct smtp_ext {
 	unsigned int flags;		/* SMTP_EXT_* */

@@ -40,9 +40,14 @@
 
 #define TLS_PIN_LEN 32		/* SHA-256 digest length */
 
+/* The first bytes the server sent, to tell plaintext from TLS. */
+#define TLS_SEEN_MAX 48
+
 struct tls {
 	SSL_CTX *ctx;
 	SSL *ssl;
+	unsigned char seen[TLS_SEEN_MAX];
+	size_t nseen;
 };
 
 /*
@@ -132,18 +137,15 @@ tls_parse_pin(const char *s, unsigned char pin[TLS_PIN_LEN])
 	return n == TLS_PIN_LEN ? 0 : -1;
 }
 
-/* SHA-256 of the peer certificate's SubjectPublicKeyInfo (DER). */
+/* SHA-256 of a certificate's SubjectPublicKeyInfo (DER). */
 static int
-tls_peer_pin(SSL *ssl, unsigned char pin[TLS_PIN_LEN])
+tls_cert_pin(X509 *cert, unsigned char pin[TLS_PIN_LEN])
 {
-	X509 *cert;
 	EVP_PKEY *pk;
 	unsigned char *der = NULL, *p;
 	unsigned int mdlen = 0;
 	int len, rv = -1;
 
-	if ((cert = SSL_get1_peer_certificate(ssl)) == NULL)
-		return -1;
 	if ((pk = X509_get0_pubkey(cert)) != NULL &&
 	    (len = i2d_PUBKEY(pk, NULL)) > 0) {
 		der = p = xmalloc((size_t)len);
@@ -153,6 +155,19 @@ tls_peer_pin(SSL *ssl, unsigned char pin[TLS_PIN_LEN])
 			rv = 0;
 		free(der);
 	}
+	return rv;
+}
+
+/* SHA-256 of the peer certificate's SubjectPublicKeyInfo (DER). */
+static int
+tls_peer_pin(SSL *ssl, unsigned char pin[TLS_PIN_LEN])
+{
+	X509 *cert;
+	int rv;
+
+	if ((cert = SSL_get1_peer_certificate(ssl)) == NULL)
+		return -1;
+	rv = tls_cert_pin(cert, pin);
 	X509_free(cert);
 	return rv;
 }
@@ -314,9 +329,234 @@ tls_handshake(struct tls *t, int timeout)
 	}
 }
 
+/* Records the first bytes the server sends (BIO_set_callback_ex). */
+static long
+tls_seen_cb(BIO *b, int oper, const char *argp, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+	struct tls *t = (struct tls *)BIO_get_callback_arg(b);
+	size_t n;
+
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (t == NULL || oper != (BIO_CB_READ | BIO_CB_RETURN) || ret <= 0 ||
+	    processed == NULL || argp == NULL)
+		return ret;
+	n = *processed;
+	if (n > sizeof(t->seen) - t->nseen)
+		n = sizeof(t->seen) - t->nseen;
+	memcpy(t->seen + t->nseen, argp, n);
+	t->nseen += n;
+	return ret;
+}
+
+static void
+tls_watch_reads(struct tls *t)
+{
+	BIO *rb = SSL_get_rbio(t->ssl);
+
+	if (rb == NULL)
+		return;
+	BIO_set_callback_arg(rb, (char *)t);
+	BIO_set_callback_ex(rb, tls_seen_cb);
+}
+
+/*
+ * 1 when the first bytes read are an SMTP reply ("220 ", "220-") or a
+ * POP3 one ("+OK", "-ERR"): a plaintext service, not TLS.
+ */
+static int
+tls_seen_plaintext(const struct tls *t)
+{
+	const unsigned char *s = t->seen;
+
+	if (t->nseen >= 4 && isdigit(s[0]) && isdigit(s[1]) &&
+	    isdigit(s[2]) && (s[3] == ' ' || s[3] == '-' || s[3] == '\r'))
+		return 1;
+	return (t->nseen >= 3 && memcmp(s, "+OK", 3) == 0) ||
+	    (t->nseen >= 4 && memcmp(s, "-ERR", 4) == 0);
+}
+
+/* The first line of what was seen, printable, into buf. */
+static void
+tls_seen_text(const struct tls *t, char *buf, size_t bufsz)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < t->nseen && o + 1 < bufsz; i++) {
+		if (t->seen[i] == '\r' || t->seen[i] == '\n')
+			break;
+		buf[o++] = isprint(t->seen[i]) ? (char)t->seen[i] : '?';
+	}
+	buf[o] = '\0';
+}
+
+/* An X509 name in RFC 2253 form. */
+static void
+tls_name_text(const X509_NAME *name, char *buf, size_t bufsz)
+{
+	BIO *b;
+	int n;
+
+	buf[0] = '\0';
+	if (name == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
+		return;
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_read(b, buf, (int)bufsz - 1)) > 0)
+		buf[n] = '\0';
+	BIO_free(b);
+}
+
+/* subjectAltName's DNS and IP entries, ", " between. */
+static void
+tls_san_text(X509 *cert, char *buf, size_t bufsz)
+{
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *g;
+	char one[INET6_ADDRSTRLEN + 1];
+	const unsigned char *d;
+	int i, len;
+
+	buf[0] = '\0';
+	if ((gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+	    NULL)) == NULL)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		one[0] = '\0';
+		if (g->type == GEN_DNS) {
+			d = ASN1_STRING_get0_data(g->d.dNSName);
+			len = ASN1_STRING_length(g->d.dNSName);
+			snprintf(one, sizeof(one), "%.*s", len,
+			    (const char *)d);
+		} else if (g->type == GEN_IPADD) {
+			d = ASN1_STRING_get0_data(g->d.iPAddress);
+			len = ASN1_STRING_length(g->d.iPAddress);
+			if (len == 4)
+				inet_ntop(AF_INET, d, one, sizeof(one));
+			else if (len == 16)
+				inet_ntop(AF_INET6, d, one, sizeof(one));
+		}
+		if (one[0] == '\0')
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ", ", bufsz);
+		strlcat(buf, one, bufsz);
+	}
+	GENERAL_NAMES_free(gens);
+}
+
+/*
+ * The facts of the session into info: the leaf certificate even when the
+ * chain check failed (the peer chain is kept before verification).
+ */
+static void
+tls_fill_info(struct tls *t, int pinned, struct tls_info *info)
+{
+	STACK_OF(X509) *chain;
+	X509 *cert;
+	unsigned char pin[TLS_PIN_LEN];
+	struct tm tm;
+	const char *v;
+
+	info->pinned = pinned;
+	if (SSL_is_init_finished(t->ssl)) {
+		strlcpy(info->protocol, SSL_get_version(t->ssl),
+		    sizeof(info->protocol));
+		if ((v = SSL_get_cipher_name(t->ssl)) != NULL)
+			strlcpy(info->cipher, v, sizeof(info->cipher));
+	}
+	info->verify_code = SSL_get_verify_result(t->ssl);
+	strlcpy(info->verify, X509_verify_cert_error_string(info->verify_code),
+	    sizeof(info->verify));
+	cert = SSL_get0_peer_certificate(t->ssl);
+	if (cert == NULL && (chain = SSL_get_peer_cert_chain(t->ssl)) != NULL &&
+	    sk_X509_num(chain) > 0)
+		cert = sk_X509_value(chain, 0);
+	if (cert == NULL)
+		return;
+	info->have_cert = 1;
+	tls_name_text(X509_get_subject_name(cert), info->subject,
+	    sizeof(info->subject));
+	tls_name_text(X509_get_issuer_name(cert), info->issuer,
+	    sizeof(info->issuer));
+	tls_san_text(cert, info->names, sizeof(info->names));
+	info->not_after = -1;
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+		info->not_after = (long long)timegm(&tm);
+	if (tls_cert_pin(cert, pin) == 0)
+		tls_format_pin(info->pin, sizeof(info->pin), pin);
+}
+
+/*
+ * A certificate that did not verify: the facts that tell what to
+ * change, added to the text (the names it is for, who issued it).
+ */
+static void
+tls_failed_facts(struct tls *t, int pinned, struct failure *f)
+{
+	struct tls_info in;
+	char add[FAILURE_TEXT_MAX];
+
+	memset(&in, 0, sizeof(in));
+	tls_fill_info(t, pinned, &in);
+	if (!in.have_cert)
+		return;
+	switch (in.verify_code) {
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		strlcpy(add, "; the certificate is for ", sizeof(add));
+		strlcat(add, in.names[0] ? in.names : in.subject, sizeof(add));
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		strlcpy(add, "; issuer ", sizeof(add));
+		strlcat(add, in.issuer, sizeof(add));
+		break;
+	default:
+		return;
+	}
+	strlcat(f->text, add, sizeof(f->text));
+}
+
+/* After a failed handshake: plaintext from the server is named as such. */
+static void
+tls_failed(struct tls *t, int ret, int pinned, int timeout,
+    struct tls_info *info, struct failure *f)
+{
+	char text[sizeof(info->first)];
+	ssize_t n;
+
+	if (tls_seen_plaintext(t)) {
+		/* The rest of the greeting line, if it is there already. */
+		n = recv(SSL_get_fd(t->ssl), t->seen + t->nseen,
+		    sizeof(t->seen) - t->nseen, MSG_DONTWAIT);
+		if (n > 0)
+			t->nseen += (size_t)n;
+		tls_seen_text(t, text, sizeof(text));
+		if (info != NULL) {
+			info->plaintext = 1;
+			strlcpy(info->first, text, sizeof(info->first));
+		}
+		failure_set(f, F_CONFIG, "TLS: the server answered in "
+		    "plaintext (\"%s\"): this port does not speak implicit TLS",
+		    text);
+		return;
+	}
+	tls_handshake_failed(t, ret, pinned, timeout, f);
+	if (f->kind == F_TLS)
+		tls_failed_facts(t, pinned, f);
+}
+
 struct tls *
-tls_start(int fd, const char *servername, const char *ca_file,
-    const char *fingerprint, int timeout, struct failure *f)
+tls_start_info(int fd, const char *servername, const char *ca_file,
+    const char *fingerprint, int timeout, struct tls_info *info,
+    struct failure *f)
 {
 	struct tls *t;
 	struct tls_sigpipe sp;
@@ -325,6 +565,10 @@ tls_start(int fd, const char *servername, const char *ca_file,
 	int pinned = fingerprint != NULL && *fingerprint != '\0';
 	int ret;
 
+	if (info != NULL) {
+		memset(info, 0, sizeof(*info));
+		info->not_after = -1;
+	}
 	if (pinned && tls_parse_pin(fingerprint, want) == -1) {
 		failure_set(f, F_CONFIG, "TLS: bad fingerprint %s (want "
 		    "sha256: and 64 hex digits)", fingerprint);
@@ -336,11 +580,15 @@ tls_start(int fd, const char *servername, const char *ca_file,
 		tls_close(t);
 		return NULL;
 	}
+	tls_watch_reads(t);
 	tls_sigpipe_block(&sp);
 	ret = tls_handshake(t, timeout);
 	if (ret != 1)
-		tls_handshake_failed(t, ret, pinned, timeout, f);
+		tls_failed(t, ret, pinned, timeout, info, f);
 	tls_sigpipe_restore(&sp);
+	if (info != NULL && !info->plaintext)
+		tls_fill_info(t, pinned, info);
+	BIO_set_callback_ex(SSL_get_rbio(t->ssl), NULL);
 	if (ret != 1) {
 		SSL_free(t->ssl);	/* no close_notify after a failure */
 		t->ssl = NULL;
@@ -367,7 +615,51 @@ tls_start(int fd, const char *servername, const char *ca_file,
 		tls_close(t);
 		return NULL;
 	}
+	if (info != NULL)
+		info->verified = 1;
 	return t;
+}
+
+struct tls *
+tls_start(int fd, const char *servername, const char *ca_file,
+    const char *fingerprint, int timeout, struct failure *f)
+{
+	return tls_start_info(fd, servername, ca_file, fingerprint, timeout,
+	    NULL, f);
+}
+
+int
+tls_probe(int fd, int timeout)
+{
+	struct tls *t;
+	struct tls_sigpipe sp;
+	struct failure ignore;
+	int ret, rv;
+
+	t = xcalloc(1, sizeof(*t));
+	failure_clear(&ignore);
+	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    (t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1) {
+		tls_close(t);
+		return -1;
+	}
+	SSL_set_verify(t->ssl, SSL_VERIFY_NONE, NULL);
+	tls_watch_reads(t);
+	tls_sigpipe_block(&sp);
+	ret = tls_handshake(t, timeout);
+	tls_sigpipe_restore(&sp);
+	/* RFC 8446 5.1: a record starts with its type, 22 or 21 (alert). */
+	if (t->nseen > 0)
+		rv = t->seen[0] == 22 || t->seen[0] == 21;
+	else if (ret != 1 && errno == EAGAIN)
+		rv = -1;
+	else
+		rv = ret == 1;
+	BIO_set_callback_ex(SSL_get_rbio(t->ssl), NULL);
+	SSL_free(t->ssl);
+	t->ssl = NULL;
+	tls_close(t);
+	return rv;
 }
 
 /* Maps a failed SSL_read/SSL_write; 1 means "interrupted, try again". */

@@ -53,6 +53,51 @@ int tls_write(struct tls *t, const void *buf, size_t len, long deadline,
 /* Decrypted bytes buffered inside OpenSSL, not yet read. */
 size_t tls_pending(const struct tls *t);
 
+/* What the handshake showed of the server, for --check and hints. */
+#define TLS_FACT_MAX 256
+#define TLS_PIN_TEXT_MAX (7 + 3 * 32)	/* "sha256:" and 32 "AB:" */
+
+struct tls_info {
+	int have_cert;			/* the certificate facts were read */
+	char protocol[16];		/* "TLSv1.3"; "" before the handshake
+					   finished */
+	char cipher[64];
+	char subject[TLS_FACT_MAX];	/* RFC 2253 form */
+	char issuer[TLS_FACT_MAX];
+	char names[512];		/* subjectAltName DNS and IP entries,
+					   ", " between */
+	long long not_after;		/* seconds since the epoch, or -1 */
+	int verified;			/* chain and name (or the pin) good */
+	int pinned;			/* a pin was the trust anchor */
+	long verify_code;		/* X509_V_* of the chain check */
+	char verify[128];		/* its text */
+	char pin[TLS_PIN_TEXT_MAX + 1];	/* "sha256:AB:..." of the key */
+	int plaintext;			/* the server answered the ClientHello
+					   with text ("220 ..."): it does not
+					   speak TLS on that port */
+	char first[64];			/* that text, made printable */
+};
+
+/*
+ * tls_start() that also fills info (zeroed first; NULL: none) with what
+ * was learnt, on success and on failure alike: a certificate that did not
+ * verify still shows its names and issuer.  When the server answers the
+ * ClientHello with plaintext (an SMTP or POP3 greeting), fails at once
+ * with F_CONFIG, "TLS: the server answered in plaintext (...)", and sets
+ * info->plaintext.
+ */
+struct tls *tls_start_info(int fd, const char *servername,
+    const char *ca_file, const char *fingerprint, int timeout,
+    struct tls_info *info, struct failure *f);
+
+/*
+ * Whether the peer on fd (a fresh connection of its own) speaks TLS: a
+ * ClientHello is sent and the first bytes back looked at, within
+ * timeout seconds, no certificate checked.  1 TLS, 0 something else
+ * (text, or the peer closed), -1 no answer in time.  fd is left open.
+ */
+int tls_probe(int fd, int timeout);
+
 /* Sends close_notify (without waiting for the peer's) and frees t. */
 void tls_close(struct tls *t);
 

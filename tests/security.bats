@@ -394,8 +394,7 @@ queue_one() {
 	cat >"$NOBODY_DIR/.outboxrc" <<-EOF
 	set from="$SENDER"
 	set smtp="localhost:$PORT"
-	set smtp-security=none
-	set smtp-auth=none
+	set smtp-user=alice
 	set smtp-password="$PASSWORD"
 	set timeout=20
 	set queue-on-failure=no

@@ -277,7 +277,7 @@ static void
 test_starttls(void)
 {
 	struct conn *c = pair(5);
-	struct conn_tls_params p = { "mail.example.org", NULL, NULL };
+	struct conn_tls_params p = { "mail.example.org", NULL, NULL, NULL, 0 };
 	struct failure f;
 	const char *l;
 	size_t n;

@@ -1,0 +1,493 @@
+/*
+ * check.c — the --check front-end: walks every step a send takes (the
+ * config files, the account's settings, resolution, each address tried,
+ * TLS and the certificate, the capabilities, AUTH, MAIL FROM, RCPT TO
+ * and VRFY for each recipient given, RSET, QUIT), one line per step with
+ * its time, and stops at the first that fails, with a hint (hint.c).
+ * No message is ever sent: there is no DATA (smtp_probe()).
+ *
+ * The engine only tells (struct smtp_watch); everything printed is
+ * printed here, as text or, with --json, one JSON object a line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "address.h"
+#include "check.h"
+#include "credentials.h"
+#include "deliver.h"
+#include "hint.h"
+#include "log.h"
+#include "smtp.h"
+#include "xmalloc.h"
+
+/* RFC 5280 leaves renewal to the operator; two weeks is time to act. */
+#define CHECK_EXPIRY_WARN_DAYS 14
+#define CHECK_FACTS_MAX 16
+#define CHECK_TEXT_MAX 1024
+
+struct check_fact {
+	const char *key;
+	char value[CHECK_TEXT_MAX];
+	int number;			/* a JSON number: value is digits */
+};
+
+struct check {
+	int json;
+	struct timespec last;		/* when the previous step ended */
+	char step[32];			/* the step in progress, for a
+					   failure without its own name */
+	struct check_fact facts[CHECK_FACTS_MAX];
+	size_t nfacts;
+	int tls_shown;			/* TLS facts printed for this try */
+};
+
+static long
+check_ms_since(struct timespec *last)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - last->tv_sec) * 1000 +
+	    (now.tv_nsec - last->tv_nsec) / 1000000;
+	*last = now;
+	return ms;
+}
+
+/* Adds "key: value" below the next step line (or to its JSON object). */
+static void
+check_fact(struct check *ck, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+check_fact(struct check *ck, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	struct check_fact *cf;
+
+	if (ck->nfacts == CHECK_FACTS_MAX)
+		return;
+	cf = &ck->facts[ck->nfacts++];
+	cf->key = key;
+	cf->number = 0;
+	va_start(ap, fmt);
+	vsnprintf(cf->value, sizeof(cf->value), fmt, ap);
+	va_end(ap);
+}
+
+/* A fact that --json gives as a number. */
+static void
+check_fact_int(struct check *ck, const char *key, long long n)
+{
+	check_fact(ck, key, "%lld", n);
+	if (ck->nfacts > 0 && ck->facts[ck->nfacts - 1].key == key)
+		ck->facts[ck->nfacts - 1].number = 1;
+}
+
+/*
+ * One step: "STATUS STEP (N ms) TEXT", then the facts gathered, one a
+ * line; or one JSON object {"step", "status", "ms", "text", facts...}.
+ * status is ok, warn, skip, no (one address of several) or FAIL.
+ */
+static void
+check_step(struct check *ck, const char *status, const char *step,
+    const char *text)
+{
+	long ms = check_ms_since(&ck->last);
+	json_t *o;
+	size_t i;
+
+	if (ck->json) {
+		o = json_object();
+		json_object_set_new(o, "step", json_string(step));
+		json_object_set_new(o, "status", json_string(status));
+		json_object_set_new(o, "ms", json_integer(ms));
+		json_object_set_new(o, "text", json_string(text));
+		for (i = 0; i < ck->nfacts; i++)
+			json_object_set_new(o, ck->facts[i].key,
+			    ck->facts[i].number ?
+			    json_integer(strtoll(ck->facts[i].value, NULL,
+			    10)) : json_string(ck->facts[i].value));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		printf("%-4s %-9s %5ld ms  %s\n", status, step, ms, text);
+		for (i = 0; i < ck->nfacts; i++)
+			printf("%24s%s: %s\n", "", ck->facts[i].key,
+			    ck->facts[i].value);
+	}
+	fflush(stdout);
+	ck->nfacts = 0;
+}
+
+/* The failure line and its hint; f's text names its own step. */
+static void
+check_fail(struct check *ck, const struct failure *f)
+{
+	char step[32];
+	const char *hint;
+	size_t n = strcspn(f->text, ":");
+
+	/* "FILE:LINE: ..." is the config step's, not a step named FILE. */
+	if (strcmp(ck->step, "config") == 0)
+		strlcpy(step, ck->step, sizeof(step));
+	else if (n > 0 && n < sizeof(step) && f->text[n] == ':')
+		snprintf(step, sizeof(step), "%.*s", (int)n, f->text);
+	else
+		strlcpy(step, ck->step, sizeof(step));
+	if ((hint = hint_for(f)) != NULL)
+		check_fact(ck, "hint", "%s", hint);
+	check_fact(ck, "kind", "%s", failure_name(f->kind));
+	check_fact_int(ck, "exit", failure_exitcode(f->kind));
+	check_step(ck, "FAIL", step, f->text);
+}
+
+/* "10 MiB" for SIZE. */
+static void
+check_human_size(long long n, char *buf, size_t bufsz)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB",
+	    "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, bufsz, "%lld bytes", n);
+	else
+		snprintf(buf, bufsz, "%.4g %s (%lld bytes)", v, unit[u], n);
+}
+
+/* The first line of a reply, code and text, made printable. */
+static void
+check_reply_text(const struct smtp_reply *rp, char *buf, size_t bufsz)
+{
+	char vis[CHECK_TEXT_MAX - 16];
+	size_t n = rp->text ? strcspn(rp->text, "\n") : 0;
+
+	log_vis(vis, sizeof(vis), rp->text ? rp->text : "", n);
+	snprintf(buf, bufsz, "%d %s", rp->code, vis);
+}
+
+static void
+check_on_tls(struct check *ck, const struct smtp_event *ev)
+{
+	const struct tls_info *t = ev->tls;
+	char when[64];
+	long long days;
+	time_t na;
+	struct tm tm;
+	const char *status = "ok";
+
+	if (t->plaintext || !t->have_cert)
+		return;		/* the failure line says it all */
+	if (t->protocol[0] != '\0') {
+		check_fact(ck, "protocol", "%s", t->protocol);
+		check_fact(ck, "cipher", "%s", t->cipher);
+	}
+	check_fact(ck, "subject", "%s", t->subject);
+	check_fact(ck, "names", "%s", t->names[0] ? t->names : "(none)");
+	check_fact(ck, "issuer", "%s", t->issuer);
+	if (t->not_after >= 0) {
+		na = (time_t)t->not_after;
+		gmtime_r(&na, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		days = (t->not_after - (long long)time(NULL)) / 86400;
+		if (t->not_after < (long long)time(NULL))
+			check_fact(ck, "expires", "%s (expired)", when);
+		else if (days < CHECK_EXPIRY_WARN_DAYS) {
+			check_fact(ck, "expires", "%s (in %lld days: warning, "
+			    "under %d days)", when, days,
+			    CHECK_EXPIRY_WARN_DAYS);
+			status = "warn";
+		} else
+			check_fact(ck, "expires", "%s (in %lld days)", when,
+			    days);
+	}
+	if (t->pinned)
+		check_fact(ck, "verified", "%s", ev->err == 0 ?
+		    "key matches tls-fingerprint" : "key does not match "
+		    "tls-fingerprint");
+	else
+		check_fact(ck, "verified", "%s", t->verify);
+	if (t->pin[0] != '\0')
+		check_fact(ck, "pin", "set tls-fingerprint=%s", t->pin);
+	if (ev->err == 0)
+		check_step(ck, status, "TLS", t->protocol);
+	/* On failure the facts go with the failure line. */
+	ck->tls_shown = 1;
+}
+
+static void
+check_on_ehlo(struct check *ck, const struct smtp_event *ev)
+{
+	const struct smtp_ext *x = ev->ext;
+	char size[64], line[CHECK_TEXT_MAX];
+	static const struct {
+		unsigned int flag;
+		const char *name;
+	} yesno[] = {
+		{ SMTP_EXT_STARTTLS, "STARTTLS" },
+		{ SMTP_EXT_PIPELINING, "PIPELINING" },
+		{ SMTP_EXT_8BITMIME, "8BITMIME" },
+		{ SMTP_EXT_SMTPUTF8, "SMTPUTF8" },
+		{ SMTP_EXT_DSN, "DSN" },
+		{ SMTP_EXT_CHUNKING, "CHUNKING" },
+		{ SMTP_EXT_ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES" },
+		{ SMTP_EXT_VRFY, "VRFY" },
+	};
+	size_t i;
+
+	if (x->flags & SMTP_EXT_SIZE) {
+		if (x->size > 0)
+			check_human_size(x->size, size, sizeof(size));
+		else
+			strlcpy(size, "no limit announced", sizeof(size));
+		check_fact(ck, "SIZE", "%s", size);
+	}
+	check_fact(ck, "AUTH", "%s", (x->flags & SMTP_EXT_AUTH) ? x->auth :
+	    ev->tls_on ? "(not offered)" : "(not offered before TLS)");
+	line[0] = '\0';
+	for (i = 0; i < sizeof(yesno) / sizeof(yesno[0]); i++) {
+		if (!(x->flags & yesno[i].flag))
+			continue;
+		if (line[0] != '\0')
+			strlcat(line, " ", sizeof(line));
+		strlcat(line, yesno[i].name, sizeof(line));
+	}
+	check_fact(ck, "extensions", "%s", line[0] ? line : "(none)");
+	check_reply_text(ev->reply, line, sizeof(line));
+	check_step(ck, "ok", ev->tls_on ? "EHLO/TLS" : ev->text, line);
+}
+
+/* The engine's steps, as they happen. */
+static void
+check_on_event(void *arg, const struct smtp_event *ev)
+{
+	struct check *ck = arg;
+	char line[CHECK_TEXT_MAX];
+
+	switch (ev->kind) {
+	case SMTP_EV_RESOLVED:
+		check_step(ck, "ok", "resolve", ev->text);
+		strlcpy(ck->step, "connect", sizeof(ck->step));
+		break;
+	case SMTP_EV_TRIED:
+		snprintf(line, sizeof(line), "%s%s%s", ev->text,
+		    ev->err ? ": " : "", ev->err ? strerror(ev->err) : "");
+		check_step(ck, ev->err ? "no" : "ok", "connect", line);
+		strlcpy(ck->step, "greeting", sizeof(ck->step));
+		break;
+	case SMTP_EV_TLS:
+		check_on_tls(ck, ev);
+		strlcpy(ck->step, "EHLO", sizeof(ck->step));
+		break;
+	case SMTP_EV_GREETING:
+		check_reply_text(ev->reply, line, sizeof(line));
+		check_step(ck, "ok", "greeting", line);
+		strlcpy(ck->step, "EHLO", sizeof(ck->step));
+		break;
+	case SMTP_EV_EHLO:
+		check_on_ehlo(ck, ev);
+		strlcpy(ck->step, "AUTH", sizeof(ck->step));
+		break;
+	case SMTP_EV_STARTTLS:
+		check_reply_text(ev->reply, line, sizeof(line));
+		check_step(ck, "ok", "STARTTLS", line);
+		strlcpy(ck->step, "TLS", sizeof(ck->step));
+		break;
+	case SMTP_EV_AUTH:
+		check_step(ck, "ok", "AUTH", ev->text);
+		break;
+	case SMTP_EV_REPLY: {
+		char what[16];
+
+		snprintf(what, sizeof(what), "%.*s", (int)strcspn(ev->text,
+		    " :<"), ev->text);
+		if (strncmp(ev->text, "RCPT", 4) == 0 ||
+		    strncmp(ev->text, "MAIL", 4) == 0)
+			strlcpy(what, strncmp(ev->text, "RCPT", 4) == 0 ?
+			    "RCPT TO" : "MAIL FROM", sizeof(what));
+		check_reply_text(ev->reply, line, sizeof(line));
+		check_fact(ck, "sent", "%s", ev->text);
+		check_step(ck, ev->reply->code < 400 ? "ok" :
+		    strcmp(what, "VRFY") == 0 ? "no" : "FAIL", what, line);
+		break;
+	}
+	}
+}
+
+/* The password's source, never the password. */
+static const char *
+check_secret_source(const struct settings *set)
+{
+	if (set->smtp.user == NULL || set->smtp.auth == AUTH_NONE)
+		return "(no login)";
+	if (set->smtp.password != NULL)
+		return "set";
+	if (set->smtp.password_cmd != NULL)
+		return "from command";
+	return "prompt";
+}
+
+static void
+check_settings(struct check *ck, const struct settings *set)
+{
+	check_fact(ck, "from", "%s", set->from ? set->from : "(not set)");
+	if (set->smtp.host != NULL)
+		check_fact(ck, "smtp", "%s:%s", set->smtp.host,
+		    set->smtp.port);
+	else
+		check_fact(ck, "smtp", "(not set)");
+	check_fact(ck, "smtp-security", "%s",
+	    config_security_name(set->smtp.security));
+	check_fact(ck, "smtp-auth", "%s", config_auth_name(set->smtp.auth));
+	check_fact(ck, "smtp-user", "%s", set->smtp.user ? set->smtp.user :
+	    "(not set)");
+	check_fact(ck, "smtp-password", "%s", check_secret_source(set));
+	check_fact(ck, "tls-ca-file", "%s", set->smtp.ca_file ?
+	    set->smtp.ca_file : "(the system store)");
+	check_fact(ck, "tls-fingerprint", "%s", set->smtp.fingerprint ?
+	    set->smtp.fingerprint : "(not set)");
+	check_fact(ck, "hostname", "%s", set->hostname);
+	check_fact_int(ck, "timeout", set->smtp.timeout);
+	check_fact(ck, "queue-on-failure", "%s", set->queue_on_failure ?
+	    "yes" : "no");
+	check_step(ck, "ok", "settings", set->account ? set->account :
+	    "(top level)");
+}
+
+/* The envelope sender: the address of the configured from. */
+static char *
+check_sender(const struct settings *set, struct failure *f)
+{
+	struct address_list l;
+	char *addr;
+
+	if (set->from == NULL)
+		return failure_set(f, F_CONFIG, "MAIL FROM: no sender "
+		    "configured: set from=\"Name <you@example.org>\""), NULL;
+	memset(&l, 0, sizeof(l));
+	if (address_parse_list(set->from, &l, f) == -1 || l.n != 1) {
+		address_list_free(&l);
+		return failure_set(f, F_CONFIG, "MAIL FROM: from is not one "
+		    "address: %s", set->from), NULL;
+	}
+	addr = xstrdup(l.v[0].addr);
+	address_list_free(&l);
+	return addr;
+}
+
+static int
+check_session(struct check *ck, const struct options *o,
+    const struct settings *set, struct failure *f)
+{
+	struct smtp_watch w;
+	struct smtp_params p;
+	struct smtp_session *s;
+	char *password = NULL, *from;
+	int rc;
+
+	if ((from = check_sender(set, f)) == NULL)
+		return -1;
+	strlcpy(ck->step, "password", sizeof(ck->step));
+	if (deliver_password(set, &password, f) == -1) {
+		free(from);
+		return -1;
+	}
+	if (password != NULL)
+		check_step(ck, "ok", "password", check_secret_source(set));
+	deliver_params(set, password, &p);
+	w.fn = check_on_event;
+	w.arg = ck;
+	p.watch = &w;
+	strlcpy(ck->step, "resolve", sizeof(ck->step));
+	s = smtp_open(&p, f);
+	credentials_free(password);
+	if (s == NULL) {
+		free(from);
+		return -1;
+	}
+	if (p.user == NULL)
+		check_step(ck, "skip", "AUTH", "no smtp-user configured");
+	strlcpy(ck->step, "MAIL FROM", sizeof(ck->step));
+	rc = smtp_probe(s, from, o->to.v, o->to.n, 1, f);
+	free(from);
+	/* QUIT is said whatever the verdict, when the session stands. */
+	smtp_close(s);
+	return rc;
+}
+
+/* The files read, in order ("a, b"); the user file is the last. */
+static void
+check_config(struct check *ck, const struct config *cfg)
+{
+	char line[CHECK_TEXT_MAX] = "";
+	size_t i;
+
+	for (i = 0; i < cfg->nfiles; i++) {
+		if (i > 0)
+			strlcat(line, ", ", sizeof(line));
+		strlcat(line, cfg->files[i], sizeof(line));
+	}
+	if (cfg->user_file == NULL)
+		strlcat(line, cfg->nfiles ? " (no user file)" :
+		    "(no file: the defaults)", sizeof(line));
+	check_step(ck, "ok", "config", line);
+}
+
+void
+check_config_failed(const struct options *o, const struct failure *f,
+    struct front_report *rep)
+{
+	struct check ck;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.json = o->json;
+	clock_gettime(CLOCK_MONOTONIC, &ck.last);
+	strlcpy(ck.step, "config", sizeof(ck.step));
+	rep->json_done = o->json;
+	check_fail(&ck, f);
+}
+
+int
+check_run(const struct options *o, struct config *cfg,
+    struct front_report *rep, struct failure *f)
+{
+	struct check ck;
+	struct settings set;
+	int rc;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.json = o->json;
+	clock_gettime(CLOCK_MONOTONIC, &ck.last);
+	rep->json_done = o->json;
+	check_config(&ck, cfg);
+	strlcpy(ck.step, "settings", sizeof(ck.step));
+	if ((rc = config_settings(cfg, o->account, &set, f)) == 0) {
+		check_settings(&ck, &set);
+		if (set.smtp.host == NULL)
+			rc = failure_set(f, F_CONFIG, "settings: no SMTP "
+			    "server configured: set smtp=host:port");
+		else
+			rc = check_session(&ck, o, &set, f);
+	}
+	if (rc == -1) {
+		check_fail(&ck, f);
+		return -1;
+	}
+	check_step(&ck, "ok", "done", o->to.n ? "every step passed; nothing "
+	    "was sent" : "every step passed (give recipients to try RCPT "
+	    "TO); nothing was sent");
+	return 0;
+}

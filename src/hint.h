@@ -1,0 +1,18 @@
+/*
+ * hint.h — what to change, for the failures people actually hit: one
+ * table of { step, failure kind, reply code, enhanced status code, text
+ * pattern } -> advice, matched against a failure's text ("STEP: what
+ * (CODE X.Y.Z server text)").  Pure: no I/O.
+ */
+#ifndef OUTBOX_HINT_H
+#define OUTBOX_HINT_H
+
+#include "failure.h"
+
+/*
+ * The advice for f, one line naming the setting to change, or NULL when
+ * the table has none.  Static storage.
+ */
+const char *hint_for(const struct failure *f);
+
+#endif

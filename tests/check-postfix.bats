@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# check-postfix.bats — outbox --check against a real Postfix 3 with SASL
+# through Dovecot (tests/lib/postfix.sh and dovecot.sh, a private
+# instance under this file's temporary directory, as root): both the
+# submission (STARTTLS) and the submissions (implicit TLS) port walk to
+# the end, a refused recipient is 67, the port mismatch both ways is
+# found and named, and nothing is ever delivered.
+
+load test_helper
+. "$BATS_TEST_DIRNAME/lib/dovecot.sh"
+. "$BATS_TEST_DIRNAME/lib/postfix.sh"
+
+setup_file() {
+	common_setup_file
+	local mta="$BATS_FILE_TMPDIR/mta"
+	dovecot_setup "$mta/dovecot" "$CERTS" ||
+	    fail "dovecot: set-up failed (see above)"
+	dovecot_start || fail "dovecot: would not start (see above)"
+	postfix_setup "$mta/postfix" "$CERTS" ||
+	    fail "postfix: set-up failed (see above)"
+	postfix_start || fail "postfix: would not start (see above)"
+}
+
+teardown_file() {
+	postfix_stop
+	dovecot_stop
+}
+
+setup() {
+	common_setup
+	BOX=$(dovecot_maildir "$DOVECOT_USER")
+	[ -n "$(postfix_master_pid)" ] && kill -0 "$(postfix_master_pid)" ||
+	    postfix_start || fail "postfix: would not restart"
+}
+
+teardown() {
+	common_teardown
+}
+
+# pf_rc PORT SECURITY [KEY=VALUE]...: ~/.outboxrc for the test Postfix.
+pf_rc() {
+	local port=$1 sec=$2
+	shift 2
+	PORT=$port write_rc smtp-security=$sec \
+	    from="Sender <$DOVECOT_SUBMIT_USER>" \
+	    smtp-user="$DOVECOT_SUBMIT_USER" \
+	    smtp-password="$DOVECOT_SUBMIT_PASS" timeout=20 "$@"
+}
+
+# nothing_delivered: the mailbox is empty and Postfix queued nothing.
+nothing_delivered() {
+	sleep 1
+	[ -z "$(find "$BOX" -type f -path '*/new/*' 2>/dev/null)" ] ||
+	    fail "a message was delivered: $(find "$BOX" -type f)"
+	postfix_queue_empty || fail "Postfix has something queued"
+}
+
+@test "Postfix submission (STARTTLS): every step passes, nothing delivered" {
+	pf_rc "$POSTFIX_SUBMISSION_PORT" starttls
+	run_outbox_split --check box@local.test
+	assert_success
+	[[ $output == *"ok   STARTTLS"* ]] || fail "$output"
+	[[ $output == *"ok   AUTH "* ]] || fail "$output"
+	[[ $output =~ ok\ +RCPT\ TO\ +[0-9]+\ ms\ \ 250 ]] || fail "$output"
+	[[ $output =~ ok\ +done ]] || fail "$output"
+	[[ $output == *"pin: set tls-fingerprint=$(spki_fingerprint "$CERTS/good.pem")"* ]] ||
+	    fail "no pin line in: $output"
+	nothing_delivered
+}
+
+@test "Postfix submissions (implicit TLS): every step passes" {
+	pf_rc "$POSTFIX_SUBMISSIONS_PORT" tls
+	run_outbox_split --check --json box@local.test
+	assert_success
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.jsonl"
+	run "$PY" -m json.tool --json-lines "$BATS_TEST_TMPDIR/out.jsonl"
+	assert_success
+	nothing_delivered
+}
+
+@test "Postfix: a refused recipient is 67 and named" {
+	pf_rc "$POSTFIX_SUBMISSION_PORT" starttls
+	run_outbox_split --check box@local.test refused@local.test
+	assert_failure 67
+	[[ $output =~ FAIL\ +RCPT\ TO\ +[0-9]+\ ms\ \ 550 ]] || fail "$output"
+	nothing_delivered
+}
+
+@test "Postfix: STARTTLS configured on the implicit-TLS port is named (78)" {
+	pf_rc "$POSTFIX_SUBMISSIONS_PORT" starttls timeout=60
+	run --separate-stderr timeout 20 "$OUTBOX" --check
+	assert_failure 78
+	[[ $stderr == *"hint: this port speaks implicit TLS"*"set smtp-security=tls"* ]] ||
+	    fail "stderr: $stderr"
+}
+
+@test "Postfix: implicit TLS configured on the STARTTLS port is named (78)" {
+	pf_rc "$POSTFIX_SUBMISSION_PORT" tls timeout=60
+	run --separate-stderr timeout 20 "$OUTBOX" --check
+	assert_failure 78
+	[[ $stderr == *"set smtp-security=starttls"* ]] || fail "stderr: $stderr"
+}
