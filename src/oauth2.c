@@ -352,53 +352,37 @@ struct http {
 	CURL		*h;
 };
 
-/* dlsym(lib, name), unless an earlier one failed; *err says why. */
-static void *
-curl_sym(void *lib, const char *name, const char **err)
-{
-	void *p;
-
-	if (*err != NULL)
-		return NULL;
-	if ((p = dlsym(lib, name)) == NULL &&
-	    (*err = dlerror()) == NULL)
-		*err = "a function is missing";
-	return p;
-}
-
-#define CURL_SYM(a, fn, err) \
-	((a)->fn = (__typeof__((a)->fn))curl_sym((a)->lib, "curl_" #fn, (err)))
+/* a->fn = libcurl's curl_fn (NULL when it has none). */
+#define CURL_SYM(a, fn) \
+	((a)->fn = (__typeof__((a)->fn))dlsym((a)->lib, "curl_" #fn))
 
 /*
  * Loads libcurl into a.  RTLD_NODELETE: curl_easy_init() initialises
  * libcurl's global state once (curl_global_init) and nothing here ever
  * tears it down, so the library must stay mapped after http_close();
  * a second load then only finds it again.  F_CONFIG when it cannot be
- * loaded, with dlerror()'s text.
+ * loaded or lacks a function, with dlerror()'s text.
  */
 static int
 curl_load(struct curl_api *a, struct failure *f)
 {
-	const char *err = NULL;
+	const char *err;
 
 	memset(a, 0, sizeof(*a));
 	dlerror();
 	a->lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (a->lib == NULL) {
-		if ((err = dlerror()) == NULL)
-			err = "dlopen failed";
-	} else {
-		CURL_SYM(a, easy_init, &err);
-		CURL_SYM(a, easy_setopt, &err);
-		CURL_SYM(a, easy_perform, &err);
-		CURL_SYM(a, easy_getinfo, &err);
-		CURL_SYM(a, easy_cleanup, &err);
-		CURL_SYM(a, easy_escape, &err);
-		CURL_SYM(a, free, &err);
-		CURL_SYM(a, easy_strerror, &err);
-	}
-	if (err == NULL)
+	if (a->lib != NULL &&
+	    CURL_SYM(a, easy_init) != NULL &&
+	    CURL_SYM(a, easy_setopt) != NULL &&
+	    CURL_SYM(a, easy_perform) != NULL &&
+	    CURL_SYM(a, easy_getinfo) != NULL &&
+	    CURL_SYM(a, easy_cleanup) != NULL &&
+	    CURL_SYM(a, easy_escape) != NULL &&
+	    CURL_SYM(a, free) != NULL &&
+	    CURL_SYM(a, easy_strerror) != NULL)
 		return 0;
+	if ((err = dlerror()) == NULL)
+		err = a->lib == NULL ? "dlopen failed" : "a function is missing";
 	/* err is dlerror()'s: format it before dlclose() may reuse it. */
 	failure_set(f, F_CONFIG, "OAuth2 needs libcurl (libcurl4): %s", err);
 	if (a->lib != NULL)
@@ -417,7 +401,8 @@ http_open(struct http *x, struct failure *f)
 	if ((x->h = x->api.easy_init()) == NULL) {
 		dlclose(x->api.lib);
 		memset(x, 0, sizeof(*x));
-		return failure_set(f, F_OS, "OAuth2: cannot start libcurl");
+		failure_set(f, F_OS, "OAuth2: cannot start libcurl");
+		return -1;
 	}
 	return 0;
 }
