@@ -223,21 +223,6 @@ struct sendmail_send {
 	struct sendmail_msg sm;		/* the message's header */
 };
 
-/* The single address of text (From header, -f), or NULL; caller frees. */
-static char *
-sendmail_one_addr(const char *text)
-{
-	struct address_list l = { 0 };
-	struct failure ignore;
-	char *a = NULL;
-
-	if (text != NULL && address_parse_list(text, &l, &ignore) == 0 &&
-	    l.n == 1)
-		a = xstrdup(l.v[0].addr);
-	address_list_free(&l);
-	return a;
-}
-
 /* The account: -A, else the From header's address, else -f's. */
 static int
 sendmail_settings(struct sendmail_send *r, const char *hfrom,
@@ -246,12 +231,12 @@ sendmail_settings(struct sendmail_send *r, const char *hfrom,
 	const char *account = r->s.opt->account;
 	char *a;
 
-	if (account == NULL && (a = sendmail_one_addr(hfrom)) != NULL) {
+	if (account == NULL && (a = sendmail_msg_one_addr(hfrom)) != NULL) {
 		account = config_account_for_from(r->s.cfg, a);
 		free(a);
 	}
 	if (account == NULL &&
-	    (a = sendmail_one_addr(r->so->envelope_from)) != NULL) {
+	    (a = sendmail_msg_one_addr(r->so->envelope_from)) != NULL) {
 		account = config_account_for_from(r->s.cfg, a);
 		free(a);
 	}

@@ -716,8 +716,7 @@ sendmail_msg_rewrites(enum sendmail_rewrite mode, const char *addr,
 	return 0;
 }
 
-/* The single address of text, or NULL; caller frees. */
-static char *
+char *
 sendmail_msg_one_addr(const char *text)
 {
 	struct address_list l = { 0 };

@@ -155,6 +155,12 @@ int sendmail_msg_rewrites(enum sendmail_rewrite mode, const char *addr,
     const char *hostname);
 
 /*
+ * The address of text when it holds exactly one (a From field, -f), or
+ * NULL; the caller frees it.
+ */
+char *sendmail_msg_one_addr(const char *text);
+
+/*
  * from-rewrite on m's header: when mode rewrites the From field's
  * address, From becomes conf_from's address (conf_from: one address as
  * configured, "Name <addr>"), with the original as its display name
