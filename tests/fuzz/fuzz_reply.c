@@ -136,6 +136,8 @@ check_ehlo(const char *text, const struct smtp_ext *ext)
 		{ "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
 		{ "DSN", SMTP_EXT_DSN },
 		{ "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES },
+		{ "CHUNKING", SMTP_EXT_CHUNKING },
+		{ "VRFY", SMTP_EXT_VRFY },
 	};
 	struct fbuf auth = { 0 };
 	const char *p = strchr(text, '\n'), *e, *a;
