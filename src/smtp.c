@@ -172,6 +172,18 @@ smtp_emit(struct smtp_session *s, enum smtp_event_kind kind,
 	s->p->watch->fn(s->p->watch->arg, &ev);
 }
 
+/*
+ * The handshake's facts (names, issuer, the key's pin) cost an encoder
+ * pass over the server's key; only a watcher (--check) reads them.
+ */
+static struct tls_info *
+smtp_tls_info(struct smtp_session *s)
+{
+	if (s->p->watch == NULL || s->p->watch->fn == NULL)
+		return NULL;
+	return &s->tls;
+}
+
 static void
 smtp_watch_resolved(void *arg, const char *addrs)
 {
@@ -770,7 +782,7 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 	tp.servername = s->p->host;
 	tp.ca_file = s->p->ca_file;
 	tp.fingerprint = s->p->fingerprint;
-	tp.info = &s->tls;
+	tp.info = smtp_tls_info(s);
 	if (conn_starttls(s->c, &tp, f) == -1) {
 		smtp_prefix(f, f->kind == F_PROTO ? "STARTTLS" : "TLS");
 		if (f->kind != F_PROTO)
@@ -1128,7 +1140,7 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 		tp.servername = p->host;
 		tp.ca_file = p->ca_file;
 		tp.fingerprint = p->fingerprint;
-		tp.info = &s->tls;
+		tp.info = smtp_tls_info(s);
 		tp.implicit = 1;
 		if (conn_starttls(s->c, &tp, f) == -1) {
 			smtp_emit(s, SMTP_EV_TLS, NULL, -1);
