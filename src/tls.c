@@ -13,10 +13,12 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -181,6 +183,74 @@ tls_is_ip(const char *name)
 	    inet_pton(AF_INET6, name, a) == 1;
 }
 
+/* Does DIR hold c_rehash names (8 hex digits, a dot, a digit)? */
+static int
+tls_hashed_dir(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	const char *n;
+	size_t i;
+	int found = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		n = e->d_name;
+		for (i = 0; i < 8 && isxdigit((unsigned char)n[i]); i++)
+			continue;
+		found = i == 8 && n[8] == '.' &&
+		    isdigit((unsigned char)n[9]);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Do A and B name the same file (after links)? */
+static int
+tls_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The system trust store, as OpenSSL's default paths define it (a
+ * bundle file and a directory, which SSL_CERT_FILE and SSL_CERT_DIR
+ * override), but read lazily.  Loading the bundle costs on Debian about
+ * 140 certificates parsed (35-40 ms of CPU, most of a MiB) for every
+ * connection, though a handshake needs one issuer.  When the bundle is
+ * the system's default one and the default directory is hashed
+ * (c_rehash names: update-ca-certificates writes both from the same
+ * certificates), the directory stands in for the bundle, and OpenSSL
+ * reads from it, by subject name, only the issuers a chain names.  Any
+ * other bundle is loaded whole, as OpenSSL would.  Load failures are
+ * ignored, as OpenSSL's default paths ignore them: verification then
+ * fails and says what it could not find.
+ */
+static void
+tls_system_store(SSL_CTX *ctx)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	const char *deffile = X509_get_default_cert_file();
+	const char *defdir = X509_get_default_cert_dir();
+
+	if (file == NULL || *file == '\0')
+		file = deffile;
+	if (dir == NULL || *dir == '\0')
+		dir = defdir;
+	if (tls_same_file(file, deffile) && tls_hashed_dir(defdir))
+		(void)SSL_CTX_load_verify_dir(ctx, defdir);
+	else
+		(void)SSL_CTX_load_verify_file(ctx, file);
+	if (strcmp(dir, defdir) != 0)
+		(void)SSL_CTX_load_verify_dir(ctx, dir);
+	ERR_clear_error();
+}
+
 static int
 tls_setup(struct tls *t, int fd, const char *servername,
     const char *ca_file, int pinned, struct failure *f)
@@ -214,10 +284,8 @@ tls_setup(struct tls *t, int fd, const char *servername,
 				return failure_set(f, F_CONFIG,
 				    "TLS: cannot load CA file %s: %s", ca_file,
 				    tls_errstr(eb, sizeof(eb)));
-		} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1)
-			return failure_set(f, F_CONFIG,
-			    "TLS: cannot load the system CA store: %s",
-			    tls_errstr(eb, sizeof(eb)));
+		} else
+			tls_system_store(t->ctx);
 	}
 	if ((t->ssl = SSL_new(t->ctx)) == NULL)
 		return failure_set(f, F_OS, "TLS: cannot create a session: %s",

@@ -163,6 +163,51 @@ teardown() { common_teardown; }
 	assert_equal "$(cat "$SMTPD_OUT/sni.log")" localhost
 }
 
+# hashed_store DIR: DIR holds the test CA under its c_rehash name, as
+# update-ca-certificates keeps /etc/ssl/certs.
+hashed_store() {
+	mkdir -p "$1"
+	cp "$CERTS/ca.pem" "$1/"
+	openssl rehash "$1" || fail "openssl rehash failed"
+}
+
+@test "system store: the default bundle is never read whole; the hashed directory gives the issuer" {
+	command -v strace >/dev/null || fail "strace is not installed (make deps)"
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	write_rc_auth -tls-ca-file
+	hashed_store "$BATS_TEST_TMPDIR/certs"
+	# As a user with no overrides, or with SSL_CERT_FILE naming the
+	# default bundle itself (as some environments export).
+	n=0
+	for bundle in "" /usr/lib/ssl/cert.pem; do
+		n=$((n + 1))
+		SSL_CERT_FILE=$bundle SSL_CERT_DIR=$BATS_TEST_TMPDIR/certs \
+		    run timeout 60 strace -f -e trace=open,openat \
+		    -o "$BATS_TEST_TMPDIR/strace" "$OUTBOX" -s store \
+		    rcpt@example.net <<<"store"
+		assert_success
+		[ -s "$SMTPD_OUT/$n.eml" ] || fail "not delivered (bundle '$bundle')"
+		run grep -E 'ca-certificates\.crt|/cert\.pem' "$BATS_TEST_TMPDIR/strace"
+		assert_failure
+		grep -q "$BATS_TEST_TMPDIR/certs/[0-9a-f]*\.0" "$BATS_TEST_TMPDIR/strace" ||
+		    fail "the issuer was not read from the hashed directory"
+	done
+}
+
+@test "system store: a bundle named by SSL_CERT_FILE is used as OpenSSL would" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	write_rc_auth -tls-ca-file
+	SSL_CERT_FILE=$CERTS/ca.pem SSL_CERT_DIR=$BATS_TEST_TMPDIR/empty \
+	    run_outbox -s bundle rcpt@example.net <<<"bundle"
+	assert_success
+	[ -s "$SMTPD_OUT/1.eml" ]
+	# Without it the test CA is trusted nowhere: refused, and said so.
+	SSL_CERT_FILE= SSL_CERT_DIR=$BATS_TEST_TMPDIR/empty \
+	    run_outbox -s untrusted rcpt@example.net <<<"untrusted"
+	assert_failure 69
+	assert_output --partial "unable to get local issuer certificate"
+}
+
 @test "smtp-password-cmd supplies the password" {
 	start_smtpd_tls starttls --auth "alice:$PASSWORD" --require-auth
 	printf '%s' "$PASSWORD" >"$HOME/pw"
