@@ -18,11 +18,13 @@ MAILDROPDIR ?= /var/spool/outbox-maildrop
 SYSTEMD_UNITS = outbox-flush.service outbox-flush.timer outbox-flush.path
 
 PKG_CONFIG ?= pkg-config
-DEPS = openssl libmagic libbsd-overlay libidn2 jansson
-# libcurl is not linked: src/oauth2.c dlopen()s libcurl.so.4 for an OAuth2
-# request only, so only its headers are needed here (and -ldl, which
-# glibc >= 2.34 keeps in libc itself).
-CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+DEPS = openssl libbsd-overlay jansson
+# Not linked, only their headers used: src/oauth2.c dlopen()s libcurl.so.4
+# for an OAuth2 request, src/filetype.c libmagic.so.1 in its child for
+# attachments, src/idn.c libidn2.so.0 for a non-ASCII domain (src/dynlib.c),
+# so a run loads no library it does not use (-ldl is in glibc >= 2.34).
+DLDEPS = libcurl libmagic libidn2
+DL_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DLDEPS) 2>/dev/null)
 DLLIBS ?= -ldl
 
 CFLAGS ?= -O2 -g
@@ -37,7 +39,7 @@ CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS += -fsanitize=address,undefined
 endif
 DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null) \
-	$(CURL_CFLAGS)
+	$(DL_CFLAGS)
 DEPLIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null) $(DLLIBS)
 ALL_CFLAGS = -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARNFLAGS) $(DEPCFLAGS) $(CFLAGS)
 
@@ -50,6 +52,7 @@ SRCS = \
 	src/conn.c \
 	src/credentials.c \
 	src/deliver.c \
+	src/dynlib.c \
 	src/encode.c \
 	src/failure.c \
 	src/fetch.c \

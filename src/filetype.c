@@ -32,6 +32,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dynlib.h"
+#include "failure.h"
 #include "filetype.h"
 #include "xmalloc.h"
 
@@ -63,11 +65,47 @@ struct filetype {
 	size_t nexts;
 };
 
+/*
+ * libmagic's functions, loaded in the child only (dynlib.h): a run
+ * without attachments never maps libmagic and its compressors.
+ */
+struct magic_api {
+	magic_t (*open)(int);
+	int (*setparam)(magic_t, int, const void *);
+	int (*load)(magic_t, const char *);
+	const char *(*file)(magic_t, const char *);
+	const char *(*error)(magic_t);
+};
+
+static int
+magic_api_load(struct magic_api *a, struct failure *f)
+{
+	static struct dynlib lib = {
+		"libmagic.so.1", "libmagic1", "attachment types", NULL
+	};
+	static const char *const names[] = {
+		"magic_open", "magic_setparam", "magic_load", "magic_file",
+		"magic_error",
+	};
+	void *fns[5];
+
+	if (dynlib_load(&lib, names, fns, 5, f) == -1)
+		return -1;
+	a->open = (__typeof__(a->open))fns[0];
+	a->setparam = (__typeof__(a->setparam))fns[1];
+	a->load = (__typeof__(a->load))fns[2];
+	a->file = (__typeof__(a->file))fns[3];
+	a->error = (__typeof__(a->error))fns[4];
+	return 0;
+}
+
 /* The child: load the database, then answer until the parent hangs up. */
 static void __attribute__((noreturn))
 filetype_child(int fd)
 {
 	FILE *in, *out;
+	struct magic_api api;
+	struct failure lf;
 	magic_t m;
 	size_t bytes = FILETYPE_BYTES_MAX, cap = 0;
 	char *path = NULL;
@@ -76,20 +114,26 @@ filetype_child(int fd)
 	if ((in = fdopen(fd, "r")) == NULL ||
 	    (out = fdopen(fcntl(fd, F_DUPFD_CLOEXEC, 0), "w")) == NULL)
 		_exit(1);
-	m = magic_open(MAGIC_MIME | MAGIC_ERROR);
-	if (m == NULL || magic_setparam(m, MAGIC_PARAM_BYTES_MAX,
-	    &bytes) == -1 || magic_load(m, NULL) == -1) {
+	failure_clear(&lf);
+	if (magic_api_load(&api, &lf) == -1) {
+		fprintf(out, "err %s\n", lf.text);
+		fflush(out);
+		_exit(1);
+	}
+	m = api.open(MAGIC_MIME | MAGIC_ERROR);
+	if (m == NULL || api.setparam(m, MAGIC_PARAM_BYTES_MAX,
+	    &bytes) == -1 || api.load(m, NULL) == -1) {
 		fprintf(out, "err cannot load the database: %s\n",
-		    m && magic_error(m) ? magic_error(m) : strerror(errno));
+		    m && api.error(m) ? api.error(m) : strerror(errno));
 		fflush(out);
 		_exit(1);
 	}
 	fputs("ok\n", out);
 	fflush(out);
 	while (getdelim(&path, &cap, '\0', in) > 0) {
-		if ((r = magic_file(m, path)) == NULL)
-			fprintf(out, "err %s\n", magic_error(m) ?
-			    magic_error(m) : "cannot classify");
+		if ((r = api.file(m, path)) == NULL)
+			fprintf(out, "err %s\n", api.error(m) ?
+			    api.error(m) : "cannot classify");
 		else
 			fprintf(out, "ok %s\n", r);
 		if (fflush(out) == EOF)

@@ -434,3 +434,62 @@ print(str(email.header.make_header(email.header.decode_header(m["From"]))))' \
 	run_outbox --dsn-return=all -s dsn a@example.org <<<"x"
 	assert_failure 64
 }
+
+# libmagic and libidn2 are loaded when their work comes (src/dynlib.c).
+# "mapped NAME" is a password command that writes which of them outbox
+# (its nearest outbox ancestor) has mapped to $T/NAME.maps, then gives
+# the password.
+mapped() {
+	cat >"$T/mapped.sh" <<SH
+p=\$PPID
+while [ "\$p" -gt 1 ] && [ "\$(readlink -f /proc/\$p/exe)" != "$(readlink -f "$OUTBOX")" ]; do
+	p=\$(awk '{ print \$4 }' /proc/\$p/stat)
+done
+[ "\$p" -gt 1 ] || exit 1
+grep -oE 'libmagic|libidn2|liblzma|libunistring' /proc/\$p/maps | sort -u |
+    tr '\n' ' ' >"$T/\$1.maps"
+printf %s '$PASSWORD'
+SH
+	echo "sh $T/mapped.sh $1"
+}
+
+@test "an ASCII message without attachments maps neither libmagic nor libidn2" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$(mapped plain)"
+	run_outbox -s plain bob@example.net <<<"x"
+	assert_success
+	[ -s "$SMTPD_OUT/1.eml" ]
+	assert_equal "$(cat "$T/plain.maps")" ""
+}
+
+@test "an IDN domain maps libidn2; an attachment's type comes from libmagic in the child only" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	write_rc smtp-security=starttls smtp-user=alice \
+	    smtp-password-cmd="$(mapped idn)"
+	run_outbox -s idn -a "$T/chart.png" 'bob@bücher.example' <<<"x"
+	assert_success
+	assert_equal "$(json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]')" \
+	    '["bob@xn--bcher-kva.example"]'
+	grep -q '^Content-Type: image/png' "$SMTPD_OUT/1.eml" ||
+	    fail "libmagic did not type the attachment"
+	assert_equal "$(cat "$T/idn.maps")" "libidn2 libunistring "
+}
+
+@test "a libmagic or libidn2 that cannot be loaded: 78, naming the library and its package" {
+	mkdir "$T/lib"
+	echo 'not a library' >"$T/lib/libmagic.so.1"
+	echo 'not a library' >"$T/lib/libidn2.so.0"
+	LD_LIBRARY_PATH="$T/lib" run_outbox -C "$T/rc" -n --dry-run -s x \
+	    -a "$T/chart.png" bob@example.net <<<"x"
+	assert_failure 78
+	assert_output --partial "attachment types need libmagic.so.1 (package libmagic1): "
+	LD_LIBRARY_PATH="$T/lib" run_outbox -C "$T/rc" -n --dry-run -s x \
+	    'bob@bücher.example' <<<"x"
+	assert_failure 78
+	assert_output --partial "international domain names need libidn2.so.0 (package libidn2-0): "
+	# The libraries are only needed for that work.
+	LD_LIBRARY_PATH="$T/lib" run_outbox -C "$T/rc" -n --dry-run -s x \
+	    bob@example.net <<<"x"
+	assert_success
+}
