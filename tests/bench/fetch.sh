@@ -131,6 +131,7 @@ run() {
 		    -o "$work/$name.st" "${cmd[@]}" >/dev/null 2>&1
 		sends=$(grep -c '(\([0-9]*\)<\(TCP\|socket\)' "$work/$name.st")
 	fi
+	eval "W_$name=\${2:-}" "M_$name=\${5:-}"
 	printf '  %-10s wall %6ss  cpu %6.2fs  rss %6s KiB  sends %5s  files %s\n' \
 	    "$name" "${2:-?}" "$(echo "${3:-0} ${4:-0}" |
 	    awk '{print $1 + $2}')" "${5:-?}" "$sends" \
@@ -141,7 +142,22 @@ setup_clients
 echo "$SMALL small messages over POP3S, kept on the server:"
 fill_small
 clients
+small_w_outbox=${W_outbox:-} small_w_mpop=${W_mpop:-}
+small_m_outbox=${M_outbox:-}
 echo "one $BIG_MIB MiB message over POP3S:"
 fill_big
 clients
+# Goals (issue 13): the small messages in no more than mpop's time; peak
+# RSS under 8 MiB, for the small ones and the big one alike.
+verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }
+if [ -n "$small_w_outbox" ] && [ -n "$small_w_mpop" ]; then
+	echo "goals (issue 13), outbox:"
+	echo "  $SMALL small: ${small_w_outbox} s vs mpop ${small_w_mpop} s (<=):" \
+	    "$(verdict "$(echo "$small_w_outbox $small_w_mpop" |
+	    awk '{ print ($1 <= $2) }')")"
+	echo "  peak RSS: $small_m_outbox KiB small, ${M_outbox:-?} KiB big" \
+	    "(< 8192): $(verdict "$(echo "$small_m_outbox ${M_outbox:-99999}" |
+	    awk '{ print ($1 < 8192 && $2 < 8192) }')")"
+fi
+echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 exit 0
