@@ -30,6 +30,7 @@
 #include "xmalloc.h"
 
 /* RFC 5322 section 2.1.1: fold before 78 columns where possible. */
+#define MESSAGE_ADDR_MAX 254	/* octets in an address, without <> */
 #define MESSAGE_FOLD_COL 78
 /* Random bytes in a Message-ID left part: 128 bits, unique enough. */
 #define MESSAGE_ID_RANDOM 16
@@ -185,6 +186,15 @@ message_check_addrs(const char *field, const struct address *v, size_t n,
 		if (v[i].addr == NULL || *v[i].addr == '\0')
 			return failure_set(f, F_DATA, "%s: empty address",
 			    field);
+		/*
+		 * RFC 5321 4.5.3.1.3: a path is at most 256 octets with its
+		 * angle brackets.  A longer address could not be sent, and
+		 * one word that long would not fit a header line either.
+		 */
+		if (strlen(v[i].addr) > MESSAGE_ADDR_MAX)
+			return failure_set(f, F_DATA, "%s: address longer than "
+			    "%d octets (RFC 5321): %.40s...", field,
+			    MESSAGE_ADDR_MAX, v[i].addr);
 		if (address_has_domain(v[i].addr) ?
 		    !address_valid(v[i].addr) :
 		    strpbrk(v[i].addr, " \t<>\"") != NULL)

@@ -164,6 +164,7 @@ sendmail_cases(void)
 static void
 compose_cases(void)
 {
+	static char long_addr[1100];
 	struct address from = { NULL, "a@example.org" };
 	struct message_spec spec;
 	struct failure f;
@@ -174,6 +175,23 @@ compose_cases(void)
 	failure_clear(&f);
 	ok(message_check(&spec, &f) == -1 && f.kind == F_DATA,
 	    "compose: a bad --reply-to list refused (no leak under ASan)");
+
+	/*
+	 * A From without a domain, one word longer than a header line,
+	 * passed the check and was refused only while composing.
+	 */
+	memset(long_addr, '0', sizeof(long_addr) - 1);
+	long_addr[sizeof(long_addr) - 1] = '\0';
+	from.addr = long_addr;
+	memset(&spec, 0, sizeof(spec));
+	spec.from = &from;
+	failure_clear(&f);
+	ok(message_check(&spec, &f) == -1 && f.kind == F_DATA &&
+	    strstr(f.text, "From: address longer than 254 octets") != NULL,
+	    "compose: an address over 254 octets is refused by the check");
+	long_addr[254] = '\0';
+	failure_clear(&f);
+	ok(message_check(&spec, &f) == 0, "compose: 254 octets are fine");
 }
 
 /* fuzz_html: &#13; wrote a bare CR; cid:%00 made an empty reference. */
