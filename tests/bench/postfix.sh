@@ -10,8 +10,10 @@
 #               median (min-max), runs over 30 ms (delayed-ACK stalls
 #               are 40 ms), CPU, peak RSS, round trips (strace)
 #   100 sends in a row (BENCH_ROW): total wall
-#   a $BENCH_BIG_MIB MiB attachment (50): outbox and s-nail attach the
-#               file; msmtp and curl send the message outbox composed
+#   a $BENCH_BIG_MIB MiB attachment (50), median of $BENCH_BIG_RUNS (3):
+#               outbox and s-nail attach the file; msmtp and curl send
+#               the message outbox composed, and so does outbox's
+#               sendmail personality (a line under the table)
 #   queue flush: 100 and $BENCH_QUEUE_N (1000) queued small messages
 #               sent by one "outbox --flush" over one connection: msg/s
 #               and peak RSS of that run; and the 1000 again with
@@ -200,8 +202,15 @@ for p in 587 465; do
 		run ${c}_${p}_small "$RUNS" "$in" $cmd
 		run ${c}_${p}_row "$ROW" "$in" $cmd
 		trips ${c}_${p} "$in" $cmd
-		run ${c}_${p}_big "${BENCH_BIG_RUNS:-1}" "$bigin" $big
+		run ${c}_${p}_big "${BENCH_BIG_RUNS:-3}" "$bigin" $big
 	done
+	# The same pre-built message msmtp and curl send, through outbox's
+	# sendmail personality (no composing).
+	if [ -L "$work/sendmail" ] || ln -s "$OUTBOX" "$work/sendmail"; then
+		run sm_${p}_big "${BENCH_BIG_RUNS:-3}" "$work/big.eml" \
+		    env -u OUTBOXRC -u XDG_CONFIG_HOME HOME="$work/home-$p" \
+		    OUTBOX_SYSTEM_RC=/nonexistent "$work/sendmail" -i $RCPTS
+	fi
 done
 
 # --- queue flush -----------------------------------------------------------
@@ -266,6 +275,13 @@ for p in 587 465; do
 	row "$ROW in a row $p: runs over 30 ms" ${p}_row_over30 1 %d
 	row "$BIG_MIB MiB $p: wall, s" ${p}_big_median 1000 %.2f
 	row "$BIG_MIB MiB $p: peak RSS, MiB" ${p}_big_rss 1024 %.1f
+done
+for p in 587 465; do
+	[ "$(g sm_${p}_big_median)" = "?" ] && continue
+	awk -v p="$p" -v n="$BIG_MIB" -v v="$(g sm_${p}_big_median)" \
+	    -v r="$(g sm_${p}_big_rss)" -v e="$(g sm_${p}_big_err)" 'BEGIN {
+		printf "%d MiB %s, the pre-built message through outbox as sendmail: %.2f s, peak RSS %.1f MiB%s\n",
+		    n, p, v / 1000, r / 1024, (e == "?" ? "" : "; failed: " e) }'
 done
 for c in $CLIENTS; do
 	for k in small row big; do
