@@ -338,9 +338,90 @@ test_aliases_file(void)
 	is_int(recipients_alias_file(path, "root", &v, &f), -1, "no file");
 }
 
+/*
+ * The body's rules, one byte at a time, as a model: CRLF and a bare CR
+ * become LF; a line holding only "." ends the input (unless ignore_dots).
+ */
+static size_t
+model_body(const char *in, size_t len, int ignore_dots, char *out)
+{
+	size_t i, o = 0;
+	int bol = 1;
+
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+
+		if (c == '.' && bol && !ignore_dots &&
+		    (i + 1 == len || in[i + 1] == '\r' || in[i + 1] == '\n'))
+			break;
+		if (c == '\r') {
+			if (i + 1 < len && in[i + 1] == '\n')
+				i++;
+			c = '\n';
+		}
+		out[o++] = c;
+		bol = c == '\n';
+	}
+	return o;
+}
+
+/*
+ * The body is copied in blocks: each awkward sequence is put across
+ * every offset near a block boundary, and the spool's body must be the
+ * model's.
+ */
+static void
+test_body_blocks(void)
+{
+	static const char *const tails[] = {
+		"\r\n.\r\nnot this", "\n.\nnot this", "\r.x\r\r\ny",
+		"\n..\n.a\n", "\r\n\r\n", "\n.", "\r", "\xc3\xa9\r\n\xe2\x82",
+	};
+	const size_t head = strlen("Subject: x\n\n");
+	size_t t, off, len, blen, mlen, bad = 0, cases = 0;
+	char *in, *out, *body, *model;
+	int dots;
+
+	in = malloc(70000);
+	model = malloc(70000);
+	if (in == NULL || model == NULL)
+		exit(1);
+	for (dots = 0; dots < 2; dots++)
+	for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++)
+	for (off = 32760; off < 32776; off++) {
+		struct sendmail_msg m;
+
+		memcpy(in, "Subject: x\n\n", head);
+		memset(in + head, 'a', off);
+		for (len = 40; len < off; len += 41)
+			in[head + len] = '\n';
+		len = head + off;
+		memcpy(in + len, tails[t], strlen(tails[t]));
+		len += strlen(tails[t]);
+		memset(&m, 0, sizeof(m));
+		out = convert(in, len, dots, &m, NULL);
+		cases++;
+		body = out != NULL ? strstr(out, "\n\n") : NULL;
+		mlen = model_body(in + head, len - head, dots, model);
+		blen = body != NULL ? strlen(body + 2) : 0;
+		if (body == NULL || blen != mlen ||
+		    memcmp(body + 2, model, mlen) != 0)
+			bad++;
+		sendmail_msg_free(&m);
+		free(out);
+	}
+	if (bad > 0)
+		printf("# %zu of %zu boundary cases differ\n", bad, cases);
+	ok(bad == 0 && cases == 256, "body copied in blocks: every "
+	    "sequence across a block boundary follows the byte rules");
+	free(in);
+	free(model);
+}
+
 int
 main(void)
 {
+	test_body_blocks();
 	test_convert();
 	test_header_cap();
 	test_header_at_eof();
