@@ -222,20 +222,44 @@ deliver_enqueue(const struct job *job, const int *take, const char *reason,
 
 int
 deliver_keep_failed(const struct job *job, const struct smtp_result *r,
-    const char *reason, char *id, struct failure *f)
+    int perm_only, const char *reason, char *id, struct failure *f)
 {
 	struct deliver_subset sub;
 	struct queue_entry e;
-	char dir[PATH_MAX];
-	int *take, rc;
+	char dir[PATH_MAX], why[FAILURE_TEXT_MAX];
+	int *take, rc, any = 0;
 	size_t i;
 
-	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1)
-		return -1;
-	/* The recipients that did not get it: a retry goes to them only. */
+	id[0] = '\0';
+	/*
+	 * The recipients that did not get it: a retry goes to them only.
+	 * perm_only: those refused with 5xx (the 4xx ones are queued).
+	 */
 	take = xcalloc(job->env.nrcpts ? job->env.nrcpts : 1, sizeof(*take));
-	for (i = 0; i < job->env.nrcpts; i++)
-		take[i] = r == NULL || i >= r->nrcpts || !r->rcpts[i].accepted;
+	for (i = 0; i < job->env.nrcpts; i++) {
+		const struct smtp_rcpt *x = r != NULL && i < r->nrcpts ?
+		    &r->rcpts[i] : NULL;
+
+		if (perm_only)
+			take[i] = x != NULL && !x->accepted && x->code >= 500;
+		else
+			take[i] = x == NULL || !x->accepted;
+		/* The reason of a 5xx share: the first refusal's reply. */
+		if (perm_only && take[i] && !any)
+			snprintf(why, sizeof(why), "RCPT TO <%s>: %s", x->addr,
+			    x->reply ? x->reply : "refused");
+		any |= take[i];
+	}
+	if (!any) {
+		free(take);
+		return 0;
+	}
+	if (perm_only)
+		reason = why;
+	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1) {
+		free(take);
+		return -1;
+	}
 	memset(&e, 0, sizeof(e));
 	e.failed = 1;
 	e.account = job->set->account;

@@ -566,6 +566,72 @@ reply AUTH 535 5.7.8 bad credentials'
 	grep -q 'backup done' "$FAULT_LOG/data.eml"
 }
 
+@test "keep: --json names the failed entry (kept), null when nothing was kept" {
+	start_fault 'reply DOT 554 5.7.1 spam'
+	write_rc smtp-security=none
+	run_outbox_split -s json --json a@example.net <<<"json body"
+	assert_failure 69
+	id=$(ls "$BATS_TEST_TMPDIR/queue/failed" | sed -n 's/\.env$//p')
+	[ -n "$id" ]
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" '[j["status"], j["kept"], j["queue_id"]]'
+	assert_output "[69, \"failed/$id\", null]"
+	# A success keeps nothing: kept is null.
+	restart_fault ''
+	write_rc smtp-security=none
+	run_outbox_split -s json --json a@example.net <<<"json body"
+	assert_success
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" '[j["status"], j["kept"]]'
+	assert_output '[0, null]'
+}
+
+@test "keep: 4xx and 5xx refusals at once: 4xx ones queued, 5xx ones in failed/, each retried alone" {
+	start_fault 'reply RCPT 250 2.1.5 ok
+reply RCPT 451 4.2.1 mailbox busy
+reply RCPT 550 5.1.1 no such user'
+	write_rc smtp-security=none queue-on-failure=yes
+	run_outbox_split -s mixed --json good@example.net busy@example.net \
+	    bad@example.net <<<"mixed body"
+	assert_failure 67
+	q=$BATS_TEST_TMPDIR/queue
+	qid=$(ls "$q" | sed -n 's/\.env$//p')
+	fid=$(ls "$q/failed" | sed -n 's/\.env$//p')
+	[ -n "$qid" ] && [ -n "$fid" ] || fail "queue: $(ls -R "$q")"
+	[[ $stderr == *"outbox: RCPT TO: 2 of 3 recipients refused: queued as $qid for those refused with 4xx, kept as failed/$fid for those refused with 5xx"* ]] ||
+	    fail "stderr: $stderr"
+	[[ $stderr == *"outbox: kept as failed/$fid: run 'outbox --queue-retry $fid' once fixed"* ]] ||
+	    fail "stderr: $stderr"
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" '[j["status"], j["queue_id"], j["kept"]]'
+	assert_output "[67, \"$qid\", \"failed/$fid\"]"
+	run grep '^rcpt' "$q/$qid.env"
+	assert_output 'rcpt busy@example.net'
+	run grep '^rcpt' "$q/failed/$fid.env"
+	assert_output 'rcpt bad@example.net'
+	grep -q '^last-reply RCPT TO <bad@example.net>: 550 5.1.1 no such user' \
+	    "$q/failed/$fid.env"
+	cmp "$q/$qid.msg" "$q/failed/$fid.msg"
+	grep -qx 'mixed body' "$q/failed/$fid.msg"
+	# Fixed: the flush sends the queued one to busy only, and the
+	# retry the failed one to bad only.
+	common_teardown
+	start_smtpd
+	write_rc smtp-security=none queue-on-failure=yes
+	run_outbox --flush --now
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["busy@example.net"]'
+	[ ! -e "$SMTPD_OUT/2.json" ]
+	run_outbox --queue-retry "$fid"
+	assert_success
+	run json_get "$SMTPD_OUT/2.json" 'j["rcpt_tos"]'
+	assert_output '["bad@example.net"]'
+	grep -q 'mixed body' "$SMTPD_OUT/2.eml"
+	[ "$(nfailed)" -eq 0 ]
+	[ -z "$(ls "$q" | grep '\.env$')" ]
+}
+
 @test "keep: a queue that cannot take the copy says so (73) and not kept" {
 	start_fault 'reply AUTH 535 5.7.8 bad credentials
 tls starttls'
