@@ -479,6 +479,8 @@ struct flush_group {
 	char *password;
 	struct smtp_session *sess;
 	int shared;			/* sess and p are deliver()'s */
+	int renewed;			/* the OAuth2 token was refreshed
+					   after a refusal (once a flush) */
 	struct failure down;		/* set: the server cannot be had */
 	time_t now;
 	struct flush_report *rep;
@@ -752,6 +754,26 @@ flush_mark_sending(void *arg)
 }
 
 /*
+ * The group's connection, made again.  A server that refuses the OAuth2
+ * token (F_AUTH) gets one fresh token and one more connection, as a
+ * direct send does (deliver_renew()), once in a flush: a fresh token
+ * refused too is not tried again.  NULL with f set.
+ */
+static struct smtp_session *
+flush_open(struct flush_group *g, struct failure *f)
+{
+	struct smtp_session *sess;
+
+	if ((sess = smtp_open(&g->p, f)) != NULL || g->shared || g->renewed ||
+	    f->kind != F_AUTH || !credentials_is_token(&g->set->smtp))
+		return sess;
+	g->renewed = 1;
+	if (deliver_renew(g->set, &g->password, &g->p, f) == -1)
+		return NULL;
+	return smtp_open(&g->p, f);
+}
+
+/*
  * The server lacks 8BITMIME (RFC 6152): the queued message converted to
  * quoted-printable as a direct send converts it (sendmail_msg.h), and a
  * second try; *msg becomes the converted copy.  When the message cannot
@@ -783,7 +805,7 @@ flush_retry_7bit(struct flush_group *g, struct smtp_envelope *env, FILE **msg,
 	failure_clear(sf);
 	if (!smtp_usable(g->sess)) {
 		smtp_close(g->sess);
-		if ((g->sess = smtp_open(&g->p, sf)) == NULL) {
+		if ((g->sess = flush_open(g, sf)) == NULL) {
 			g->down = *sf;
 			return;
 		}
@@ -821,7 +843,7 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 	env = e->env;
 	if (g->down.kind == F_NONE && !smtp_usable(g->sess)) {
 		smtp_close(g->sess);
-		if ((g->sess = smtp_open(&g->p, &g->down)) != NULL)
+		if ((g->sess = flush_open(g, &g->down)) != NULL)
 			failure_clear(&g->down);
 	}
 	/*
