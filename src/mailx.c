@@ -36,18 +36,22 @@ mailx_init(struct mailx_send *s, const struct options *o, struct config *cfg)
 	memset(s, 0, sizeof(*s));
 	s->opt = o;
 	s->cfg = cfg;
+	failure_clear(&s->pending);
 }
 
 int
-mailx_expand(const struct mailx_send *s, const char *text,
+mailx_expand(struct mailx_send *s, const char *text,
     struct address_list *out, struct failure *f)
 {
 	struct address_list l = { 0 };
+	/* A dry run shows the message: an alias error stops it at once. */
+	struct failure *pending = s->opt->dry_run ? NULL : &s->pending;
 	size_t i;
 	int rc = 0;
 
 	if (!s->opt->maildrop)
-		return recipients_expand(s->cfg, &s->set, text, out, f);
+		return recipients_expand_pending(s->cfg, &s->set, text, out,
+		    pending, f);
 	/* Bare names are for the system's aliases: the intake's. */
 	if (address_parse_list(text, &l, f) == -1)
 		return -1;
@@ -56,8 +60,8 @@ mailx_expand(const struct mailx_send *s, const char *text,
 		    maildrop_bare_name(l.v[i].addr))
 			address_list_add(out, l.v[i].name, l.v[i].addr);
 		else
-			rc = recipients_expand(s->cfg, &s->set, l.v[i].addr,
-			    out, f);
+			rc = recipients_expand_pending(s->cfg, &s->set,
+			    l.v[i].addr, out, pending, f);
 	address_list_free(&l);
 	return rc;
 }
@@ -80,6 +84,14 @@ mailx_recipients(struct mailx_send *s, struct failure *f)
 	recipients_unique(&s->rcpts);	/* once: O(n log n) */
 	if (s->rcpts.n == 0)
 		return failure_set(f, F_USAGE, "no recipients given");
+	/*
+	 * A person at the terminal has not typed the body yet: tell them
+	 * now.  From a script the body is there and is kept.
+	 */
+	if (s->pending.kind != F_NONE && isatty(STDIN_FILENO)) {
+		*f = s->pending;
+		return -1;
+	}
 	return 0;
 }
 
@@ -274,17 +286,13 @@ mailx_maildrop(struct mailx_send *s, struct failure *f)
 
 static void mailx_job(const struct mailx_send *, struct job *);
 
-int
-mailx_submit(struct mailx_send *s, struct failure *f)
+/* The envelope's address forms (A-labels, the job's array), anew. */
+static int
+mailx_envelope(struct mailx_send *s, struct failure *f)
 {
-	struct job job;
 	size_t i;
 
 	mailx_idn_free(s);
-	if (s->have_result) {
-		smtp_result_free(&s->result);
-		s->have_result = 0;
-	}
 	if (mailx_idn(s, f) == -1)
 		return -1;
 	if (s->rcpt_addrs == NULL) {
@@ -293,6 +301,29 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 		for (i = 0; i < s->rcpts.n; i++)
 			s->rcpt_addrs[i] = s->rcpts.v[i].addr;
 	}
+	return 0;
+}
+
+int
+mailx_fail_pending(struct mailx_send *s, struct failure *f)
+{
+	if (mailx_envelope(s, f) == -1)
+		return -1;
+	*f = s->pending;
+	return -1;
+}
+
+int
+mailx_submit(struct mailx_send *s, struct failure *f)
+{
+	struct job job;
+
+	if (s->have_result) {
+		smtp_result_free(&s->result);
+		s->have_result = 0;
+	}
+	if (mailx_envelope(s, f) == -1)
+		return -1;
 	/* No config of our own: root's flush sends it (maildrop.h). */
 	if (s->opt->maildrop && s->set.smtp.host == NULL)
 		return mailx_maildrop(s, f);
@@ -607,6 +638,11 @@ mailx_phases(struct mailx_send *s, struct failure *f)
 	if (mailx_dsn(s, f) == -1)
 		return -1;
 	if (s->opt->skip_empty && mailx_body_empty()) {
+		/* No message, nothing to keep: the alias error alone. */
+		if (s->pending.kind != F_NONE) {
+			*f = s->pending;
+			return -1;
+		}
 		log_info("the body is empty: nothing sent (-E)");
 		return 0;
 	}
@@ -614,6 +650,9 @@ mailx_phases(struct mailx_send *s, struct failure *f)
 		return -1;
 	if (s->opt->dry_run)
 		return spool_wire(s->spool, stdout, 0, NULL, f);
+	/* An alias error: the message exists now, and is kept. */
+	if (s->pending.kind != F_NONE)
+		return mailx_fail_pending(s, f);
 	return mailx_submit(s, f);
 }
 

@@ -632,6 +632,82 @@ reply RCPT 550 5.1.1 no such user'
 	[ -z "$(ls "$q" | grep '\.env$')" ]
 }
 
+# failed_id: the id of the one entry in the failed area.
+failed_id() {
+	ls "$BATS_TEST_TMPDIR/queue/failed" | sed -n 's/\.env$//p'
+}
+
+@test "keep: an alias error (78) in the sendmail personality keeps the message; --queue-retry resolves it again" {
+	start_smtpd
+	printf '%s\n' 'root: |/usr/local/bin/mail-filter' >"$BATS_TEST_TMPDIR/aliases"
+	write_rc smtp-security=none aliases-file="$BATS_TEST_TMPDIR/aliases"
+	printf '%s\n' 'From: Ops <ops@example.org>' 'To: root' \
+	    'Subject: nightly' '' 'the body that must not be lost' >"$MSG"
+	run_sm "$MSG" -i root
+	assert_failure 78
+	assert_line --partial 'alias "root" delivers to a file, program or :include:'
+	id=$(failed_id)
+	[ -n "$id" ] || fail "nothing kept: $output"
+	assert_line "outbox: kept as failed/$id: run 'outbox --queue-retry $id' once fixed"
+	# Byte for byte, apart from the Date and Message-ID added.
+	diff <(grep -v -E '^(Date|Message-ID): ' "$BATS_TEST_TMPDIR/queue/failed/$id.msg") "$MSG"
+	run grep '^rcpt' "$BATS_TEST_TMPDIR/queue/failed/$id.env"
+	assert_output 'rcpt root'
+	grep -q '^last-reply .*alias "root" delivers to a file' \
+	    "$BATS_TEST_TMPDIR/queue/failed/$id.env"
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	# A loop is kept the same way.
+	printf '%s\n' 'root: ops' 'ops: root' >"$BATS_TEST_TMPDIR/aliases"
+	run_sm "$MSG" -i root
+	assert_failure 78
+	assert_line --partial 'aliases loop (root -> ops -> root)'
+	[ "$(nfailed)" -eq 2 ]
+	# Fixed: the retry resolves root now and delivers.
+	printf '%s\n' 'root: admin@example.org' >"$BATS_TEST_TMPDIR/aliases"
+	run_outbox --queue-retry "$id"
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["admin@example.org"]'
+	grep -q 'the body that must not be lost' "$SMTPD_OUT/1.eml"
+	[ "$(nfailed)" -eq 1 ]
+	[ ! -e "$BATS_TEST_TMPDIR/queue/failed/$id.env" ]
+}
+
+@test "keep: an alias to a bad address (78) in the mailx personality keeps the message; --queue-retry resolves it again" {
+	start_smtpd
+	write_rc smtp-security=none
+	printf 'alias team admin@example.org, bad@@example.org\n' >>"$HOME/.outboxrc"
+	run_outbox -s report team other@example.net <<<"alias body 42"
+	assert_failure 78
+	assert_line --regexp '^outbox: alias "team": invalid address "bad@@example.org"'
+	id=$(failed_id)
+	[ -n "$id" ] || fail "nothing kept: $output"
+	assert_line "outbox: kept as failed/$id: run 'outbox --queue-retry $id' once fixed"
+	f=$BATS_TEST_TMPDIR/queue/failed/$id
+	grep -qx 'To: team, other@example.net' "$f.msg"
+	grep -qx 'Subject: report' "$f.msg"
+	grep -qx 'alias body 42' "$f.msg"
+	run grep '^rcpt' "$f.env"
+	assert_output $'rcpt team\nrcpt other@example.net'
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	# Still broken: the retry says so (78) and the entry stays.
+	run_outbox --queue-retry "$id"
+	assert_failure 78
+	assert_output --partial "retry $id: alias \"team\": invalid address"
+	assert_output --partial "still kept as failed/$id"
+	[ "$(nfailed)" -eq 1 ]
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	# Fixed: delivered to what the alias says now, and to the other.
+	write_rc smtp-security=none
+	printf 'alias team admin@example.org\n' >>"$HOME/.outboxrc"
+	run_outbox --queue-retry "$id"
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["admin@example.org", "other@example.net"]'
+	grep -q 'alias body 42' "$SMTPD_OUT/1.eml"
+	[ "$(nfailed)" -eq 0 ]
+}
+
 @test "keep: a queue that cannot take the copy says so (73) and not kept" {
 	start_fault 'reply AUTH 535 5.7.8 bad credentials
 tls starttls'
