@@ -136,8 +136,10 @@ queuecmd_resolve(const struct config *cfg, const char *dir,
 	for (i = 0; i < l.n; i++) {
 		rcpts[i] = xstrdup(l.v[i].addr);
 		ascii[i] = idn_addr_ascii(l.v[i].addr, f);
-		if (ascii[i] == NULL && f->kind != F_NONE)
+		if (ascii[i] == NULL && f->kind != F_NONE) {
+			free(rcpts[i]);
 			break;
+		}
 	}
 	address_list_free(&l);
 	queue_entry_set_rcpts(e, rcpts, ascii, i);
