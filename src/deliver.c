@@ -222,20 +222,44 @@ deliver_enqueue(const struct job *job, const int *take, const char *reason,
 
 int
 deliver_keep_failed(const struct job *job, const struct smtp_result *r,
-    const char *reason, char *id, struct failure *f)
+    int perm_only, const char *reason, char *id, struct failure *f)
 {
 	struct deliver_subset sub;
 	struct queue_entry e;
-	char dir[PATH_MAX];
-	int *take, rc;
+	char dir[PATH_MAX], why[FAILURE_TEXT_MAX];
+	int *take, rc, any = 0;
 	size_t i;
 
-	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1)
-		return -1;
-	/* The recipients that did not get it: a retry goes to them only. */
+	id[0] = '\0';
+	/*
+	 * The recipients that did not get it: a retry goes to them only.
+	 * perm_only: those refused with 5xx (the 4xx ones are queued).
+	 */
 	take = xcalloc(job->env.nrcpts ? job->env.nrcpts : 1, sizeof(*take));
-	for (i = 0; i < job->env.nrcpts; i++)
-		take[i] = r == NULL || i >= r->nrcpts || !r->rcpts[i].accepted;
+	for (i = 0; i < job->env.nrcpts; i++) {
+		const struct smtp_rcpt *x = r != NULL && i < r->nrcpts ?
+		    &r->rcpts[i] : NULL;
+
+		if (perm_only)
+			take[i] = x != NULL && !x->accepted && x->code >= 500;
+		else
+			take[i] = x == NULL || !x->accepted;
+		/* The reason of a 5xx share: the first refusal's reply. */
+		if (perm_only && take[i] && !any)
+			snprintf(why, sizeof(why), "RCPT TO <%s>: %s", x->addr,
+			    x->reply ? x->reply : "refused");
+		any |= take[i];
+	}
+	if (!any) {
+		free(take);
+		return 0;
+	}
+	if (perm_only)
+		reason = why;
+	if (queue_dir_resolve(job->set->queue_dir, dir, sizeof(dir), f) == -1) {
+		free(take);
+		return -1;
+	}
 	memset(&e, 0, sizeof(e));
 	e.failed = 1;
 	e.account = job->set->account;
@@ -455,6 +479,8 @@ struct flush_group {
 	char *password;
 	struct smtp_session *sess;
 	int shared;			/* sess and p are deliver()'s */
+	int renewed;			/* the OAuth2 token was refreshed
+					   after a refusal (once a flush) */
 	struct failure down;		/* set: the server cannot be had */
 	time_t now;
 	struct flush_report *rep;
@@ -728,6 +754,26 @@ flush_mark_sending(void *arg)
 }
 
 /*
+ * The group's connection, made again.  A server that refuses the OAuth2
+ * token (F_AUTH) gets one fresh token and one more connection, as a
+ * direct send does (deliver_renew()), once in a flush: a fresh token
+ * refused too is not tried again.  NULL with f set.
+ */
+static struct smtp_session *
+flush_open(struct flush_group *g, struct failure *f)
+{
+	struct smtp_session *sess;
+
+	if ((sess = smtp_open(&g->p, f)) != NULL || g->shared || g->renewed ||
+	    f->kind != F_AUTH || !credentials_is_token(&g->set->smtp))
+		return sess;
+	g->renewed = 1;
+	if (deliver_renew(g->set, &g->password, &g->p, f) == -1)
+		return NULL;
+	return smtp_open(&g->p, f);
+}
+
+/*
  * The server lacks 8BITMIME (RFC 6152): the queued message converted to
  * quoted-printable as a direct send converts it (sendmail_msg.h), and a
  * second try; *msg becomes the converted copy.  When the message cannot
@@ -759,7 +805,7 @@ flush_retry_7bit(struct flush_group *g, struct smtp_envelope *env, FILE **msg,
 	failure_clear(sf);
 	if (!smtp_usable(g->sess)) {
 		smtp_close(g->sess);
-		if ((g->sess = smtp_open(&g->p, sf)) == NULL) {
+		if ((g->sess = flush_open(g, sf)) == NULL) {
 			g->down = *sf;
 			return;
 		}
@@ -797,7 +843,7 @@ flush_one(struct flush_group *g, struct queue_entry *e, struct failure *f)
 	env = e->env;
 	if (g->down.kind == F_NONE && !smtp_usable(g->sess)) {
 		smtp_close(g->sess);
-		if ((g->sess = smtp_open(&g->p, &g->down)) != NULL)
+		if ((g->sess = flush_open(g, &g->down)) != NULL)
 			failure_clear(&g->down);
 	}
 	/*

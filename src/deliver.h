@@ -88,12 +88,14 @@ void deliver_result_free(struct deliver_result *out);
  * Keeps job's message, after a failure that will not be retried, in the
  * queue's failed area (queue.h) with reason (the failure and the
  * server's reply) as its last reply, for the recipients that did not
- * get it (all when r is NULL); its id to id (QUEUE_ID_MAX).  "outbox
- * --queue-retry ID" sends it again.  F_CANTCREAT, F_IO when the copy
- * cannot be written.
+ * get it (all when r is NULL); its id to id (QUEUE_ID_MAX).  With
+ * perm_only (the others were queued for a retry) only the recipients
+ * of r refused with 5xx are kept, with the first one's reply as the
+ * reason; id is "" when there is none.  "outbox --queue-retry ID" sends
+ * it again.  F_CANTCREAT, F_IO when the copy cannot be written.
  */
 int deliver_keep_failed(const struct job *job, const struct smtp_result *r,
-    const char *reason, char *id, struct failure *f);
+    int perm_only, const char *reason, char *id, struct failure *f);
 
 /*
  * Sends the due entries (all with now) of the queue in dir, one

@@ -17,13 +17,20 @@
 
 #include <limits.h>
 
+#include "queue.h"
+
 struct front_report {
 	char saved[PATH_MAX];		/* failure: the message was saved
 					   there (dead.letter), or "" */
-	char kept[64];			/* failure: the message was kept in
-					   the queue as "failed/ID", or "" */
+	char kept_id[QUEUE_ID_MAX];	/* failure: the message was kept
+					   under this queue id, or "" */
+	const char *kept_area;		/* where: FRONT_KEPT_FAILED (the
+					   queue's failed area), or NULL */
 	int json_done;			/* the front-end printed its --json
 					   object; main.c prints none */
 };
+
+/* The queue's failed area (queue.h), as "failed/ID" names an entry. */
+#define FRONT_KEPT_FAILED "failed"
 
 #endif

@@ -36,18 +36,22 @@ mailx_init(struct mailx_send *s, const struct options *o, struct config *cfg)
 	memset(s, 0, sizeof(*s));
 	s->opt = o;
 	s->cfg = cfg;
+	failure_clear(&s->pending);
 }
 
 int
-mailx_expand(const struct mailx_send *s, const char *text,
+mailx_expand(struct mailx_send *s, const char *text,
     struct address_list *out, struct failure *f)
 {
 	struct address_list l = { 0 };
+	/* A dry run shows the message: an alias error stops it at once. */
+	struct failure *pending = s->opt->dry_run ? NULL : &s->pending;
 	size_t i;
 	int rc = 0;
 
 	if (!s->opt->maildrop)
-		return recipients_expand(s->cfg, &s->set, text, out, f);
+		return recipients_expand_pending(s->cfg, &s->set, text, out,
+		    pending, f);
 	/* Bare names are for the system's aliases: the intake's. */
 	if (address_parse_list(text, &l, f) == -1)
 		return -1;
@@ -56,8 +60,8 @@ mailx_expand(const struct mailx_send *s, const char *text,
 		    maildrop_bare_name(l.v[i].addr))
 			address_list_add(out, l.v[i].name, l.v[i].addr);
 		else
-			rc = recipients_expand(s->cfg, &s->set, l.v[i].addr,
-			    out, f);
+			rc = recipients_expand_pending(s->cfg, &s->set,
+			    l.v[i].addr, out, pending, f);
 	address_list_free(&l);
 	return rc;
 }
@@ -80,6 +84,14 @@ mailx_recipients(struct mailx_send *s, struct failure *f)
 	recipients_unique(&s->rcpts);	/* once: O(n log n) */
 	if (s->rcpts.n == 0)
 		return failure_set(f, F_USAGE, "no recipients given");
+	/*
+	 * A person at the terminal has not typed the body yet: tell them
+	 * now.  From a script the body is there and is kept.
+	 */
+	if (s->pending.kind != F_NONE && isatty(STDIN_FILENO)) {
+		*f = s->pending;
+		return -1;
+	}
 	return 0;
 }
 
@@ -274,17 +286,13 @@ mailx_maildrop(struct mailx_send *s, struct failure *f)
 
 static void mailx_job(const struct mailx_send *, struct job *);
 
-int
-mailx_submit(struct mailx_send *s, struct failure *f)
+/* The envelope's address forms (A-labels, the job's array), anew. */
+static int
+mailx_envelope(struct mailx_send *s, struct failure *f)
 {
-	struct job job;
 	size_t i;
 
 	mailx_idn_free(s);
-	if (s->have_result) {
-		smtp_result_free(&s->result);
-		s->have_result = 0;
-	}
 	if (mailx_idn(s, f) == -1)
 		return -1;
 	if (s->rcpt_addrs == NULL) {
@@ -293,6 +301,29 @@ mailx_submit(struct mailx_send *s, struct failure *f)
 		for (i = 0; i < s->rcpts.n; i++)
 			s->rcpt_addrs[i] = s->rcpts.v[i].addr;
 	}
+	return 0;
+}
+
+int
+mailx_fail_pending(struct mailx_send *s, struct failure *f)
+{
+	if (mailx_envelope(s, f) == -1)
+		return -1;
+	*f = s->pending;
+	return -1;
+}
+
+int
+mailx_submit(struct mailx_send *s, struct failure *f)
+{
+	struct job job;
+
+	if (s->have_result) {
+		smtp_result_free(&s->result);
+		s->have_result = 0;
+	}
+	if (mailx_envelope(s, f) == -1)
+		return -1;
 	/* No config of our own: root's flush sends it (maildrop.h). */
 	if (s->opt->maildrop && s->set.smtp.host == NULL)
 		return mailx_maildrop(s, f);
@@ -333,7 +364,7 @@ mailx_job(const struct mailx_send *s, struct job *job_out)
 /* The outcome of this send as one JSON object (--json). */
 static void
 mailx_report_json(const struct mailx_send *s, const struct failure *f,
-    int status, const char *saved)
+    int status, const char *saved, const char *kept)
 {
 	struct report_send rs;
 	struct failure note;
@@ -351,6 +382,7 @@ mailx_report_json(const struct mailx_send *s, const struct failure *f,
 	rs.message_id = s->info.message_id[0] ? s->info.message_id : NULL;
 	rs.result = s->have_result ? &s->result : NULL;
 	rs.dead_letter = saved;
+	rs.kept = kept;
 	report_send_json(&rs);
 }
 
@@ -495,8 +527,10 @@ mailx_free(struct mailx_send *s)
  * Keep what failed (DESIGN "Never lose a message"): a message that
  * exists and was neither queued nor dropped goes to the queue's failed
  * area, whatever the failure and whether or not a person is watching;
- * rep->kept names it ("failed/ID").  When it cannot be written, f says
- * so and takes its kind (73, 74): the message is lost.
+ * rep->kept_id names it.  When some recipients were queued (4xx), the
+ * ones refused with 5xx get their own failed entry, and f names both.
+ * When it cannot be written, f says so and takes its kind (73, 74):
+ * the message is lost.
  */
 static void
 mailx_keep(struct mailx_send *s, struct failure *f, struct front_report *rep)
@@ -504,31 +538,44 @@ mailx_keep(struct mailx_send *s, struct failure *f, struct front_report *rep)
 	struct failure kf;
 	struct job job;
 	char id[QUEUE_ID_MAX], orig[FAILURE_TEXT_MAX];
+	int queued = s->dres.queue_id[0] != '\0';
 
 	if (s->spool == NULL || s->opt->dry_run || s->rcpt_addrs == NULL ||
-	    s->dres.queue_id[0] != '\0' || s->drop_id[0] != '\0')
+	    s->drop_id[0] != '\0' || (queued && !s->have_result))
 		return;
 	mailx_job(s, &job);
 	failure_clear(&kf);
+	strlcpy(orig, f->text, sizeof(orig));
 	if (deliver_keep_failed(&job, s->have_result ? &s->result : NULL,
-	    f->text, id, &kf) == 0) {
-		snprintf(rep->kept, sizeof(rep->kept), "failed/%s", id);
+	    queued, f->text, id, &kf) == -1) {
+		failure_set(f, kf.kind, "%s; the message was not kept (%s)",
+		    orig, kf.text);
 		return;
 	}
-	strlcpy(orig, f->text, sizeof(orig));
-	failure_set(f, kf.kind, "%s; the message was not kept (%s)", orig,
-	    kf.text);
+	if (id[0] == '\0')
+		return;
+	strlcpy(rep->kept_id, id, sizeof(rep->kept_id));
+	rep->kept_area = FRONT_KEPT_FAILED;
+	if (queued)
+		failure_set(f, f->kind, "%s: queued as %s for those refused "
+		    "with 4xx, kept as %s/%s for those refused with 5xx", orig,
+		    s->dres.queue_id, FRONT_KEPT_FAILED, id);
 }
 
 int
 mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
     struct failure *f)
 {
+	char kept[sizeof(FRONT_KEPT_FAILED) + QUEUE_ID_MAX];
 	int status;
 
 	if (rc == -1 && f->kind != F_USAGE)
 		mailx_keep(s, f, rep);
-	mailx_log(s, rc, f, rep->kept[0] ? rep->kept : NULL);
+	kept[0] = '\0';
+	if (rep->kept_id[0] != '\0')
+		snprintf(kept, sizeof(kept), "%s/%s", rep->kept_area,
+		    rep->kept_id);
+	mailx_log(s, rc, f, kept[0] ? kept : NULL);
 	mailx_log_flush(s->cfg, s->set.account, &s->dres.flushed);
 	if (rc == 0) {
 		report_flush(&s->dres.flushed, 1);
@@ -540,22 +587,22 @@ mailx_finish(struct mailx_send *s, int rc, struct front_report *rep,
 			fprintf(stderr, "outbox: queued for the system sender "
 			    "(%s)\n", s->drop_id);
 		if (s->opt->json && !s->opt->dry_run) {
-			mailx_report_json(s, f, 0, NULL);
+			mailx_report_json(s, f, 0, NULL, NULL);
 			rep->json_done = 1;
 		}
 	} else if (f->kind != F_USAGE) {
 		status = failure_exitcode(f->kind);
 		report_refusals(s->have_result ? &s->result : NULL);
-		if (s->dres.queue_id[0] != '\0')
+		if (s->dres.queue_id[0] != '\0' && kept[0] == '\0')
 			fprintf(stderr, "outbox: queued %s for the recipients "
 			    "that may still get it; will retry\n",
 			    s->dres.queue_id);
-		else if (!s->opt->dry_run)
+		else if (s->dres.queue_id[0] == '\0' && !s->opt->dry_run)
 			(void)mailx_dead_letter(s, rep->saved,
 			    sizeof(rep->saved));
 		if (s->opt->json) {
 			mailx_report_json(s, f, status, rep->saved[0] ?
-			    rep->saved : NULL);
+			    rep->saved : NULL, kept[0] ? kept : NULL);
 			rep->json_done = 1;
 		}
 	}
@@ -591,6 +638,11 @@ mailx_phases(struct mailx_send *s, struct failure *f)
 	if (mailx_dsn(s, f) == -1)
 		return -1;
 	if (s->opt->skip_empty && mailx_body_empty()) {
+		/* No message, nothing to keep: the alias error alone. */
+		if (s->pending.kind != F_NONE) {
+			*f = s->pending;
+			return -1;
+		}
 		log_info("the body is empty: nothing sent (-E)");
 		return 0;
 	}
@@ -598,6 +650,9 @@ mailx_phases(struct mailx_send *s, struct failure *f)
 		return -1;
 	if (s->opt->dry_run)
 		return spool_wire(s->spool, stdout, 0, NULL, f);
+	/* An alias error: the message exists now, and is kept. */
+	if (s->pending.kind != F_NONE)
+		return mailx_fail_pending(s, f);
 	return mailx_submit(s, f);
 }
 

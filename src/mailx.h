@@ -40,6 +40,11 @@ struct mailx_send {
 	char **rcpts_ascii;
 	struct deliver_result dres;	/* queue id, note, the quiet flush */
 	char drop_id[QUEUE_ID_MAX];	/* in the system maildrop: its id */
+	struct failure pending;		/* a recipient that failed for a
+					   reason a fixed config cures
+					   (recipients_expand_pending()),
+					   put off until the message exists;
+					   F_NONE: none */
 };
 
 /*
@@ -67,12 +72,23 @@ int mailx_settings(const struct options *o, struct config *cfg,
 int mailx_sender(struct mailx_send *s, const char *text, struct failure *f);
 
 /*
- * text (an address list) into out as recipients_expand() does; for the
- * maildrop (o->maildrop) a bare name is kept bare, for the system's
- * aliases and default-domain at the intake.
+ * text (an address list) into out as recipients_expand_pending() does,
+ * into s->pending (but not for a dry run): a name an alias error or
+ * nothing resolves stays as written, so that the message can be made and
+ * kept (mailx_fail_pending()); for the maildrop (o->maildrop) a bare
+ * name is kept bare, for the system's aliases and default-domain at the
+ * intake.
  */
-int mailx_expand(const struct mailx_send *s, const char *text,
+int mailx_expand(struct mailx_send *s, const char *text,
     struct address_list *out, struct failure *f);
+
+/*
+ * Once the message is in s->spool: the recipient failure put off
+ * (s->pending) becomes f, with the envelope made so that mailx_finish()
+ * keeps the message in the failed area, the unresolved names as
+ * recipients ("outbox --queue-retry" resolves them again).  Returns -1.
+ */
+int mailx_fail_pending(struct mailx_send *s, struct failure *f);
 
 /* --dsn and --dsn-return into s->dsn_notify, s->dsn_ret.  F_USAGE. */
 int mailx_dsn(struct mailx_send *s, struct failure *f);

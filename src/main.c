@@ -153,9 +153,10 @@ main_report(const struct main_run *m, const struct failure *f, int status)
 	/* What to change, for the causes people hit (hint.c). */
 	if ((hint = hint_for(f)) != NULL)
 		fprintf(stderr, "outbox: hint: %s\n", hint);
-	if (m->rep.kept[0] != '\0')
-		fprintf(stderr, "outbox: kept as %s: run 'outbox --queue-retry "
-		    "%s' once fixed\n", m->rep.kept, m->rep.kept + 7);
+	if (m->rep.kept_id[0] != '\0')
+		fprintf(stderr, "outbox: kept as %s/%s: run 'outbox "
+		    "--queue-retry %s' once fixed\n", m->rep.kept_area,
+		    m->rep.kept_id, m->rep.kept_id);
 	if (m->opt.json && !m->rep.json_done) {
 		memset(&rs, 0, sizeof(rs));
 		rs.status = status;

@@ -574,6 +574,25 @@ queue_entry_keep(struct queue_entry *e, const int *keep)
 }
 
 void
+queue_entry_set_rcpts(struct queue_entry *e, char **rcpts, char **ascii,
+    size_t n)
+{
+	struct smtp_envelope *env = &e->env;
+	size_t i;
+
+	for (i = 0; i < env->nrcpts; i++) {
+		queue_free_const(env->rcpts[i]);
+		if (env->rcpts_ascii != NULL)
+			queue_free_const(env->rcpts_ascii[i]);
+	}
+	queue_free_const(env->rcpts);
+	queue_free_const(env->rcpts_ascii);
+	env->rcpts = (const char *const *)rcpts;
+	env->rcpts_ascii = (const char *const *)ascii;
+	env->nrcpts = n;
+}
+
+void
 queue_entries_free(struct queue_entry *v, size_t n)
 {
 	size_t i;

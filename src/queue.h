@@ -138,6 +138,14 @@ void queue_entry_free(struct queue_entry *e);
  */
 void queue_entry_keep(struct queue_entry *e, const int *keep);
 
+/*
+ * Replaces e's recipients (e read by queue_list) with the n addresses
+ * rcpts[] and their A-label forms ascii[] (elements may be NULL), taking
+ * the strings and both arrays (malloc'd).
+ */
+void queue_entry_set_rcpts(struct queue_entry *e, char **rcpts, char **ascii,
+    size_t n);
+
 /* 1 when dir holds a queued entry (a cheap look, no lock). */
 int queue_pending(const char *dir);
 

@@ -11,15 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "deliver.h"
+#include "idn.h"
 #include "log.h"
 #include "mailx.h"
 #include "maildrop.h"
 #include "queue.h"
 #include "queuecmd.h"
+#include "recipients.h"
 #include "report.h"
 #include "sendlog.h"
 #include "sendmail_msg.h"
+#include "xmalloc.h"
 
 /* The Subject of each entry, for the listing (item 7 of issue 11). */
 static void
@@ -96,6 +100,57 @@ queuecmd_drop(const struct options *o, const char *dir,
 }
 
 /*
+ * A failed entry kept with recipients unresolved (a bare name: an alias
+ * error, or a name nothing resolved; mailx_fail_pending()): the names go
+ * through the entry's account's aliases and default-domain again, so a
+ * fixed config takes effect, and the entry is rewritten.  0 (nothing to
+ * do, or done), or -1 with f (the entry stays as it was).
+ */
+static int
+queuecmd_resolve(const struct config *cfg, const char *dir,
+    struct queue_entry *e, struct failure *f)
+{
+	struct address_list l = { 0 };
+	struct settings set;
+	char **rcpts, **ascii;
+	size_t i, bare = 0;
+
+	for (i = 0; i < e->env.nrcpts; i++)
+		bare += !address_has_domain(e->env.rcpts[i]);
+	if (bare == 0)
+		return 0;
+	if (config_settings(cfg, e->account, &set, f) == -1)
+		return -1;
+	for (i = 0; i < e->env.nrcpts; i++) {
+		if (address_has_domain(e->env.rcpts[i]))
+			address_list_add(&l, NULL, e->env.rcpts[i]);
+		else if (recipients_expand(cfg, &set, e->env.rcpts[i], &l,
+		    f) == -1) {
+			address_list_free(&l);
+			return -1;
+		}
+	}
+	recipients_unique(&l);
+	rcpts = xcalloc(l.n ? l.n : 1, sizeof(*rcpts));
+	ascii = xcalloc(l.n ? l.n : 1, sizeof(*ascii));
+	for (i = 0; i < l.n; i++) {
+		rcpts[i] = xstrdup(l.v[i].addr);
+		ascii[i] = idn_addr_ascii(l.v[i].addr, f);
+		if (ascii[i] == NULL && f->kind != F_NONE) {
+			free(rcpts[i]);
+			break;
+		}
+	}
+	address_list_free(&l);
+	queue_entry_set_rcpts(e, rcpts, ascii, i);
+	if (f->kind != F_NONE)
+		return -1;
+	log_info("queue %s: %zu recipient%s resolved again", e->id, bare,
+	    bare == 1 ? "" : "s");
+	return queue_update(dir, e, f);
+}
+
+/*
  * --queue-retry ID|all: failed entries back to the queue, due now; then
  * a flush sends them (and whatever else is due).
  */
@@ -105,7 +160,8 @@ queuecmd_retry(const struct options *o, const struct config *cfg,
 {
 	struct queue_entry *v;
 	struct flush_report fr;
-	size_t n, i, moved = 0;
+	struct failure rf, unresolved;
+	size_t n, i, moved = 0, found = 0;
 	int lock, rc = 0, all = strcmp(o->queue_id, "all") == 0;
 
 	if ((lock = queue_lock(dir, 1, f)) < 0)
@@ -114,9 +170,20 @@ queuecmd_retry(const struct options *o, const struct config *cfg,
 		close(lock);
 		return -1;
 	}
+	failure_clear(&unresolved);
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (!v[i].failed || (!all && strcmp(v[i].id, o->queue_id) != 0))
 			continue;
+		found++;
+		/* Its aliases still fail: it stays, and says why. */
+		failure_clear(&rf);
+		if (queuecmd_resolve(cfg, dir, &v[i], &rf) == -1) {
+			if (unresolved.kind == F_NONE)
+				failure_set(&unresolved, rf.kind, "retry %s: %s; "
+				    "still kept as failed/%s", v[i].id,
+				    rf.text, v[i].id);
+			continue;
+		}
 		if (queue_unfail(dir, &v[i], f) == -1)
 			rc = -1;
 		else
@@ -126,7 +193,7 @@ queuecmd_retry(const struct options *o, const struct config *cfg,
 	close(lock);
 	if (rc == -1)
 		return -1;
-	if (moved == 0 && !all)
+	if (found == 0 && !all)
 		return failure_set(f, F_NOINPUT, "no failed entry %s in %s",
 		    o->queue_id, dir);
 	log_info("%zu failed entr%s back in the queue", moved, moved == 1 ?
@@ -138,6 +205,10 @@ queuecmd_retry(const struct options *o, const struct config *cfg,
 		rc = failure_set(f, F_PERM, "retry: %zu message%s "
 		    "undeliverable, kept in %s/failed", fr.count[FLUSH_FAILED],
 		    fr.count[FLUSH_FAILED] == 1 ? "" : "s", dir);
+	if (rc == 0 && unresolved.kind != F_NONE) {
+		*f = unresolved;
+		rc = -1;
+	}
 	if (o->json) {
 		report_flush_json(&fr, rc == 0 ? 0 :
 		    failure_exitcode(f->kind));

@@ -20,6 +20,7 @@
 struct chain {
 	const char *v[RECIPIENTS_ALIAS_DEPTH_MAX + 1];
 	size_t n;
+	struct failure *pending;	/* recipients_expand_pending()'s */
 };
 
 /* Appends the value text of an aliases(5) entry line to *val. */
@@ -127,6 +128,11 @@ recipients_alias(const struct config *cfg, const struct settings *s,
 	ch->v[ch->n++] = name;
 	rc = recipients_expand_chain(cfg, s, text, out, ch, f);
 	ch->n--;
+	/* A bad address in an alias: the config is what is wrong. */
+	if (rc == -1 && f->kind == F_DATA) {
+		strlcpy(loop, f->text, sizeof(loop));
+		failure_set(f, F_CONFIG, "alias \"%s\": %s", name, loop);
+	}
 	return rc;
 }
 
@@ -190,6 +196,15 @@ recipients_expand_chain(const struct config *cfg, const struct settings *s,
 
 		if (!address_has_domain(a->addr)) {
 			rc = recipients_local(cfg, s, a, out, ch, f);
+			if (rc == -1 && ch->n == 0 && ch->pending != NULL &&
+			    (f->kind == F_CONFIG || f->kind == F_NOUSER)) {
+				/* Put off: the name stays as written. */
+				if (ch->pending->kind == F_NONE)
+					*ch->pending = *f;
+				failure_clear(f);
+				address_list_add(out, a->name, a->addr);
+				rc = 0;
+			}
 			continue;
 		}
 		if (!address_valid(a->addr))
@@ -206,9 +221,18 @@ int
 recipients_expand(const struct config *cfg, const struct settings *s,
     const char *text, struct address_list *out, struct failure *f)
 {
+	return recipients_expand_pending(cfg, s, text, out, NULL, f);
+}
+
+int
+recipients_expand_pending(const struct config *cfg, const struct settings *s,
+    const char *text, struct address_list *out, struct failure *pending,
+    struct failure *f)
+{
 	struct chain ch;
 
 	ch.n = 0;
+	ch.pending = pending;
 	return recipients_expand_chain(cfg, s, text, out, &ch, f);
 }
 

@@ -19,11 +19,24 @@
  * s->default_domain.  Fails with F_DATA (unparsable or invalid address,
  * naming it), F_CONFIG (alias loop, shown as "a -> b -> a"; chains deeper
  * than RECIPIENTS_ALIAS_DEPTH_MAX; an unreadable aliases-file; an alias
- * to a file or program) or F_NOUSER (a bare name nothing resolves; the
- * text says how to add an alias).
+ * to a file or program; an alias to an invalid address) or F_NOUSER (a
+ * bare name nothing resolves; the text says how to add an alias).
  */
 int recipients_expand(const struct config *cfg, const struct settings *s,
     const char *text, struct address_list *out, struct failure *f);
+
+/*
+ * recipients_expand(), but a bare name of text that fails with F_CONFIG
+ * or F_NOUSER (what a fixed alias, aliases-file or default-domain cures)
+ * is appended to out as written and its failure copied to *pending (the
+ * first only: when pending->kind is F_NONE); that is no failure.  The
+ * message can then be made and kept with the name unresolved, for a
+ * retry to resolve once the config is fixed.  NULL pending: as
+ * recipients_expand().
+ */
+int recipients_expand_pending(const struct config *cfg,
+    const struct settings *s, const char *text, struct address_list *out,
+    struct failure *pending, struct failure *f);
 
 /*
  * Looks name up (case-insensitively) in path, in aliases(5) format:

@@ -147,6 +147,7 @@ report_send_json(const struct report_send *rs)
 	report_set(o, "error", report_jstr(f->kind == F_NONE ? NULL :
 	    f->text));
 	report_set(o, "dead_letter", report_jstr(rs->dead_letter));
+	report_set(o, "kept", report_jstr(rs->kept));
 	report_print(o);
 }
 

@@ -21,12 +21,14 @@ struct report_send {
 	const char *message_id;		/* or NULL */
 	const struct smtp_result *result;	/* NULL: no server reached */
 	const char *dead_letter;	/* saved there, or NULL */
+	const char *kept;		/* kept there after a failure
+					   ("failed/ID"), or NULL */
 };
 
 /*
  * One JSON object on stdout: status, result ("queued" or the failure
  * kind), queue_id, message_id, accepted, refused (address, code, reply),
- * final_reply, error, dead_letter.
+ * final_reply, error, dead_letter, kept.
  */
 void report_send_json(const struct report_send *rs);
 

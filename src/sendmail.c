@@ -477,6 +477,9 @@ sendmail_phases(struct sendmail_send *r, struct failure *f)
 	    mailx_dsn(s, f) == -1 || sendmail_spool(r, f) == -1 ||
 	    sendmail_fold_long(r, f) == -1)
 		return -1;
+	/* An alias error: the message is read now, and is kept. */
+	if (s->pending.kind != F_NONE)
+		return mailx_fail_pending(s, f);
 	if ((rc = mailx_submit(s, f)) == -1 && s->have_result &&
 	    s->result.lacks_8bitmime)
 		rc = sendmail_retry_7bit(r, f);

@@ -190,6 +190,53 @@ store_get() {
 	assert_output 2
 }
 
+# queue_two: two messages queued without a connection (--queue).
+queue_two() {
+	run_outbox --queue -s one rcpt@example.net <<<"queued body one"
+	assert_success
+	run_outbox --queue -s two rcpt@example.net <<<"queued body two"
+	assert_success
+	[ "$(ls "$BATS_TEST_TMPDIR/queue" | grep -c '\.env$')" -eq 2 ]
+}
+
+@test "--flush: a refused cached token is refreshed once, and the queue goes" {
+	start_both --refresh-token rt-seed
+	# Valid for an hour as far as the store knows, but revoked.
+	seed_store at-revoked 3600 rt-seed
+	write_rc_oauth queue-on-failure=yes
+	queue_two
+	[ ! -e "$OAUTHD/requests.log" ]
+	run_outbox --flush
+	assert_success
+	assert_equal "$(grants refresh_token)" 1
+	grep -q '^XOAUTH2 alice refused$' "$SMTPD_OUT/bearer.log"
+	grep -q 'queued body one' "$SMTPD_OUT"/*.eml
+	grep -q 'queued body two' "$SMTPD_OUT"/*.eml
+	# The refused try and the one retry, for both messages.
+	run grep -c '^AUTH XOAUTH2' "$SMTPD_OUT/commands.log"
+	assert_output 2
+	[ "$(ls "$BATS_TEST_TMPDIR/queue" | grep -c '\.env$')" -eq 0 ]
+	refute_tokens "$(cat "$BATS_TEST_TMPDIR/queue"/* 2>/dev/null)"
+}
+
+@test "--flush: a refused fresh token is not retried again; the queue stays" {
+	seed_store at-revoked 3600 rt-seed
+	: >"$BATS_TEST_TMPDIR/none"
+	start_oauthd --refresh-token rt-seed
+	start_smtpd_tls starttls --bearer-file "$BATS_TEST_TMPDIR/none" \
+	    --require-auth
+	write_rc_oauth queue-on-failure=yes
+	queue_two
+	run_outbox --flush
+	assert_success
+	assert_output --partial 'deferred'
+	assert_equal "$(grants refresh_token)" 1
+	run grep -c '^AUTH XOAUTH2' "$SMTPD_OUT/commands.log"
+	assert_output 2
+	[ "$(ls "$BATS_TEST_TMPDIR/queue" | grep -c '\.env$')" -eq 2 ]
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+}
+
 @test "a revoked refresh token: 77, the login hint, the message queued" {
 	start_both --refresh-token rt-seed
 	seed_store at-old -10 rt-seed

@@ -566,6 +566,148 @@ reply AUTH 535 5.7.8 bad credentials'
 	grep -q 'backup done' "$FAULT_LOG/data.eml"
 }
 
+@test "keep: --json names the failed entry (kept), null when nothing was kept" {
+	start_fault 'reply DOT 554 5.7.1 spam'
+	write_rc smtp-security=none
+	run_outbox_split -s json --json a@example.net <<<"json body"
+	assert_failure 69
+	id=$(ls "$BATS_TEST_TMPDIR/queue/failed" | sed -n 's/\.env$//p')
+	[ -n "$id" ]
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" '[j["status"], j["kept"], j["queue_id"]]'
+	assert_output "[69, \"failed/$id\", null]"
+	# A success keeps nothing: kept is null.
+	restart_fault ''
+	write_rc smtp-security=none
+	run_outbox_split -s json --json a@example.net <<<"json body"
+	assert_success
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" '[j["status"], j["kept"]]'
+	assert_output '[0, null]'
+}
+
+@test "keep: 4xx and 5xx refusals at once: 4xx ones queued, 5xx ones in failed/, each retried alone" {
+	start_fault 'reply RCPT 250 2.1.5 ok
+reply RCPT 451 4.2.1 mailbox busy
+reply RCPT 550 5.1.1 no such user'
+	write_rc smtp-security=none queue-on-failure=yes
+	run_outbox_split -s mixed --json good@example.net busy@example.net \
+	    bad@example.net <<<"mixed body"
+	assert_failure 67
+	q=$BATS_TEST_TMPDIR/queue
+	qid=$(ls "$q" | sed -n 's/\.env$//p')
+	fid=$(ls "$q/failed" | sed -n 's/\.env$//p')
+	[ -n "$qid" ] && [ -n "$fid" ] || fail "queue: $(ls -R "$q")"
+	[[ $stderr == *"outbox: RCPT TO: 2 of 3 recipients refused: queued as $qid for those refused with 4xx, kept as failed/$fid for those refused with 5xx"* ]] ||
+	    fail "stderr: $stderr"
+	[[ $stderr == *"outbox: kept as failed/$fid: run 'outbox --queue-retry $fid' once fixed"* ]] ||
+	    fail "stderr: $stderr"
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/j"
+	run json_get "$BATS_TEST_TMPDIR/j" '[j["status"], j["queue_id"], j["kept"]]'
+	assert_output "[67, \"$qid\", \"failed/$fid\"]"
+	run grep '^rcpt' "$q/$qid.env"
+	assert_output 'rcpt busy@example.net'
+	run grep '^rcpt' "$q/failed/$fid.env"
+	assert_output 'rcpt bad@example.net'
+	grep -q '^last-reply RCPT TO <bad@example.net>: 550 5.1.1 no such user' \
+	    "$q/failed/$fid.env"
+	cmp "$q/$qid.msg" "$q/failed/$fid.msg"
+	grep -qx 'mixed body' "$q/failed/$fid.msg"
+	# Fixed: the flush sends the queued one to busy only, and the
+	# retry the failed one to bad only.
+	common_teardown
+	start_smtpd
+	write_rc smtp-security=none queue-on-failure=yes
+	run_outbox --flush --now
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["busy@example.net"]'
+	[ ! -e "$SMTPD_OUT/2.json" ]
+	run_outbox --queue-retry "$fid"
+	assert_success
+	run json_get "$SMTPD_OUT/2.json" 'j["rcpt_tos"]'
+	assert_output '["bad@example.net"]'
+	grep -q 'mixed body' "$SMTPD_OUT/2.eml"
+	[ "$(nfailed)" -eq 0 ]
+	[ -z "$(ls "$q" | grep '\.env$')" ]
+}
+
+# failed_id: the id of the one entry in the failed area.
+failed_id() {
+	ls "$BATS_TEST_TMPDIR/queue/failed" | sed -n 's/\.env$//p'
+}
+
+@test "keep: an alias error (78) in the sendmail personality keeps the message; --queue-retry resolves it again" {
+	start_smtpd
+	printf '%s\n' 'root: |/usr/local/bin/mail-filter' >"$BATS_TEST_TMPDIR/aliases"
+	write_rc smtp-security=none aliases-file="$BATS_TEST_TMPDIR/aliases"
+	printf '%s\n' 'From: Ops <ops@example.org>' 'To: root' \
+	    'Subject: nightly' '' 'the body that must not be lost' >"$MSG"
+	run_sm "$MSG" -i root
+	assert_failure 78
+	assert_line --partial 'alias "root" delivers to a file, program or :include:'
+	id=$(failed_id)
+	[ -n "$id" ] || fail "nothing kept: $output"
+	assert_line "outbox: kept as failed/$id: run 'outbox --queue-retry $id' once fixed"
+	# Byte for byte, apart from the Date and Message-ID added.
+	diff <(grep -v -E '^(Date|Message-ID): ' "$BATS_TEST_TMPDIR/queue/failed/$id.msg") "$MSG"
+	run grep '^rcpt' "$BATS_TEST_TMPDIR/queue/failed/$id.env"
+	assert_output 'rcpt root'
+	grep -q '^last-reply .*alias "root" delivers to a file' \
+	    "$BATS_TEST_TMPDIR/queue/failed/$id.env"
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	# A loop is kept the same way.
+	printf '%s\n' 'root: ops' 'ops: root' >"$BATS_TEST_TMPDIR/aliases"
+	run_sm "$MSG" -i root
+	assert_failure 78
+	assert_line --partial 'aliases loop (root -> ops -> root)'
+	[ "$(nfailed)" -eq 2 ]
+	# Fixed: the retry resolves root now and delivers.
+	printf '%s\n' 'root: admin@example.org' >"$BATS_TEST_TMPDIR/aliases"
+	run_outbox --queue-retry "$id"
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["admin@example.org"]'
+	grep -q 'the body that must not be lost' "$SMTPD_OUT/1.eml"
+	[ "$(nfailed)" -eq 1 ]
+	[ ! -e "$BATS_TEST_TMPDIR/queue/failed/$id.env" ]
+}
+
+@test "keep: an alias to a bad address (78) in the mailx personality keeps the message; --queue-retry resolves it again" {
+	start_smtpd
+	write_rc smtp-security=none
+	printf 'alias team admin@example.org, bad@@example.org\n' >>"$HOME/.outboxrc"
+	run_outbox -s report team other@example.net <<<"alias body 42"
+	assert_failure 78
+	assert_line --regexp '^outbox: alias "team": invalid address "bad@@example.org"'
+	id=$(failed_id)
+	[ -n "$id" ] || fail "nothing kept: $output"
+	assert_line "outbox: kept as failed/$id: run 'outbox --queue-retry $id' once fixed"
+	f=$BATS_TEST_TMPDIR/queue/failed/$id
+	grep -qx 'To: team, other@example.net' "$f.msg"
+	grep -qx 'Subject: report' "$f.msg"
+	grep -qx 'alias body 42' "$f.msg"
+	run grep '^rcpt' "$f.env"
+	assert_output $'rcpt team\nrcpt other@example.net'
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	# Still broken: the retry says so (78) and the entry stays.
+	run_outbox --queue-retry "$id"
+	assert_failure 78
+	assert_output --partial "retry $id: alias \"team\": invalid address"
+	assert_output --partial "still kept as failed/$id"
+	[ "$(nfailed)" -eq 1 ]
+	[ ! -e "$SMTPD_OUT/1.eml" ]
+	# Fixed: delivered to what the alias says now, and to the other.
+	write_rc smtp-security=none
+	printf 'alias team admin@example.org\n' >>"$HOME/.outboxrc"
+	run_outbox --queue-retry "$id"
+	assert_success
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["admin@example.org", "other@example.net"]'
+	grep -q 'alias body 42' "$SMTPD_OUT/1.eml"
+	[ "$(nfailed)" -eq 0 ]
+}
+
 @test "keep: a queue that cannot take the copy says so (73) and not kept" {
 	start_fault 'reply AUTH 535 5.7.8 bad credentials
 tls starttls'

@@ -203,8 +203,29 @@ main(void)
 	is_int(queue_list(dir, 1, &v, &n, &f), 0, "queue_list again");
 	is_int((int)n, 2, "queued and failed");
 	if (n == 2) {
+		char **nr = calloc(2, sizeof(*nr)), **na = calloc(2,
+		    sizeof(*na));
+
 		is_int(v[0].attempts, 2, "attempts updated");
 		is_int(v[1].failed, 1, "failed listed last");
+		/* A failed entry's names resolved again (queuecmd.c). */
+		nr[0] = strdup("admin@example.org");
+		nr[1] = strdup("d@xn--bcher-kva.example");
+		na[1] = strdup("d@xn--bcher-kva.example");
+		queue_entry_set_rcpts(&v[1], nr, na, 2);
+		is_int(queue_update(dir, &v[1], &f), 0,
+		    "queue_update of a failed entry");
+	}
+	queue_entries_free(v, n);
+	is_int(queue_list(dir, 1, &v, &n, &f), 0, "queue_list once more");
+	if (n == 2) {
+		is_int((int)v[1].env.nrcpts, 2, "the new recipients");
+		is_str(v[1].env.rcpts[0], "admin@example.org", "first rcpt");
+		ok(v[1].env.rcpts_ascii[0] == NULL, "its ascii form: none");
+		is_str(v[1].env.rcpts_ascii[1], "d@xn--bcher-kva.example",
+		    "the second's ascii form");
+		is_int(v[1].failed, 1, "still failed");
+		is_int((int)v[0].env.nrcpts, 3, "the queued one unchanged");
 	}
 	queue_entries_free(v, n);
 
