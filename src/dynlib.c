@@ -34,8 +34,9 @@ dynlib_load(struct dynlib *l, const char *const *names, void **fns, int n,
 	if (l->h == NULL)
 		err = dlerror();
 	for (i = 0; err == NULL && i < n; i++)
-		if ((got[i] = dlsym(l->h, names[i])) == NULL)
-			err = dlerror();
+		if ((got[i] = dlsym(l->h, names[i])) == NULL &&
+		    (err = dlerror()) == NULL)
+			err = names[i];	/* a symbol whose value is NULL */
 	if (err != NULL)
 		return failure_set(f, F_CONFIG, "%s need %s (package %s): %s",
 		    l->purpose, l->soname, l->package, err);

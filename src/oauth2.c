@@ -21,7 +21,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,6 +37,7 @@
 #include <openssl/evp.h>
 
 #include "atomic.h"
+#include "dynlib.h"
 #include "log.h"
 #include "oauth2.h"
 #include "xmalloc.h"
@@ -335,7 +335,6 @@ client_secret(const struct oauth2_conf *c, int timeout, char **secret,
  * for one request; the signatures are curl.h's.
  */
 struct curl_api {
-	void		*lib;
 	CURL		*(*easy_init)(void);
 	CURLcode	 (*easy_setopt)(CURL *, CURLoption, ...);
 	CURLcode	 (*easy_perform)(CURL *);
@@ -352,43 +351,37 @@ struct http {
 	CURL		*h;
 };
 
-/* a->fn = libcurl's curl_fn (NULL when it has none). */
-#define CURL_SYM(a, fn) \
-	((a)->fn = (__typeof__((a)->fn))dlsym((a)->lib, "curl_" #fn))
-
 /*
- * Loads libcurl into a.  RTLD_NODELETE: curl_easy_init() initialises
- * libcurl's global state once (curl_global_init) and nothing here ever
- * tears it down, so the library must stay mapped after http_close();
- * a second load then only finds it again.  F_CONFIG when it cannot be
- * loaded or lacks a function, with dlerror()'s text.
+ * Loads libcurl into a (dynlib.h).  It stays loaded: curl_easy_init()
+ * initialises libcurl's global state once (curl_global_init) and nothing
+ * here ever tears it down.  F_CONFIG when it cannot be loaded or lacks
+ * a function, with dlerror()'s text.
  */
 static int
 curl_load(struct curl_api *a, struct failure *f)
 {
-	const char *err;
+	static struct dynlib lib = {
+		CURL_SONAME, "libcurl4", "OAuth2 requests", NULL
+	};
+	static const char *const names[] = {
+		"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
+		"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_escape",
+		"curl_free", "curl_easy_strerror",
+	};
+	void *fns[8];
 
 	memset(a, 0, sizeof(*a));
-	dlerror();
-	a->lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (a->lib != NULL &&
-	    CURL_SYM(a, easy_init) != NULL &&
-	    CURL_SYM(a, easy_setopt) != NULL &&
-	    CURL_SYM(a, easy_perform) != NULL &&
-	    CURL_SYM(a, easy_getinfo) != NULL &&
-	    CURL_SYM(a, easy_cleanup) != NULL &&
-	    CURL_SYM(a, easy_escape) != NULL &&
-	    CURL_SYM(a, free) != NULL &&
-	    CURL_SYM(a, easy_strerror) != NULL)
-		return 0;
-	if ((err = dlerror()) == NULL)
-		err = a->lib == NULL ? "dlopen failed" : "a function is missing";
-	/* err is dlerror()'s: format it before dlclose() may reuse it. */
-	failure_set(f, F_CONFIG, "OAuth2 needs libcurl (libcurl4): %s", err);
-	if (a->lib != NULL)
-		dlclose(a->lib);
-	memset(a, 0, sizeof(*a));
-	return -1;
+	if (dynlib_load(&lib, names, fns, 8, f) == -1)
+		return -1;
+	a->easy_init = (__typeof__(a->easy_init))fns[0];
+	a->easy_setopt = (__typeof__(a->easy_setopt))fns[1];
+	a->easy_perform = (__typeof__(a->easy_perform))fns[2];
+	a->easy_getinfo = (__typeof__(a->easy_getinfo))fns[3];
+	a->easy_cleanup = (__typeof__(a->easy_cleanup))fns[4];
+	a->easy_escape = (__typeof__(a->easy_escape))fns[5];
+	a->free = (__typeof__(a->free))fns[6];
+	a->easy_strerror = (__typeof__(a->easy_strerror))fns[7];
+	return 0;
 }
 
 /* A handle for one request, libcurl loaded for it; http_close() it. */
@@ -399,7 +392,6 @@ http_open(struct http *x, struct failure *f)
 	if (curl_load(&x->api, f) == -1)
 		return -1;
 	if ((x->h = x->api.easy_init()) == NULL) {
-		dlclose(x->api.lib);
 		memset(x, 0, sizeof(*x));
 		failure_set(f, F_OS, "OAuth2: cannot start libcurl");
 		return -1;
@@ -412,8 +404,6 @@ http_close(struct http *x)
 {
 	if (x->h != NULL)
 		x->api.easy_cleanup(x->h);
-	if (x->api.lib != NULL)
-		dlclose(x->api.lib);
 	memset(x, 0, sizeof(*x));
 }
 

@@ -523,10 +523,10 @@ queue_free_const(const void *p)
 	free((void *)(uintptr_t)p);
 }
 
-void
-queue_entry_free(struct queue_entry *e)
+/* Frees the envelope's recipients (both forms) and their arrays. */
+static void
+queue_free_rcpts(struct smtp_envelope *env)
 {
-	struct smtp_envelope *env = &e->env;
 	size_t i;
 
 	for (i = 0; i < env->nrcpts; i++) {
@@ -536,6 +536,16 @@ queue_entry_free(struct queue_entry *e)
 	}
 	queue_free_const(env->rcpts);
 	queue_free_const(env->rcpts_ascii);
+	env->rcpts = env->rcpts_ascii = NULL;
+	env->nrcpts = 0;
+}
+
+void
+queue_entry_free(struct queue_entry *e)
+{
+	struct smtp_envelope *env = &e->env;
+
+	queue_free_rcpts(env);
 	queue_free_const(env->from);
 	queue_free_const(env->from_ascii);
 	queue_free_const(env->dsn_notify);
@@ -578,15 +588,8 @@ queue_entry_set_rcpts(struct queue_entry *e, char **rcpts, char **ascii,
     size_t n)
 {
 	struct smtp_envelope *env = &e->env;
-	size_t i;
 
-	for (i = 0; i < env->nrcpts; i++) {
-		queue_free_const(env->rcpts[i]);
-		if (env->rcpts_ascii != NULL)
-			queue_free_const(env->rcpts_ascii[i]);
-	}
-	queue_free_const(env->rcpts);
-	queue_free_const(env->rcpts_ascii);
+	queue_free_rcpts(env);
 	env->rcpts = (const char *const *)rcpts;
 	env->rcpts_ascii = (const char *const *)ascii;
 	env->nrcpts = n;

@@ -543,7 +543,7 @@ mapped() {
 	LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" \
 	    run_outbox_split -s nolib rcpt@example.net <<<"body"
 	assert_failure 78
-	[[ $stderr == *"OAuth2 needs libcurl (libcurl4): "*"libcurl.so.4: "* ]] ||
+	[[ $stderr == *"OAuth2 requests need libcurl.so.4 (package libcurl4): "*"libcurl.so.4: "* ]] ||
 	    fail "stderr: $stderr"
 	# A library without curl's functions.
 	echo 'int not_curl;' | cc -shared -fPIC -x c - \
@@ -551,7 +551,7 @@ mapped() {
 	LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" \
 	    run_outbox_split -s nosym rcpt@example.net <<<"body"
 	assert_failure 78
-	[[ $stderr == *"OAuth2 needs libcurl (libcurl4): "*curl_easy_init* ]] ||
+	[[ $stderr == *"OAuth2 requests need libcurl.so.4 (package libcurl4): "*curl_easy_init* ]] ||
 	    fail "stderr: $stderr"
 	assert_equal "$(grants refresh_token)" 0
 	[ ! -e "$SMTPD_OUT/1.eml" ]
