@@ -471,6 +471,23 @@ flush_report_free(struct flush_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
+void
+flush_report_append(struct flush_report *to, struct flush_report *from)
+{
+	size_t k;
+
+	if (from->n > 0) {
+		to->v = xreallocarray(to->v, to->n + from->n, sizeof(*to->v));
+		memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+		to->n += from->n;
+	}
+	for (k = 0; k < sizeof(to->count) / sizeof(to->count[0]); k++)
+		to->count[k] += from->count[k];
+	to->busy |= from->busy;
+	free(from->v);
+	memset(from, 0, sizeof(*from));
+}
+
 /* One account's share of a flush: its settings and open session. */
 struct flush_group {
 	const char *dir;

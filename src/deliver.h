@@ -111,6 +111,8 @@ int deliver_keep_failed(const struct job *job, const struct smtp_result *r,
 int deliver_flush(const struct config *cfg, const struct settings *only,
     const char *dir, int now, struct flush_report *rep, struct failure *f);
 
+/* Moves from's events and counts onto the end of to; from is left empty. */
+void flush_report_append(struct flush_report *to, struct flush_report *from);
 void flush_report_free(struct flush_report *rep);
 
 /*

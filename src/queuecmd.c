@@ -25,6 +25,9 @@
 #include "sendmail_msg.h"
 #include "xmalloc.h"
 
+/* Rounds of maildrop intake and flush in one --flush, at most. */
+#define QUEUECMD_INTAKE_ROUNDS 8
+
 /* The Subject of each entry, for the listing (item 7 of issue 11). */
 static void
 queuecmd_subjects(const char *dir, struct queue_entry *v, size_t n)
@@ -265,9 +268,10 @@ queuecmd_expire(const struct config *cfg, const struct settings *set,
 /*
  * Root's flush first takes in what local users dropped (maildrop.h),
  * under the queue's lock so two flushes never take a file twice; each
- * file gets a log line.
+ * file gets a log line.  Returns how many files it took (0 when not
+ * root or there is no maildrop).
  */
-static void
+static size_t
 queuecmd_intake(const struct config *cfg, const struct settings *set,
     const char *dir)
 {
@@ -281,15 +285,15 @@ queuecmd_intake(const struct config *cfg, const struct settings *set,
 	int lock;
 
 	if (geteuid() != 0)
-		return;
+		return 0;
 	if (md == NULL || *md == '\0')
 		md = MAILDROP_DIR;
 	/* No maildrop set up (make install-systemd makes it): nothing. */
 	if (access(md, F_OK) == -1)
-		return;
+		return 0;
 	if ((lock = queue_lock(dir, 1, &f)) < 0) {
 		log_warnx("maildrop: %s", f.text);
-		return;
+		return 0;
 	}
 	failure_clear(&f);
 	if (maildrop_intake(md, dir, cfg, set, &mr, &f) == -1)
@@ -323,7 +327,9 @@ queuecmd_intake(const struct config *cfg, const struct settings *set,
 		if (sendlog_write(&c, &r, &lf) == -1)
 			log_warnx("%s", lf.text);
 	}
+	i = mr.n;
 	maildrop_report_free(&mr);
+	return i;
 }
 
 /* --flush: -A limits it to one account; --now ignores the back-off. */
@@ -332,11 +338,25 @@ queuecmd_flush(const struct options *o, const struct config *cfg,
     const struct settings *set, const char *dir, struct front_report *rep,
     struct failure *f)
 {
-	struct flush_report fr;
-	int rc;
+	struct flush_report fr, one;
+	int rc, round;
 
+	/*
+	 * A drop that lands while the flush runs starts no second flush
+	 * (systemd's .path unit finds its service still active), so the
+	 * maildrop is looked at again after each round, until a look finds
+	 * nothing new; the timer catches what lands after the last look.
+	 */
+	memset(&fr, 0, sizeof(fr));
 	queuecmd_intake(cfg, set, dir);
-	rc = deliver_flush(cfg, o->account ? set : NULL, dir, o->now, &fr, f);
+	for (round = 1; ; round++) {
+		rc = deliver_flush(cfg, o->account ? set : NULL, dir, o->now,
+		    &one, f);
+		flush_report_append(&fr, &one);
+		if (rc == -1 || fr.busy || round == QUEUECMD_INTAKE_ROUNDS ||
+		    queuecmd_intake(cfg, set, dir) == 0)
+			break;
+	}
 	if (fr.busy)
 		log_warnx("another flush of %s is running; nothing done", dir);
 	report_flush(&fr, 0);

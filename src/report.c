@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -299,12 +298,9 @@ report_flush(const struct flush_report *rep, int quiet)
 			    "attempt in %s\n", ev->id, vis, next);
 			break;
 		case FLUSH_FAILED:
+			/* Its log line is sendlog's, as for every outcome. */
 			fprintf(stderr, "outbox: queue %s: undeliverable, moved "
 			    "to the failed area: %s\n", ev->id, vis);
-			openlog("outbox", LOG_PID, LOG_MAIL);
-			syslog(LOG_WARNING, "queue %s: undeliverable: %s",
-			    ev->id, vis);
-			closelog();
 			break;
 		}
 	}

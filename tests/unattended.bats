@@ -273,6 +273,28 @@ reply RCPT 550 5.1.1 no such user'
 	assert_output --regexp '^<158>.* id=<two@example\.org> '
 }
 
+@test "a flush moving an entry to failed/ logs once, through the configured log only (syslog=no: nothing to /dev/log)" {
+	command -v strace >/dev/null || fail "strace is not installed (make deps)"
+	start_fault 'reply MAIL 451 4.3.0 try later'
+	write_rc smtp-security=none queue-on-failure=yes syslog=no \
+	    log-file="$BATS_TEST_TMPDIR/outbox.log"
+	run_outbox -s hi a@example.net <<<"x"
+	assert_success
+	id=$(ls "$BATS_TEST_TMPDIR/queue" | sed -n 's/\.env$//p')
+	[ -n "$id" ] || fail "not queued"
+	restart_fault 'reply MAIL 550 5.7.1 not you'
+	write_rc smtp-security=none queue-on-failure=yes syslog=no \
+	    log-file="$BATS_TEST_TMPDIR/outbox.log"
+	run timeout 60 strace -f -e trace=connect,sendto \
+	    -o "$BATS_TEST_TMPDIR/strace" "$OUTBOX" --flush --now
+	[ -e "$BATS_TEST_TMPDIR/queue/failed/$id.env" ] ||
+	    fail "not moved to failed/: $output"
+	run grep -c "id=$id result=failed status=69" "$BATS_TEST_TMPDIR/outbox.log"
+	assert_output 1
+	run grep '/dev/log' "$BATS_TEST_TMPDIR/strace"
+	assert_failure
+}
+
 @test "sendmail: a 2000-octet body line goes as quoted-printable" {
 	start_smtpd
 	rc_cron
@@ -392,6 +414,31 @@ md_as() {
 	    env -i PATH=/usr/bin:/bin HOME="$MD_T/home" \
 	    OUTBOX_SYSTEM_RC="$OUTBOX_SYSTEM_RC" \
 	    OUTBOX_TEST_MAILDROP="$OUTBOX_TEST_MAILDROP" "$@"
+}
+
+@test "maildrop: a drop that lands while root's flush runs leaves with that flush" {
+	md_setup
+	start_fault 'delay DOT 2'
+	md_rc
+	run md_as timeout 60 "$OUTBOX" -s first bob@example.net <<<"one"
+	assert_success
+	timeout 60 "$OUTBOX" --flush >"$BATS_TEST_TMPDIR/flush.out" 2>&1 &
+	local fpid=$! i
+	# While the server holds its reply to the first message's dot, a
+	# second drop lands (no .path event would start another flush).
+	for i in $(seq 200); do
+		grep -q '^DATA' "$FAULT_LOG/transcript.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q '^DATA' "$FAULT_LOG/transcript.log" || fail "the flush never sent DATA"
+	run md_as timeout 60 "$OUTBOX" -s second carol@example.net <<<"two"
+	assert_success
+	wait "$fpid" || fail "flush: $(cat "$BATS_TEST_TMPDIR/flush.out")"
+	[ "$(ls -A "$MD_T/maildrop" | wc -l)" -eq 0 ] || fail "left: $(ls -A "$MD_T/maildrop")"
+	run grep -c '^MAIL FROM' "$FAULT_LOG/transcript.log"
+	assert_output 2
+	grep -q "^two" "$FAULT_LOG/data.eml" || fail "the second drop was not sent: $(cat "$FAULT_LOG/data.eml")"
+	[ -z "$(ls "$MD_T/queue" | grep '\.env$')" ] || fail "left in the queue"
 }
 
 @test "maildrop: a local user sends through root's config without reading it" {
