@@ -1,15 +1,18 @@
 /*
  * fuzz.c — helpers shared by the harnesses; see fuzz.h.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -498,4 +501,52 @@ fuzz_param_decode(const char *text, const char *name, struct fbuf *out)
 		}
 	}
 	return found ? 0 : -1;
+}
+
+static long
+fuzz_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void
+fuzz_peer_exchange(int fd, const uint8_t *data, size_t len,
+    struct fbuf *got, int wait_ms)
+{
+	struct pollfd pfd;
+	long deadline = fuzz_now_ms() + wait_ms;
+	size_t off = 0;
+	char buf[4096];
+	ssize_t n;
+	int wdone = 0;
+
+	for (;;) {
+		if (!wdone && off == len) {
+			shutdown(fd, SHUT_WR);
+			wdone = 1;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN | (wdone ? 0 : POLLOUT);
+		if (fuzz_now_ms() > deadline ||
+		    poll(&pfd, 1, (int)(deadline - fuzz_now_ms())) <= 0)
+			break;
+		if (pfd.revents & POLLOUT) {
+			n = send(fd, data + off, len - off, MSG_NOSIGNAL);
+			if (n > 0)
+				off += (size_t)n;
+			else if (n == -1 && errno != EAGAIN)
+				wdone = 1;
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(fd, buf, sizeof(buf));
+			if (n > 0)
+				fbuf_add(got, buf, (size_t)n);
+			else if (n == 0 || errno != EAGAIN)
+				break;
+		}
+	}
+	close(fd);
 }

@@ -39,6 +39,15 @@ char *fuzz_strndup(const uint8_t *data, size_t len);
  * /tmp, mode 0700) and removed at exit.
  */
 const char *fuzz_tmpdir(void);
+
+/*
+ * A scripted peer's side of one connection (fd, non-blocking): sends
+ * data, then shuts down its writing side, while everything the client
+ * sends is added to got; returns when the client closes, on an error,
+ * or after wait_ms.  Closes fd.
+ */
+void fuzz_peer_exchange(int fd, const uint8_t *data, size_t len,
+    struct fbuf *got, int wait_ms);
 /* Writes len bytes to path (created 0600, truncated). */
 void fuzz_write_file(const char *path, const void *data, size_t len);
 /* Removes everything under dir, keeping dir. */

@@ -52,53 +52,12 @@ struct peer {
 	struct fbuf got;	/* what the client sent */
 };
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void *
 peer_run(void *arg)
 {
 	struct peer *p = arg;
-	struct pollfd pfd;
-	long deadline = now_ms() + PEER_WAIT;
-	size_t off = 0;
-	char buf[4096];
-	ssize_t n;
-	int wdone = 0;
 
-	for (;;) {
-		if (!wdone && off == p->len) {
-			shutdown(p->fd, SHUT_WR);
-			wdone = 1;
-		}
-		pfd.fd = p->fd;
-		pfd.events = POLLIN | (wdone ? 0 : POLLOUT);
-		if (now_ms() > deadline ||
-		    poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
-			break;
-		if (pfd.revents & POLLOUT) {
-			n = send(p->fd, p->data + off, p->len - off,
-			    MSG_NOSIGNAL);
-			if (n > 0)
-				off += (size_t)n;
-			else if (n == -1 && errno != EAGAIN)
-				wdone = 1;
-		}
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(p->fd, buf, sizeof(buf));
-			if (n > 0)
-				fbuf_add(&p->got, buf, (size_t)n);
-			else if (n == 0 || errno != EAGAIN)
-				break;
-		}
-	}
-	close(p->fd);
+	fuzz_peer_exchange(p->fd, p->data, p->len, &p->got, PEER_WAIT);
 	return NULL;
 }
 

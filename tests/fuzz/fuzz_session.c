@@ -50,25 +50,12 @@ struct peer {
 	struct fbuf got;	/* what the client sent */
 };
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void *
 peer_run(void *arg)
 {
 	struct peer *p = arg;
 	struct pollfd pfd;
-	long deadline = now_ms() + PEER_WAIT;
-	size_t off = 0;
-	char buf[4096];
-	ssize_t n;
-	int fd, wdone = 0;
+	int fd;
 
 	pfd.fd = lfd;
 	pfd.events = POLLIN;
@@ -76,32 +63,7 @@ peer_run(void *arg)
 	    (fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) ==
 	    -1)
 		return NULL;
-	for (;;) {
-		if (!wdone && off == p->len) {
-			shutdown(fd, SHUT_WR);
-			wdone = 1;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLIN | (wdone ? 0 : POLLOUT);
-		if (now_ms() > deadline ||
-		    poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
-			break;
-		if (pfd.revents & POLLOUT) {
-			n = send(fd, p->data + off, p->len - off, MSG_NOSIGNAL);
-			if (n > 0)
-				off += (size_t)n;
-			else if (n == -1 && errno != EAGAIN)
-				wdone = 1;
-		}
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(fd, buf, sizeof(buf));
-			if (n > 0)
-				fbuf_add(&p->got, buf, (size_t)n);
-			else if (n == 0 || errno != EAGAIN)
-				break;
-		}
-	}
-	close(fd);
+	fuzz_peer_exchange(fd, p->data, p->len, &p->got, PEER_WAIT);
 	return NULL;
 }
 
