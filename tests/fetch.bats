@@ -607,3 +607,18 @@ message Subject: two\n\nbody\n'
 	assert_failure 78
 	assert_output --partial "a password in the pop3 URL is refused"
 }
+
+@test "fetch: a group-readable rc file is refused naming the secret it holds" {
+	printf 'set pop3="pop3s://alice@localhost"\nset pop3-password="%s"\n' \
+	    "$PASSWORD" >"$HOME/.outboxrc"
+	chmod 640 "$HOME/.outboxrc"
+	run_outbox --fetch
+	assert_failure 78
+	assert_output "outbox: $HOME/.outboxrc: holds pop3-password but is readable by its group; run chmod 600 $HOME/.outboxrc"
+	printf 'set oauth2-client-secret=cs\nset smtp-password=x\n' \
+	    >"$HOME/.outboxrc"
+	chmod 604 "$HOME/.outboxrc"
+	run_outbox --fetch
+	assert_failure 78
+	assert_output --partial "holds oauth2-client-secret but is readable by others"
+}
