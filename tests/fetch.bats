@@ -181,7 +181,8 @@ assert_each_once() {
 	fetch_rc pop3-auth=xoauth2
 	run_outbox --fetch
 	assert_failure 69
-	assert_output "outbox: fetch default: AUTH: the server does not offer XOAUTH2"
+	assert_line --index 0 "outbox: fetch default: AUTH: the server does not offer XOAUTH2"
+	assert_line --index 1 --partial "outbox: hint: pop3-auth names a mechanism the server does not offer"
 }
 
 @test "dovecot: auto picks SCRAM-SHA-256 and the smtp login is the fallback" {
@@ -244,6 +245,7 @@ EOF
 	run_outbox --fetch
 	assert_failure 77
 	assert_output --regexp '^outbox: fetch default: AUTH SCRAM-SHA-256: -ERR \[AUTH\] .*'
+	assert_line --partial 'outbox: hint: check pop3-user'
 	[ ! -e "$HOME/Mail" ]
 }
 
@@ -479,7 +481,8 @@ pop3-reply PASS -ERR [IN-USE] mailbox locked by another session'
 	fault_rc
 	run_outbox --fetch
 	assert_failure 75
-	assert_output "outbox: fetch default: PASS: -ERR [IN-USE] mailbox locked by another session"
+	assert_line --index 0 "outbox: fetch default: PASS: -ERR [IN-USE] mailbox locked by another session"
+	assert_line --index 1 --partial "outbox: hint: another session holds the mailbox"
 }
 
 @test "fault: a connection dropped mid-message keeps nothing of it (75)" {
