@@ -149,8 +149,10 @@ check_fail(struct check *ck, const struct failure *f)
 	size_t n = strcspn(f->text, ":");
 
 	/* "FILE:LINE: ..." is the config step's, not a step named FILE;
-	   "fetch NAME: ..." the POP3 settings'. */
-	if (strcmp(ck->step, "config") == 0 || strcmp(ck->step, "pop3") == 0)
+	   "fetch NAME: ..." the POP3 settings'; the token's own words
+	   ("OAuth2 token refresh: ...") the POP3 password step's. */
+	if (strcmp(ck->step, "config") == 0 || strcmp(ck->step, "pop3") == 0 ||
+	    (ck->proto != NULL && strcmp(ck->step, "password") == 0))
 		strlcpy(step, ck->step, sizeof(step));
 	else if (n > 0 && n < sizeof(step) && f->text[n] == ':')
 		snprintf(step, sizeof(step), "%.*s", (int)n, f->text);

@@ -732,6 +732,11 @@ $POP3_SCRIPT"
 	[ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
 	assert_step FAIL TLS 'answered in plaintext \("\+OK faultserver POP3 ready'
 	assert_fact hint 'set pop3-security=stls'
+	# main.c's line names the POP3 side, and its hint is POP3's.
+	[[ $stderr == *"outbox: pop3 default: TLS: the server answered in plaintext"* ]] ||
+	    fail "stderr: $stderr"
+	[[ $stderr == *"outbox: hint: this port greets in plaintext (as 110 does): set pop3-security=stls"* ]] ||
+	    fail "stderr: $stderr"
 	refute_retrieved
 }
 

@@ -6,7 +6,7 @@
 # (bearer-file): a cached token (no HTTP request), an expired one (one
 # refresh), a refused one (one refresh, one retry on a new connection,
 # never more), a revoked refresh token (77 and the login hint), no token
-# in -v or --json output.
+# in -v or --json output; and --check with the token (its source only).
 
 load test_helper
 
@@ -219,4 +219,26 @@ EOF
 	run_outbox --fetch
 	assert_success
 	assert_equal "$(cat "$FAULT_LOG/bearer.log")" "XOAUTH2 alice at-seed"
+}
+
+@test "pop3 oauth2: --check logs in with the token and shows only its source" {
+	start_both --refresh-token rt-seed
+	seed_store at-old -10 rt-seed
+	pop3_rc
+	run --separate-stderr timeout 60 "$OUTBOX" --check
+	assert_success
+	[[ $output =~ ok\ +password\ +[0-9]+\ ms\ \ OAuth2\ access\ token ]] ||
+	    fail "$output"
+	[[ $output =~ ok\ +login\ +[0-9]+\ ms\ \ AUTH\ XOAUTH2 ]] || fail "$output"
+	assert_equal "$(grants refresh_token)" 1
+	refute_tokens "$output$stderr"
+	! grep -qE '^(RETR|TOP|DELE)' "$FAULT_LOG/transcript.log"
+	# A revoked refresh token: the walk stops at the password, 77.
+	touch "$OAUTHD/revoked"
+	seed_store at-old -10 rt-seed
+	run --separate-stderr timeout 60 "$OUTBOX" --check
+	assert_failure 77
+	[[ $output =~ FAIL\ +password\ +[0-9]+\ ms\ \ .*invalid_grant ]] ||
+	    fail "$output"
+	[[ $output == *"run 'outbox --oauth2-login'"* ]] || fail "$output"
 }
