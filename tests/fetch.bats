@@ -4,7 +4,7 @@
 # POP3 mode.
 
 load test_helper
-load lib/pop3dovecot.sh
+. "$BATS_TEST_DIRNAME/lib/dovecot.sh"
 
 setup_file() {
 	common_setup_file
@@ -20,7 +20,7 @@ teardown() {
 	if [ -n "${MNT:-}" ]; then
 		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
 	fi
-	stop_dovecot
+	dovecot_stop
 	common_teardown
 }
 
@@ -95,7 +95,7 @@ assert_each_once() {
 }
 
 @test "dovecot: every message arrives byte for byte over POP3S" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -111,7 +111,7 @@ assert_each_once() {
 }
 
 @test "dovecot: a second fetch brings nothing" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -130,7 +130,7 @@ assert_each_once() {
 }
 
 @test "dovecot: STLS on the plain port, with SASL PLAIN" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc pop3="alice@localhost:$POP3_PORT" pop3-auth=plain
@@ -144,7 +144,7 @@ assert_each_once() {
 }
 
 @test "dovecot: APOP and USER/PASS logins" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc pop3-auth=apop
@@ -162,7 +162,7 @@ assert_each_once() {
 }
 
 @test "dovecot: SASL LOGIN and CRAM-MD5; a mechanism not offered is 69" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	local m
@@ -186,7 +186,7 @@ assert_each_once() {
 }
 
 @test "dovecot: auto picks SCRAM-SHA-256 and the smtp login is the fallback" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	{
@@ -203,7 +203,7 @@ assert_each_once() {
 }
 
 @test "dovecot: --fetch fetches every account with pop3; -A one of them" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	printf 'Subject: for bob\n\nhello bob\n' >"$BATS_TEST_TMPDIR/bob1"
@@ -238,7 +238,7 @@ EOF
 }
 
 @test "dovecot: a wrong password is 77, and nothing is written" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc pop3-password=wrong-password
@@ -250,7 +250,7 @@ EOF
 }
 
 @test "dovecot: --delete empties the server only after the copies are on disk" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	# A Maildir that cannot be made: 73, and every message stays.
@@ -276,7 +276,7 @@ EOF
 		MNT=
 		skip "cannot mount a tmpfs here"
 	fi
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc fetch-to="$MNT/Mail"
@@ -295,7 +295,7 @@ EOF
 }
 
 @test "dovecot: fetch-delete=yes deletes what an earlier fetch kept" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -311,7 +311,7 @@ EOF
 }
 
 @test "dovecot: fetch-max-size leaves large messages on the server" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc fetch-max-size=1M
@@ -323,7 +323,7 @@ EOF
 }
 
 @test "dovecot: mboxrd delivery quotes From lines" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	rm "$MSGS/06-large" "$MSGS/03-longline"
 	fill_mailbox
@@ -341,7 +341,7 @@ EOF
 }
 
 @test "dovecot: --list shows what waits and downloads nothing; --json too" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc fetch-max-size=1M
@@ -367,7 +367,7 @@ assert all(x["uidl"] for x in m)
 }
 
 @test "dovecot: --json reports the fetch" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -383,7 +383,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 }
 
 @test "dovecot: SIGKILL at random points 50 times loses nothing, duplicates none" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	local i n pid total cut=0
 	for i in $(seq 12); do
 		printf 'Subject: m%d\nMessage-ID: <k%d@t>\n\n%s\n' "$i" "$i" \
@@ -392,7 +392,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 	done
 	for n in $(seq 50); do
 		rm -rf "$HOME/Mail" "$HOME/.local/state"
-		rm -rf "$DOVECOT_DIR/mail/alice"
+		rm -rf "$(dovecot_maildir alice)"
 		fill_mailbox
 		fetch_rc
 		"$OUTBOX" --fetch --delete </dev/null >/dev/null 2>&1 &
@@ -421,7 +421,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 }
 
 @test "dovecot: two fetches at once: the second says so and exits 0" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
