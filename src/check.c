@@ -517,8 +517,9 @@ check_on_pop3(void *arg, const struct pop3_event *ev)
 		break;
 	case POP3_EV_TLS:
 		check_tls(ck, ev->tls, ev->err, "pop3-tls-fingerprint");
-		strlcpy(ck->step, ev->tls_on && !ck->tls_shown ? "greeting" :
-		    "CAPA", sizeof(ck->step));
+		/* Implicit TLS comes before the greeting; STLS after CAPA. */
+		if (strcmp(ck->step, "greeting") != 0)
+			strlcpy(ck->step, "CAPA", sizeof(ck->step));
 		break;
 	case POP3_EV_GREETING:
 		/* RFC 1939 7: APOP needs the greeting's timestamp. */

@@ -23,6 +23,7 @@ pop3acct_bad(struct failure *f, const struct pop3acct *a, const char *key,
 	    a->name, key, why);
 }
 
+/* "[pop3s://|pop3://][user@]host[:port]"; *tls set for pop3s. */
 static const char *
 pop3acct_url(const char *url, struct pop3acct *s, int *tls, int *scheme)
 {

@@ -778,3 +778,24 @@ assert o["exit"] == 77 and o["service"] == "pop3", o
 assert "pop3-user" in o["hint"], o
 '
 }
+
+@test "pop3: implicit TLS: TLS before the greeting; a certificate for another name gets the POP3 hint" {
+	start_fault "tls implicit
+$POP3_SCRIPT"
+	pop3_check_rc pop3="pop3s://alice@localhost:$PORT" pop3-auth=user
+	check
+	assert_success
+	[[ $output == *"ok   connect"*"TLS "*"ok   greeting"*"ok   CAPA/TLS"*"ok   login"* ]] ||
+	    fail "order: $output"
+	run ! grep -q '^STLS' "$FAULT_LOG/transcript.log"
+	common_teardown
+	rm -rf "$FAULT_LOG"
+	start_fault "tls implicit
+$POP3_SCRIPT" wronghost
+	pop3_check_rc pop3="pop3s://alice@localhost:$PORT" pop3-auth=user
+	check
+	assert_failure 69
+	assert_step FAIL TLS 'certificate'
+	assert_fact hint 'put one of its names in pop3='
+	run ! grep -q '^USER' "$FAULT_LOG/transcript.log"
+}
