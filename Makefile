@@ -69,6 +69,7 @@ SRCS = \
 	src/oauth2.c \
 	src/oauth2login.c \
 	src/pop3.c \
+	src/pop3acct.c \
 	src/queue.c \
 	src/queuecmd.c \
 	src/recipients.c \

@@ -6,8 +6,14 @@
  * its time, and stops at the first that fails, with a hint (hint.c).
  * No message is ever sent: there is no DATA (smtp_probe()).
  *
- * The engine only tells (struct smtp_watch); everything printed is
- * printed here, as text or, with --json, one JSON object a line.
+ * When the account has pop3 set, the walk goes on (after the SMTP side,
+ * or alone when no smtp is set) with the POP3 steps up to STAT: resolve,
+ * connect, TLS, greeting, CAPA, STLS, TLS, CAPA again, the login, STAT
+ * and QUIT.  Nothing is retrieved or deleted: no RETR, TOP or DELE.
+ *
+ * The engines only tell (struct smtp_watch, struct pop3_watch);
+ * everything printed is printed here, as text or, with --json, one JSON
+ * object a line (the POP3 steps with "service": "pop3").
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +29,8 @@
 #include "deliver.h"
 #include "hint.h"
 #include "log.h"
+#include "pop3.h"
+#include "pop3acct.h"
 #include "smtp.h"
 #include "xmalloc.h"
 
@@ -45,6 +53,8 @@ struct check {
 	struct check_fact facts[CHECK_FACTS_MAX];
 	size_t nfacts;
 	int tls_shown;			/* TLS facts printed for this try */
+	const char *proto;		/* "pop3" on the POP3 side, else NULL */
+	const char *secret;		/* the POP3 password's source */
 };
 
 static long
@@ -109,6 +119,9 @@ check_step(struct check *ck, const char *status, const char *step,
 		json_object_set_new(o, "status", json_string(status));
 		json_object_set_new(o, "ms", json_integer(ms));
 		json_object_set_new(o, "text", json_string(text));
+		if (ck->proto != NULL)
+			json_object_set_new(o, "service",
+			    json_string(ck->proto));
 		for (i = 0; i < ck->nfacts; i++)
 			json_object_set_new(o, ck->facts[i].key,
 			    ck->facts[i].number ?
@@ -135,14 +148,18 @@ check_fail(struct check *ck, const struct failure *f)
 	const char *hint;
 	size_t n = strcspn(f->text, ":");
 
-	/* "FILE:LINE: ..." is the config step's, not a step named FILE. */
-	if (strcmp(ck->step, "config") == 0)
+	/* "FILE:LINE: ..." is the config step's, not a step named FILE;
+	   "fetch NAME: ..." the POP3 settings'; the token's own words
+	   ("OAuth2 token refresh: ...") the POP3 password step's. */
+	if (strcmp(ck->step, "config") == 0 || strcmp(ck->step, "pop3") == 0 ||
+	    (ck->proto != NULL && strcmp(ck->step, "password") == 0))
 		strlcpy(step, ck->step, sizeof(step));
 	else if (n > 0 && n < sizeof(step) && f->text[n] == ':')
 		snprintf(step, sizeof(step), "%.*s", (int)n, f->text);
 	else
 		strlcpy(step, ck->step, sizeof(step));
-	if ((hint = hint_for(f)) != NULL)
+	if ((hint = ck->proto != NULL ? hint_for_pop3(f) : hint_for(f)) !=
+	    NULL)
 		check_fact(ck, "hint", "%s", hint);
 	check_fact(ck, "kind", "%s", failure_name(f->kind));
 	check_fact_int(ck, "exit", failure_exitcode(f->kind));
@@ -179,10 +196,11 @@ check_reply_text(const struct smtp_reply *rp, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "%d %s", rp->code, vis);
 }
 
+/* The handshake's facts; pinkey: the key that pins ("tls-fingerprint"). */
 static void
-check_on_tls(struct check *ck, const struct smtp_event *ev)
+check_tls(struct check *ck, const struct tls_info *t, int err,
+    const char *pinkey)
 {
-	const struct tls_info *t = ev->tls;
 	char when[64];
 	long long days;
 	time_t na;
@@ -215,14 +233,13 @@ check_on_tls(struct check *ck, const struct smtp_event *ev)
 			    days);
 	}
 	if (t->pinned)
-		check_fact(ck, "verified", "%s", ev->err == 0 ?
-		    "key matches tls-fingerprint" : "key does not match "
-		    "tls-fingerprint");
+		check_fact(ck, "verified", "key %s %s", err == 0 ? "matches" :
+		    "does not match", pinkey);
 	else
 		check_fact(ck, "verified", "%s", t->verify);
 	if (t->pin[0] != '\0')
-		check_fact(ck, "pin", "set tls-fingerprint=%s", t->pin);
-	if (ev->err == 0)
+		check_fact(ck, "pin", "set %s=%s", pinkey, t->pin);
+	if (err == 0)
 		check_step(ck, status, "TLS", t->protocol);
 	/* On failure the facts go with the failure line. */
 	ck->tls_shown = 1;
@@ -289,7 +306,7 @@ check_on_event(void *arg, const struct smtp_event *ev)
 		strlcpy(ck->step, "greeting", sizeof(ck->step));
 		break;
 	case SMTP_EV_TLS:
-		check_on_tls(ck, ev);
+		check_tls(ck, ev->tls, ev->err, "tls-fingerprint");
 		strlcpy(ck->step, "EHLO", sizeof(ck->step));
 		break;
 	case SMTP_EV_GREETING:
@@ -428,6 +445,186 @@ check_session(struct check *ck, const struct options *o,
 	return rc;
 }
 
+/* --- the POP3 side ------------------------------------------------- */
+
+static void
+check_on_capa(struct check *ck, const struct pop3_event *ev)
+{
+	const struct pop3_capa *c = ev->capa;
+	char line[CHECK_TEXT_MAX], vis[CHECK_TEXT_MAX];
+	static const struct {
+		int flag;
+		const char *name;
+	} yesno[] = {
+		{ POP3_CAP_STLS, "STLS" },
+		{ POP3_CAP_PIPELINING, "PIPELINING" },
+		{ POP3_CAP_UIDL, "UIDL" },
+		{ POP3_CAP_TOP, "TOP" },
+		{ POP3_CAP_RESP_CODES, "RESP-CODES" },
+		{ POP3_CAP_USER, "USER" },
+	};
+	size_t i;
+
+	log_vis(vis, sizeof(vis), c->sasl, strlen(c->sasl));
+	check_fact(ck, "SASL", "%s", (c->flags & POP3_CAP_SASL) ? vis :
+	    "(not offered)");
+	line[0] = '\0';
+	for (i = 0; i < sizeof(yesno) / sizeof(yesno[0]); i++) {
+		if (!(c->flags & yesno[i].flag))
+			continue;
+		if (line[0] != '\0')
+			strlcat(line, " ", sizeof(line));
+		strlcat(line, yesno[i].name, sizeof(line));
+	}
+	check_fact(ck, "extensions", "%s", line[0] ? line : "(none)");
+	/* RFC 2449 6.5, 6.7: the server's limits on logins and keeping. */
+	if (c->flags & POP3_CAP_LOGIN_DELAY) {
+		log_vis(vis, sizeof(vis), c->login_delay,
+		    strlen(c->login_delay));
+		check_fact(ck, "LOGIN-DELAY", "%s", vis[0] ? vis : "(yes)");
+	}
+	if (c->flags & POP3_CAP_EXPIRE) {
+		log_vis(vis, sizeof(vis), c->expire, strlen(c->expire));
+		check_fact(ck, "EXPIRE", "%s", vis[0] ? vis : "(yes)");
+	}
+	if (c->implementation[0] != '\0') {
+		log_vis(vis, sizeof(vis), c->implementation,
+		    strlen(c->implementation));
+		check_fact(ck, "implementation", "%s", vis);
+	}
+	check_step(ck, "ok", ev->text != NULL ? "CAPA/auth" : ev->tls_on ?
+	    "CAPA/TLS" : "CAPA", c->flags ? "+OK" : "(no CAPA: RFC 1939 "
+	    "commands only)");
+}
+
+/* The POP3 engine's steps, as they happen. */
+static void
+check_on_pop3(void *arg, const struct pop3_event *ev)
+{
+	struct check *ck = arg;
+	char line[CHECK_TEXT_MAX];
+
+	switch (ev->kind) {
+	case POP3_EV_RESOLVED:
+		check_step(ck, "ok", "resolve", ev->text);
+		strlcpy(ck->step, "connect", sizeof(ck->step));
+		break;
+	case POP3_EV_TRIED:
+		snprintf(line, sizeof(line), "%s%s%s", ev->text,
+		    ev->err ? ": " : "", ev->err ? strerror(ev->err) : "");
+		check_step(ck, ev->err ? "no" : "ok", "connect", line);
+		strlcpy(ck->step, "greeting", sizeof(ck->step));
+		break;
+	case POP3_EV_TLS:
+		check_tls(ck, ev->tls, ev->err, "pop3-tls-fingerprint");
+		/* Implicit TLS comes before the greeting; STLS after CAPA. */
+		if (strcmp(ck->step, "greeting") != 0)
+			strlcpy(ck->step, "CAPA", sizeof(ck->step));
+		break;
+	case POP3_EV_GREETING:
+		/* RFC 1939 7: APOP needs the greeting's timestamp. */
+		if (ev->text != NULL) {
+			log_vis(line, sizeof(line), ev->text,
+			    strlen(ev->text));
+			check_fact(ck, "APOP", "offered (timestamp %s)", line);
+		} else
+			check_fact(ck, "APOP", "not offered (no timestamp)");
+		check_step(ck, "ok", "greeting", ev->reply);
+		strlcpy(ck->step, "CAPA", sizeof(ck->step));
+		break;
+	case POP3_EV_CAPA:
+		check_on_capa(ck, ev);
+		strlcpy(ck->step, ev->text != NULL ? "STAT" : "login",
+		    sizeof(ck->step));
+		break;
+	case POP3_EV_STLS:
+		check_step(ck, "ok", "STLS", ev->reply);
+		strlcpy(ck->step, "TLS", sizeof(ck->step));
+		break;
+	case POP3_EV_LOGIN:
+		check_step(ck, "ok", "login", ev->text);
+		strlcpy(ck->step, "CAPA", sizeof(ck->step));
+		break;
+	case POP3_EV_REPLY:
+		/* STAT is shown with its numbers, by check_pop3(). */
+		if (strcmp(ev->text, "QUIT") == 0)
+			check_step(ck, "ok", "QUIT", ev->reply);
+		break;
+	}
+}
+
+static void
+check_pop3_secret(void *arg)
+{
+	struct check *ck = arg;
+
+	check_step(ck, "ok", "password", ck->secret);
+	strlcpy(ck->step, "resolve", sizeof(ck->step));
+}
+
+static void
+check_pop3_settings(struct check *ck, const struct pop3acct *a)
+{
+	static const char *const sec[] = {
+		[POP3_SEC_STLS] = "stls", [POP3_SEC_TLS] = "tls",
+		[POP3_SEC_NONE] = "none"
+	};
+
+	check_fact(ck, "pop3", "%s:%s", a->host, a->port);
+	check_fact(ck, "pop3-security", "%s", sec[a->security]);
+	check_fact(ck, "pop3-auth", "%s", a->auth);
+	check_fact(ck, "pop3-user", "%s", a->user[0] ? a->user :
+	    "(not set)");
+	check_fact(ck, "pop3-password", "%s", pop3acct_secret_source(a));
+	check_fact(ck, "pop3-tls-fingerprint", "%s", a->fingerprint ?
+	    a->fingerprint : "(not set)");
+	check_fact_int(ck, "timeout", a->timeout);
+	check_step(ck, "ok", "pop3", a->name);
+}
+
+/*
+ * The POP3 side up to STAT.  Never RETR, TOP or DELE: QUIT leaves the
+ * mailbox as it was (RFC 1939 6).
+ */
+static int
+check_pop3(struct check *ck, const struct config *cfg, const char *account,
+    struct failure *f)
+{
+	struct pop3acct a;
+	struct pop3_watch w;
+	struct pop3_session *s;
+	unsigned long n;
+	unsigned long long size;
+	char human[64], line[128];
+	int rc;
+
+	ck->proto = "pop3";
+	ck->tls_shown = 0;
+	strlcpy(ck->step, "pop3", sizeof(ck->step));
+	if (pop3acct_resolve(cfg, account, &a, f) == -1)
+		return -1;
+	check_pop3_settings(ck, &a);
+	strlcpy(ck->step, "password", sizeof(ck->step));
+	w.fn = check_on_pop3;
+	w.arg = ck;
+	ck->secret = pop3acct_secret_source(&a);
+	if ((s = pop3acct_open(&a, &w, check_pop3_secret, ck, f)) == NULL)
+		return -1;
+	strlcpy(ck->step, "STAT", sizeof(ck->step));
+	if ((rc = pop3_stat(s, &n, &size, f)) == 0) {
+		check_human_size((long long)size, human, sizeof(human));
+		check_fact_int(ck, "messages", (long long)n);
+		check_fact_int(ck, "octets", (long long)size);
+		snprintf(line, sizeof(line), "%lu message%s, %s", n,
+		    n == 1 ? "" : "s", human);
+		check_step(ck, "ok", "STAT", line);
+		strlcpy(ck->step, "QUIT", sizeof(ck->step));
+		rc = pop3_quit(s, f);
+	}
+	pop3_close(s);
+	return rc;
+}
+
 /* The files read, in order ("a, b"); the user file is the last. */
 static void
 check_config(struct check *ck, const struct config *cfg)
@@ -466,7 +663,7 @@ check_run(const struct options *o, struct config *cfg,
 {
 	struct check ck;
 	struct settings set;
-	int rc;
+	int rc, pop3 = 0;
 
 	memset(&ck, 0, sizeof(ck));
 	ck.json = o->json;
@@ -475,19 +672,43 @@ check_run(const struct options *o, struct config *cfg,
 	check_config(&ck, cfg);
 	strlcpy(ck.step, "settings", sizeof(ck.step));
 	if ((rc = config_settings(cfg, o->account, &set, f)) == 0) {
+		pop3 = set.fetch.url != NULL;
 		check_settings(&ck, &set);
-		if (set.smtp.host == NULL)
+		if (set.smtp.host == NULL && !pop3)
 			rc = failure_set(f, F_CONFIG, "settings: no SMTP "
 			    "server configured: set smtp=host:port");
+		else if (set.smtp.host == NULL)
+			check_step(&ck, "skip", "SMTP", "no smtp configured; "
+			    "the POP3 side follows");
 		else
 			rc = check_session(&ck, o, &set, f);
+		/* The POP3 side, when the SMTP side passed. */
+		if (rc == 0 && pop3)
+			rc = check_pop3(&ck, cfg, o->account, f);
 	}
 	if (rc == -1) {
 		check_fail(&ck, f);
+		/* main.c's line (and its hint) names the POP3 side. */
+		if (ck.proto != NULL && strncmp(f->text, "fetch ", 6) != 0) {
+			char t[FAILURE_TEXT_MAX];
+
+			strlcpy(t, f->text, sizeof(t));
+			failure_set(f, f->kind, "pop3 %s: %s", o->account ?
+			    o->account : "default", t);
+		}
 		return -1;
 	}
-	check_step(&ck, "ok", "done", o->to.n ? "every step passed; nothing "
-	    "was sent" : "every step passed (give recipients to try RCPT "
-	    "TO); nothing was sent");
+	ck.proto = NULL;
+	if (pop3)
+		check_step(&ck, "ok", "done", set.smtp.host == NULL ?
+		    "every step passed; nothing was retrieved or deleted" :
+		    o->to.n ? "every step passed; nothing was sent, "
+		    "retrieved or deleted" : "every step passed (give "
+		    "recipients to try RCPT TO); nothing was sent, retrieved "
+		    "or deleted");
+	else
+		check_step(&ck, "ok", "done", o->to.n ? "every step passed; "
+		    "nothing was sent" : "every step passed (give recipients "
+		    "to try RCPT TO); nothing was sent");
 	return 0;
 }

@@ -86,7 +86,7 @@ struct parse {
 	int line;
 	long account;		/* index into cfg->accounts, -1 outside */
 	int account_line;
-	int holds_password;
+	const char *secret_key;	/* the first secret key set, or NULL */
 	struct failure *f;
 };
 
@@ -996,8 +996,8 @@ kw_set(struct parse *p, struct words *w, const char *line)
 			freezero(value, strlen(value) + 1);
 			return parse_top_only(p, k);
 		}
-		if (k->flags & KEY_SECRET)
-			p->holds_password = 1;
+		if ((k->flags & KEY_SECRET) && p->secret_key == NULL)
+			p->secret_key = k->name;
 		scope_set(parse_scope(p), k->name, value, p->path, p->line);
 	}
 	return 0;
@@ -1174,13 +1174,14 @@ check_trusted(const char *path, const struct stat *st, struct failure *f)
 	return 0;
 }
 
-/* Refuses a password-holding file that group or others can read. */
+/* Refuses a file holding key (a secret) that group or others can read. */
 static int
-check_secure(const char *path, const struct stat *st, struct failure *f)
+check_secure(const char *path, const char *key, const struct stat *st,
+    struct failure *f)
 {
 	if (st->st_mode & (S_IRGRP | S_IROTH))
-		return failure_set(f, F_CONFIG, "%s: holds smtp-password but "
-		    "is readable by %s; run chmod 600 %s", path,
+		return failure_set(f, F_CONFIG, "%s: holds %s but "
+		    "is readable by %s; run chmod 600 %s", path, key,
 		    st->st_mode & S_IROTH ? "others" : "its group", path);
 	return 0;
 }
@@ -1242,7 +1243,8 @@ config_load_file(struct config *cfg, const char *path, struct failure *f)
 		    echo(e, sizeof(e), cfg->accounts[p.account].name));
 		goto out;
 	}
-	if (p.holds_password && check_secure(path, &st, f) == -1)
+	if (p.secret_key != NULL &&
+	    check_secure(path, p.secret_key, &st, f) == -1)
 		goto out;
 	cfg->files = xreallocarray(cfg->files, cfg->nfiles + 1,
 	    sizeof(*cfg->files));

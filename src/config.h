@@ -54,7 +54,9 @@ struct config {
  * "FILE:LINE: what is wrong" for syntax errors, unknown keys, bad values,
  * a key read at the top level only (queue-dir) set in an account, a key
  * that can have no effect where it is set (smtp-password-cmd beside
- * smtp-password in effect, credentials with smtp-auth=none), and for a file that holds smtp-password while
+ * smtp-password in effect, credentials with smtp-auth=none), and for a
+ * file that holds a secret (smtp-password, pop3-password,
+ * oauth2-client-secret: the text names the first one set) while
  * readable by group or others (the text says to chmod 600); with text
  * naming the file when -C or $OUTBOXRC names one that is missing or
  * unreadable.  Each file read (and each looked for) is logged at debug

@@ -36,15 +36,13 @@
 #include <jansson.h>
 
 #include "atomic.h"
-#include "credentials.h"
 #include "encode.h"
 #include "fetch.h"
 #include "log.h"
 #include "pop3.h"
+#include "pop3acct.h"
 #include "xmalloc.h"
 
-#define POP3_PORT "110"
-#define POP3S_PORT "995"
 /* RETRs in flight with PIPELINING: enough to fill the pipe, few enough
    that the commands never fill the server's receive buffer. */
 #define FETCH_WINDOW 32
@@ -53,27 +51,6 @@
 /* Tries, one second apart, to lock an mbox another program holds. */
 #define FETCH_MBOX_LOCK_TRIES 10
 
-/* One account's settings, resolved. */
-struct fetch_set {
-	const char *account;		/* NULL: the top level */
-	char name[300];			/* for messages: account or user@host */
-	char host[256];
-	char port[8];
-	char user[256];
-	enum pop3_security security;
-	enum pop3_login login;
-	enum sasl_mech mech;
-	const char *password;
-	const char *password_cmd;
-	const char *ca_file;
-	const char *fingerprint;
-	int timeout;
-	char to[PATH_MAX];		/* the Maildir, or the mbox file */
-	int mbox;
-	int delete;
-	unsigned long long max_size;	/* 0: no limit */
-};
-
 /* The unique ids already fetched: a sorted array. */
 struct fetch_seen {
 	char **v;
@@ -81,7 +58,7 @@ struct fetch_seen {
 };
 
 struct fetch_run {
-	const struct fetch_set *set;
+	const struct pop3acct *set;
 	char statedir[PATH_MAX];
 	char state[PATH_MAX];		/* the state file */
 	char journal[PATH_MAX];		/* ids appended since the last fold */
@@ -113,203 +90,6 @@ struct fetch_out {
 	off_t mbox_start;
 	const char *uidl;		/* the message's id, or NULL */
 };
-
-/* --- settings ------------------------------------------------------- */
-
-static int
-fetch_bad(struct failure *f, const struct fetch_set *s, const char *key,
-    const char *why)
-{
-	return failure_set(f, F_CONFIG, "fetch %s: bad value for %s: %s",
-	    s->name, key, why);
-}
-
-/* "[pop3s://|pop3://][user@]host[:port]"; *tls set for pop3s. */
-static const char *
-fetch_url(const char *url, struct fetch_set *s, int *tls, int *scheme)
-{
-	const char *p = url, *at, *host, *hend, *end;
-	size_t n;
-
-	*tls = *scheme = 0;
-	if (strncasecmp(p, "pop3s://", 8) == 0) {
-		*tls = *scheme = 1;
-		p += 8;
-	} else if (strncasecmp(p, "pop3://", 7) == 0) {
-		*scheme = 1;
-		p += 7;
-	} else if (strstr(p, "://") != NULL)
-		return "must start with pop3:// or pop3s://";
-	end = p + strlen(p);
-	if (end > p && end[-1] == '/')
-		end--;
-	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
-		const char *q;
-
-		for (q = at + 1; q < end; q++)
-			if (*q == '@')
-				at = q;
-		if (memchr(p, ':', (size_t)(at - p)) != NULL)
-			return "a password in the pop3 URL is refused; use "
-			    "pop3-password-cmd instead";
-		n = (size_t)(at - p);
-		if (n == 0 || n >= sizeof(s->user))
-			return "bad user name";
-		memcpy(s->user, p, n);
-		s->user[n] = '\0';
-		p = at + 1;
-	}
-	if (*p == '[') {
-		host = p + 1;
-		if ((hend = memchr(host, ']', (size_t)(end - host))) == NULL)
-			return "missing ]";
-		p = hend + 1;
-	} else {
-		host = p;
-		if ((hend = memchr(p, ':', (size_t)(end - p))) == NULL)
-			hend = end;
-		p = hend;
-	}
-	n = (size_t)(hend - host);
-	if (n == 0 || n >= sizeof(s->host))
-		return "no host, or too long a one";
-	memcpy(s->host, host, n);
-	s->host[n] = '\0';
-	for (n = 0; s->host[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s->host[n]) &&
-		    strchr("-._:%", s->host[n]) == NULL)
-			return "bad host name";
-	if (p < end) {
-		const char *errstr;
-
-		if (*p != ':' || (size_t)(end - p - 1) >= sizeof(s->port) ||
-		    end - p - 1 == 0)
-			return "bad port";
-		memcpy(s->port, p + 1, (size_t)(end - p - 1));
-		s->port[end - p - 1] = '\0';
-		(void)strtonum(s->port, 1, 65535, &errstr);
-		if (errstr != NULL)
-			return "bad port";
-	}
-	return NULL;
-}
-
-static int
-fetch_auth(struct fetch_set *s, const char *v, struct failure *f)
-{
-	static const struct {
-		const char *name;
-		enum pop3_login login;
-		enum sasl_mech mech;
-	} t[] = {
-		{ "auto", POP3_LOGIN_AUTO, SASL_NONE },
-		{ "user", POP3_LOGIN_USER, SASL_NONE },
-		{ "apop", POP3_LOGIN_APOP, SASL_NONE },
-		{ "plain", POP3_LOGIN_SASL, SASL_PLAIN },
-		{ "login", POP3_LOGIN_SASL, SASL_LOGIN },
-		{ "cram-md5", POP3_LOGIN_SASL, SASL_CRAM_MD5 },
-		{ "scram-sha-256", POP3_LOGIN_SASL, SASL_SCRAM_SHA_256 },
-		{ "xoauth2", POP3_LOGIN_SASL, SASL_XOAUTH2 },
-		{ "oauthbearer", POP3_LOGIN_SASL, SASL_OAUTHBEARER },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(v, t[i].name) == 0) {
-			s->login = t[i].login;
-			s->mech = t[i].mech;
-			return 0;
-		}
-	return fetch_bad(f, s, "pop3-auth", "unknown method");
-}
-
-/* The default Maildir: ~/Maildir. */
-static int
-fetch_target(struct fetch_set *s, const char *v, struct failure *f)
-{
-	const char *home = getenv("HOME");
-	const char *path = v;
-	char buf[PATH_MAX];
-
-	if (v != NULL && strncmp(v, "mbox:", 5) == 0) {
-		s->mbox = 1;
-		path = v + 5;
-	}
-	if (path == NULL || *path == '\0')
-		path = "~/Maildir";
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {
-		if (home == NULL)
-			return fetch_bad(f, s, "fetch-to", "HOME is not set");
-		if ((size_t)snprintf(buf, sizeof(buf), "%s%s", home,
-		    path + 1) >= sizeof(buf))
-			return fetch_bad(f, s, "fetch-to", "too long");
-		path = buf;
-	}
-	if (strlcpy(s->to, path, sizeof(s->to)) >= sizeof(s->to))
-		return fetch_bad(f, s, "fetch-to", "too long");
-	return 0;
-}
-
-static int
-fetch_settings(const struct config *cfg, const char *account,
-    const struct options *o, struct fetch_set *s, struct failure *f)
-{
-	struct settings cs;
-	const struct fetch_keys *k = &cs.fetch;
-	const char *v, *errstr;
-	int tls, scheme;
-
-	memset(s, 0, sizeof(*s));
-	s->account = account;
-	snprintf(s->name, sizeof(s->name), "%s", account ? account : "default");
-	if (config_settings(cfg, account, &cs, f) == -1)
-		return -1;
-	if (k->url == NULL)
-		return failure_set(f, F_CONFIG, "fetch %s: no POP3 server "
-		    "(set pop3=pop3s://user@host)", s->name);
-	if ((v = fetch_url(k->url, s, &tls, &scheme)) != NULL)
-		return fetch_bad(f, s, "pop3", v);
-	if (s->port[0] == '\0')
-		strlcpy(s->port, tls ? POP3S_PORT : scheme ? POP3_PORT :
-		    POP3S_PORT, sizeof(s->port));
-	/* RFC 8314: TLS on 995, else STLS; plaintext only when asked. */
-	s->security = strcmp(s->port, POP3S_PORT) == 0 || tls ?
-	    POP3_SEC_TLS : POP3_SEC_STLS;
-	if ((v = k->security) != NULL)
-		s->security = strcmp(v, "stls") == 0 ? POP3_SEC_STLS :
-		    strcmp(v, "tls") == 0 ? POP3_SEC_TLS : POP3_SEC_NONE;
-	if (fetch_auth(s, k->auth ? k->auth : "auto", f) == -1)
-		return -1;
-	/* Most providers use one login for both: fall back to smtp-*. */
-	if (s->user[0] == '\0' && (v = k->user ? k->user :
-	    config_get(cfg, account, "smtp-user")) != NULL)
-		strlcpy(s->user, v, sizeof(s->user));
-	s->password = k->password;
-	s->password_cmd = k->password_cmd;
-	if (s->password == NULL && s->password_cmd == NULL) {
-		s->password = cs.smtp.password;
-		s->password_cmd = cs.smtp.password_cmd;
-	}
-	s->ca_file = cs.smtp.ca_file;
-	s->fingerprint = k->fingerprint;
-	s->timeout = cs.smtp.timeout > 0 ? cs.smtp.timeout :
-	    CONFIG_TIMEOUT_DEFAULT;
-	if (fetch_target(s, k->to, f) == -1)
-		return -1;
-	s->delete = k->delete != NULL && strcmp(k->delete, "yes") == 0;
-	if (o->fetch_delete == CLI_FETCH_DELETE)
-		s->delete = 1;
-	else if (o->fetch_delete == CLI_FETCH_KEEP)
-		s->delete = 0;
-	if (k->max_size != NULL) {
-		s->max_size = (unsigned long long)strtonum(k->max_size, 0,
-		    LLONG_MAX, &errstr);
-		if (errstr != NULL)
-			return fetch_bad(f, s, "fetch-max-size",
-			    "not a number of octets");
-	}
-	return 0;
-}
 
 /* --- files ---------------------------------------------------------- */
 
@@ -1125,7 +905,7 @@ static int
 fetch_lock(struct fetch_run *r, int *lockfd, struct failure *f)
 {
 	char key[600], raw[600], lock[PATH_MAX];
-	const struct fetch_set *s = r->set;
+	const struct pop3acct *s = r->set;
 
 	snprintf(raw, sizeof(raw), "%s@%s:%s", s->user, s->host, s->port);
 	if (fetch_safe(key, sizeof(key), raw) == -1)
@@ -1157,56 +937,16 @@ fetch_lock(struct fetch_run *r, int *lockfd, struct failure *f)
 	return 0;
 }
 
-static void
-fetch_pop3_params(const struct fetch_set *s, const char *password,
-    struct pop3_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->host = s->host;
-	p->port = s->port;
-	p->security = s->security;
-	p->login = s->login;
-	p->mech = s->mech;
-	p->user = s->user[0] ? s->user : NULL;
-	p->password = password;
-	p->ca_file = s->ca_file;
-	p->fingerprint = s->fingerprint;
-	p->timeout = s->timeout;
-}
-
-static char *
-fetch_password(const struct fetch_set *s, struct failure *f)
-{
-	struct server srv;
-
-	memset(&srv, 0, sizeof(srv));
-	srv.name = "pop3";
-	srv.host = s->host;
-	strlcpy(srv.port, s->port, sizeof(srv.port));
-	srv.user = s->user;
-	srv.password = s->password;
-	srv.password_cmd = s->password_cmd;
-	srv.timeout = s->timeout;
-	return credentials_get(&srv, f);
-}
-
 /* The server part, after the lock: scan, then list or fetch. */
 static int
 fetch_session(struct fetch_run *r, const struct options *o, json_t *jacct,
     struct failure *f)
 {
-	struct pop3_params pp;
-	char *pw;
 	json_t *jmsgs = NULL;
 	unsigned long count;
 	unsigned long long octets;
 
-	if ((pw = fetch_password(r->set, f)) == NULL)
-		return -1;
-	fetch_pop3_params(r->set, pw, &pp);
-	r->pop = pop3_open(&pp, f);
-	credentials_free(pw);
-	if (r->pop == NULL)
+	if ((r->pop = pop3acct_open(r->set, NULL, NULL, NULL, f)) == NULL)
 		return -1;
 	/* An empty mailbox, the usual case from cron: STAT says so. */
 	if (pop3_stat(r->pop, &count, &octets, f) == -1)
@@ -1270,13 +1010,17 @@ static int
 fetch_account(const struct config *cfg, const char *account,
     const struct options *o, json_t *jaccts, struct failure *f)
 {
-	struct fetch_set s;
+	struct pop3acct s;
 	struct fetch_run r;
 	json_t *jacct = NULL;
 	int lockfd = -1, rc, busy;
 
-	if (fetch_settings(cfg, account, o, &s, f) == -1)
+	if (pop3acct_resolve(cfg, account, &s, f) == -1)
 		return -1;
+	if (o->fetch_delete == CLI_FETCH_DELETE)
+		s.delete = 1;
+	else if (o->fetch_delete == CLI_FETCH_KEEP)
+		s.delete = 0;
 	memset(&r, 0, sizeof(r));
 	r.set = &s;
 	r.journal_fd = -1;

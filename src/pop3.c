@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +38,28 @@
 #define POP3_SASL_STEPS_MAX 4
 /* The APOP timestamp "<...>" (RFC 1939 section 7) fits a status line. */
 #define POP3_STAMP_MAX 256
+/*
+ * A STLS or plaintext session whose server has not greeted after this
+ * many seconds asks a second connection whether it speaks TLS (at most
+ * POP3_TLS_PROBE_MAX seconds), so a STLS configuration on port 995 is
+ * told in seconds, not after the time-out (as smtp.c does for 465).
+ */
+#define POP3_TLS_PROBE_WAIT 2
+#define POP3_TLS_PROBE_MAX 3
+/* A status line as the watch is shown it. */
+#define POP3_REPLY_SHOWN 300
 
 enum pop3_pending_kind { PEND_RETR, PEND_DELE };
 
 struct pop3_session {
 	struct conn *c;
-	const struct pop3_params *p;
-	int caps;
-	char sasl[POP3_SASL_LIST_MAX];	/* CAPA SASL mechanisms */
+	struct pop3_params params;	/* a copy; the password dropped
+					   after the login */
+	const struct pop3_params *p;	/* &params */
+	struct pop3_capa capa;		/* what the last CAPA listed */
 	char stamp[POP3_STAMP_MAX];	/* APOP timestamp, or "" */
+	struct tls_info tls;		/* what the handshake showed */
+	struct net_watch nw;		/* p->watch's view of the connect */
 	struct {
 		enum pop3_pending_kind kind;
 		unsigned long num;
@@ -53,6 +67,60 @@ struct pop3_session {
 	} pend[POP3_PENDING_MAX];
 	size_t npend, pend0;		/* ring: count and oldest index */
 };
+
+/* Tells the watch, if any, about one step; st: the reply, or NULL. */
+static void
+pop3_emit(struct pop3_session *s, enum pop3_event_kind kind,
+    const char *text, const struct pop3_status *st, int err)
+{
+	struct pop3_event ev;
+	char reply[POP3_REPLY_SHOWN + POP3_CODE_MAX + 16],
+	    vis[POP3_REPLY_SHOWN];
+
+	if (s->p->watch == NULL || s->p->watch->fn == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.text = text;
+	ev.err = err;
+	ev.tls_on = s->c != NULL && conn_is_tls(s->c);
+	ev.capa = &s->capa;
+	ev.tls = &s->tls;
+	if (st != NULL) {
+		log_vis(vis, sizeof(vis), st->text ? st->text : "",
+		    st->text ? strlen(st->text) : 0);
+		snprintf(reply, sizeof(reply), "%s%s%s%s%s%s",
+		    st->ok ? "+OK" : "-ERR", st->code[0] || vis[0] ? " " : "",
+		    st->code[0] ? "[" : "", st->code, st->code[0] ? "] " : "",
+		    vis);
+		ev.reply = reply;
+	}
+	s->p->watch->fn(s->p->watch->arg, &ev);
+}
+
+/*
+ * The handshake's facts (names, issuer, the key's pin) cost an encoder
+ * pass over the server's key; only a watcher (--check) reads them.
+ */
+static struct tls_info *
+pop3_tls_info(struct pop3_session *s)
+{
+	if (s->p->watch == NULL || s->p->watch->fn == NULL)
+		return NULL;
+	return &s->tls;
+}
+
+static void
+pop3_watch_resolved(void *arg, const char *addrs)
+{
+	pop3_emit(arg, POP3_EV_RESOLVED, addrs, NULL, 0);
+}
+
+static void
+pop3_watch_tried(void *arg, const char *addr, int err)
+{
+	pop3_emit(arg, POP3_EV_TRIED, addr, NULL, err);
+}
 
 static int
 pop3_fail_status(enum failure_kind kind, const char *what,
@@ -262,26 +330,42 @@ pop3_on_capa(struct pop3_session *s, void *arg, const char *line, size_t len,
 	static const struct {
 		const char *name;
 		int flag;
+		size_t arg;		/* where its argument goes, or 0 */
 	} caps[] = {
-		{ "STLS", POP3_CAP_STLS }, { "UIDL", POP3_CAP_UIDL },
-		{ "TOP", POP3_CAP_TOP }, { "PIPELINING", POP3_CAP_PIPELINING },
-		{ "USER", POP3_CAP_USER }, { "SASL", POP3_CAP_SASL },
-		{ "RESP-CODES", POP3_CAP_RESP_CODES },
+		{ "STLS", POP3_CAP_STLS, 0 }, { "UIDL", POP3_CAP_UIDL, 0 },
+		{ "TOP", POP3_CAP_TOP, 0 },
+		{ "PIPELINING", POP3_CAP_PIPELINING, 0 },
+		{ "USER", POP3_CAP_USER, 0 },
+		{ "SASL", POP3_CAP_SASL, offsetof(struct pop3_capa, sasl) },
+		{ "RESP-CODES", POP3_CAP_RESP_CODES, 0 },
+		{ "LOGIN-DELAY", POP3_CAP_LOGIN_DELAY,
+		    offsetof(struct pop3_capa, login_delay) },
+		{ "EXPIRE", POP3_CAP_EXPIRE,
+		    offsetof(struct pop3_capa, expire) },
+		{ "IMPLEMENTATION", 0,
+		    offsetof(struct pop3_capa, implementation) },
 	};
-	size_t i, n;
+	size_t i, n, sz;
+	char *dst;
 
 	(void)arg;
 	(void)f;
 	n = strcspn(line, " ");
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (strlen(caps[i].name) == n &&
-		    strncasecmp(line, caps[i].name, n) == 0)
-			s->caps |= caps[i].flag;
-	if (n == 4 && strncasecmp(line, "SASL", 4) == 0 && len > 5) {
-		if (len - 5 >= sizeof(s->sasl))
-			len = sizeof(s->sasl) + 4;
-		memcpy(s->sasl, line + 5, len - 5);
-		s->sasl[len - 5] = '\0';
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (strlen(caps[i].name) != n ||
+		    strncasecmp(line, caps[i].name, n) != 0)
+			continue;
+		s->capa.flags |= caps[i].flag;
+		if (caps[i].arg == 0 || len <= n + 1)
+			continue;
+		/* The argument, capped; printed only through log_vis. */
+		dst = (char *)&s->capa + caps[i].arg;
+		sz = caps[i].arg == offsetof(struct pop3_capa, sasl) ?
+		    sizeof(s->capa.sasl) : POP3_CAP_ARG_MAX;
+		if (len - n - 1 >= sz)
+			len = n + sz;
+		memcpy(dst, line + n + 1, len - n - 1);
+		dst[len - n - 1] = '\0';
 	}
 	return 0;
 }
@@ -291,22 +375,24 @@ pop3_on_capa(struct pop3_session *s, void *arg, const char *line, size_t len,
  * RFC 1939 command set and no extensions.
  */
 static int
-pop3_capa(struct pop3_session *s, struct failure *f)
+pop3_capa(struct pop3_session *s, const char *when, struct failure *f)
 {
 	struct pop3_status st;
 
-	s->caps = 0;
-	s->sasl[0] = '\0';
+	memset(&s->capa, 0, sizeof(s->capa));
 	if (pop3_cmd(s, "CAPA", 0, f) == -1 || conn_flush(s->c, f) == -1 ||
 	    pop3_read_status(s, "CAPA", &st, f) == -1)
 		return -1;
-	if (st.ok != 1)
-		return 0;
-	return pop3_read_lines(s, "CAPA", pop3_on_capa, NULL, f);
+	if (st.ok == 1 &&
+	    pop3_read_lines(s, "CAPA", pop3_on_capa, NULL, f) == -1)
+		return -1;
+	pop3_emit(s, POP3_EV_CAPA, when, NULL, 0);
+	return 0;
 }
 
+/* TLS now: implicit (RFC 8314), or after the +OK to STLS. */
 static int
-pop3_tls(struct pop3_session *s, struct failure *f)
+pop3_tls(struct pop3_session *s, int implicit, struct failure *f)
 {
 	struct conn_tls_params tp;
 
@@ -314,7 +400,15 @@ pop3_tls(struct pop3_session *s, struct failure *f)
 	tp.servername = s->p->host;
 	tp.ca_file = s->p->ca_file;
 	tp.fingerprint = s->p->fingerprint;
-	return conn_starttls(s->c, &tp, f);
+	tp.info = pop3_tls_info(s);
+	tp.implicit = implicit;
+	if (conn_starttls(s->c, &tp, f) == -1) {
+		if (f->kind != F_PROTO)
+			pop3_emit(s, POP3_EV_TLS, NULL, NULL, -1);
+		return -1;
+	}
+	pop3_emit(s, POP3_EV_TLS, NULL, NULL, 0);
+	return 0;
 }
 
 /* STLS (RFC 2595 section 4); then CAPA again, forgetting the old one. */
@@ -323,18 +417,23 @@ pop3_stls(struct pop3_session *s, struct failure *f)
 {
 	struct pop3_status st;
 
-	if (!(s->caps & POP3_CAP_STLS))
+	if (!(s->capa.flags & POP3_CAP_STLS))
 		return failure_set(f, F_PERM, "STLS: the server does not "
 		    "offer STLS (set pop3-security=tls for port 995, or none "
 		    "to send the password in the clear)");
 	if (pop3_simple(s, "STLS", "STLS", F_PERM, &st, f) == -1)
 		return -1;
+	pop3_emit(s, POP3_EV_STLS, NULL, &st, 0);
 	if (conn_pending(s->c) > 0)
 		return failure_set(f, F_PROTO, "STLS: server sent data before "
 		    "the TLS handshake (possible injection)");
-	if (pop3_tls(s, f) == -1)
+	if (pop3_tls(s, 0, f) == -1) {
+		if (f->kind == F_PROTO && strncmp(f->text, "STARTTLS:", 9) == 0)
+			return failure_set(f, F_PROTO, "STLS: server sent data "
+			    "before the TLS handshake (possible injection)");
 		return -1;
-	return pop3_capa(s, f);
+	}
+	return pop3_capa(s, NULL, f);
 }
 
 /* The greeting, and the APOP timestamp it may carry. */
@@ -352,6 +451,7 @@ pop3_greeting(struct pop3_session *s, struct failure *f)
 		memcpy(s->stamp, lt, (size_t)(gt - lt + 1));
 		s->stamp[gt - lt + 1] = '\0';
 	}
+	pop3_emit(s, POP3_EV_GREETING, s->stamp[0] ? s->stamp : NULL, &st, 0);
 	return 0;
 }
 
@@ -515,6 +615,27 @@ out:
 	return rc;
 }
 
+/* The way in, then its event. */
+static int
+pop3_login_as(struct pop3_session *s, enum sasl_mech mech, struct failure *f)
+{
+	char what[64];
+	int rc;
+
+	if (mech == SASL_NONE) {
+		rc = s->p->login == POP3_LOGIN_APOP ? pop3_login_apop(s, f) :
+		    pop3_login_user(s, f);
+		strlcpy(what, s->p->login == POP3_LOGIN_APOP ? "APOP" :
+		    "USER/PASS", sizeof(what));
+	} else {
+		rc = pop3_login_sasl(s, mech, f);
+		snprintf(what, sizeof(what), "AUTH %s", sasl_mech_name(mech));
+	}
+	if (rc == 0)
+		pop3_emit(s, POP3_EV_LOGIN, what, NULL, 0);
+	return rc;
+}
+
 static int
 pop3_login(struct pop3_session *s, struct failure *f)
 {
@@ -526,32 +647,83 @@ pop3_login(struct pop3_session *s, struct failure *f)
 		    "(set pop3-user and pop3-password-cmd)");
 	switch (p->login) {
 	case POP3_LOGIN_USER:
-		return pop3_login_user(s, f);
 	case POP3_LOGIN_APOP:
-		return pop3_login_apop(s, f);
+		return pop3_login_as(s, SASL_NONE, f);
 	case POP3_LOGIN_SASL:
-		if (!sasl_mech_offered(s->sasl, p->mech))
+		if (!sasl_mech_offered(s->capa.sasl, p->mech))
 			return failure_set(f, F_PERM, "AUTH: the server does "
 			    "not offer %s", sasl_mech_name(p->mech));
-		return pop3_login_sasl(s, p->mech, f);
+		return pop3_login_as(s, p->mech, f);
 	case POP3_LOGIN_AUTO:
-		mech = (s->caps & POP3_CAP_SASL) ?
-		    sasl_mech_choose(s->sasl, conn_is_tls(s->c)) : SASL_NONE;
-		if (mech != SASL_NONE)
-			return pop3_login_sasl(s, mech, f);
-		return pop3_login_user(s, f);
+		mech = (s->capa.flags & POP3_CAP_SASL) ?
+		    sasl_mech_choose(s->capa.sasl, conn_is_tls(s->c)) :
+		    SASL_NONE;
+		return pop3_login_as(s, mech, f);
 	}
 	return failure_set(f, F_INTERNAL, "%s: login %d", __func__, p->login);
+}
+
+/*
+ * A STLS or plaintext session whose server stays silent: is it an
+ * implicit-TLS port?  -1 with f set when it is.
+ */
+static int
+pop3_check_port(struct pop3_session *s, struct failure *f)
+{
+	int t = s->p->timeout, probe;
+
+	if (t > 0 && t <= POP3_TLS_PROBE_WAIT)
+		return 0;
+	probe = t <= 0 || t - POP3_TLS_PROBE_WAIT > POP3_TLS_PROBE_MAX ?
+	    POP3_TLS_PROBE_MAX : t - POP3_TLS_PROBE_WAIT;
+	if (!conn_speaks_tls(s->c, POP3_TLS_PROBE_WAIT, probe))
+		return 0;
+	return failure_set(f, F_CONFIG, "greeting: the server on port %s "
+	    "speaks TLS at once (implicit TLS), not plaintext POP3",
+	    s->p->port);
+}
+
+/* The dialogue up to the login, on s->c; -1 with f set. */
+static int
+pop3_begin(struct pop3_session *s, int check_port, struct failure *f)
+{
+	const struct pop3_params *p = s->p;
+
+	conn_set_line_max(s->c, POP3_LINE_MAX);
+	if (p->security == POP3_SEC_TLS) {
+		/* RFC 8314 3.3: TLS from the first byte. */
+		if (pop3_tls(s, 1, f) == -1)
+			return -1;
+	} else if (check_port && pop3_check_port(s, f) == -1)
+		return -1;
+	if (pop3_greeting(s, f) == -1 || pop3_capa(s, NULL, f) == -1)
+		return -1;
+	if (p->security == POP3_SEC_STLS && pop3_stls(s, f) == -1)
+		return -1;
+	if (pop3_login(s, f) == -1)
+		return -1;
+	s->params.password = NULL;	/* the caller wipes it */
+	/* CAPA after login may differ (RFC 2449 section 5). */
+	return pop3_capa(s, "login", f);
 }
 
 struct pop3_session *
 pop3_open(const struct pop3_params *p, struct failure *f)
 {
-	struct conn *c;
+	struct pop3_session *s;
 
-	if ((c = conn_open(p->host, p->port, p->timeout, f)) == NULL)
+	s = xcalloc(1, sizeof(*s));
+	s->params = *p;
+	s->p = &s->params;
+	s->nw.resolved = pop3_watch_resolved;
+	s->nw.tried = pop3_watch_tried;
+	s->nw.arg = s;
+	if ((s->c = conn_open_watch(p->host, p->port, p->timeout, &s->nw,
+	    f)) == NULL || pop3_begin(s, 1, f) == -1) {
+		pop3_close(s);
 		return NULL;
-	return pop3_start(c, p, f);
+	}
+	return s;
 }
 
 struct pop3_session *
@@ -560,30 +732,26 @@ pop3_start(struct conn *c, const struct pop3_params *p, struct failure *f)
 	struct pop3_session *s;
 
 	s = xcalloc(1, sizeof(*s));
-	s->p = p;
+	s->params = *p;
+	s->p = &s->params;
 	s->c = c;
-	conn_set_line_max(c, POP3_LINE_MAX);
-	if (p->security == POP3_SEC_TLS && pop3_tls(s, f) == -1)
-		goto fail;
-	if (pop3_greeting(s, f) == -1 || pop3_capa(s, f) == -1)
-		goto fail;
-	if (p->security == POP3_SEC_STLS && pop3_stls(s, f) == -1)
-		goto fail;
-	if (pop3_login(s, f) == -1)
-		goto fail;
-	/* CAPA after login may differ (RFC 2449 section 5). */
-	if (pop3_capa(s, f) == -1)
-		goto fail;
+	if (pop3_begin(s, 0, f) == -1) {
+		pop3_close(s);
+		return NULL;
+	}
 	return s;
-fail:
-	pop3_close(s);
-	return NULL;
 }
 
 int
 pop3_caps(const struct pop3_session *s)
 {
-	return s->caps;
+	return s->capa.flags;
+}
+
+const struct pop3_capa *
+pop3_capa_get(const struct pop3_session *s)
+{
+	return &s->capa;
 }
 
 /* "n size" (LIST) or "n uid" (UIDL, RFC 1939 7: 0x21..0x7E, <= 70). */
@@ -806,6 +974,7 @@ pop3_stat(struct pop3_session *s, unsigned long *count,
 
 	if (pop3_simple(s, "STAT", "STAT", F_PERM, &st, f) == -1)
 		return -1;
+	pop3_emit(s, POP3_EV_REPLY, "STAT", &st, 0);
 	/* RFC 1939 5: "+OK nn mm", maybe followed by more text. */
 	if (sscanf(st.text, "%llu %llu%c", &n, &z, &extra) < 2 ||
 	    n > ULONG_MAX)
@@ -837,7 +1006,10 @@ pop3_quit(struct pop3_session *s, struct failure *f)
 	struct pop3_status st;
 
 	/* RFC 1939 6: -ERR here means some deletions did not happen. */
-	return pop3_simple(s, "QUIT", "QUIT", F_TEMP, &st, f);
+	if (pop3_simple(s, "QUIT", "QUIT", F_TEMP, &st, f) == -1)
+		return -1;
+	pop3_emit(s, POP3_EV_REPLY, "QUIT", &st, 0);
+	return 0;
 }
 
 void

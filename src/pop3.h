@@ -13,6 +13,7 @@
 
 #include "failure.h"
 #include "sasl.h"
+#include "tls.h"
 
 enum pop3_security {
 	POP3_SEC_STLS,		/* mandatory STLS (RFC 2595) */
@@ -27,6 +28,65 @@ enum pop3_login {
 	POP3_LOGIN_SASL		/* AUTH with pop3_params.mech */
 };
 
+/* Capabilities from CAPA (RFC 2449). */
+#define POP3_CAP_STLS		0x01
+#define POP3_CAP_UIDL		0x02
+#define POP3_CAP_TOP		0x04
+#define POP3_CAP_PIPELINING	0x08
+#define POP3_CAP_USER		0x10
+#define POP3_CAP_SASL		0x20
+#define POP3_CAP_RESP_CODES	0x40
+#define POP3_CAP_LOGIN_DELAY	0x80
+#define POP3_CAP_EXPIRE		0x100
+#define POP3_SASL_LIST_MAX	256
+#define POP3_CAP_ARG_MAX	64
+
+/* What the last CAPA listed. */
+struct pop3_capa {
+	int flags;			/* POP3_CAP_* */
+	char sasl[POP3_SASL_LIST_MAX];	/* the SASL mechanisms, or "" */
+	char login_delay[POP3_CAP_ARG_MAX];	/* LOGIN-DELAY's argument */
+	char expire[POP3_CAP_ARG_MAX];	/* EXPIRE's argument */
+	char implementation[POP3_CAP_ARG_MAX];	/* IMPLEMENTATION's */
+};
+
+/*
+ * What pop3_open() and the commands after it report as they go, for
+ * --check: the caller prints; the engine only tells.  Pointers are valid
+ * during the call only; reply is the server's status line, printable.
+ */
+enum pop3_event_kind {
+	POP3_EV_RESOLVED,		/* text: every address found */
+	POP3_EV_TRIED,			/* text: one address; err: 0 connected,
+					   else the errno value */
+	POP3_EV_TLS,			/* tls: the handshake's facts; err: 0,
+					   or -1 when it failed */
+	POP3_EV_GREETING,		/* reply; text: the APOP timestamp
+					   "<...>", or NULL */
+	POP3_EV_CAPA,			/* capa; tls_on; text: NULL, or
+					   "login" for the CAPA after it */
+	POP3_EV_STLS,			/* reply (+OK) */
+	POP3_EV_LOGIN,			/* text: the way in that worked
+					   ("USER/PASS", "APOP", "AUTH PLAIN") */
+	POP3_EV_REPLY			/* text: the command (STAT, QUIT);
+					   reply */
+};
+
+struct pop3_event {
+	enum pop3_event_kind kind;
+	const char *text;
+	const char *reply;
+	int err;
+	int tls_on;
+	const struct pop3_capa *capa;
+	const struct tls_info *tls;
+};
+
+struct pop3_watch {
+	void (*fn)(void *arg, const struct pop3_event *ev);
+	void *arg;
+};
+
 struct pop3_params {
 	const char *host;
 	const char *port;
@@ -38,6 +98,7 @@ struct pop3_params {
 	const char *ca_file;		/* NULL: the system store */
 	const char *fingerprint;	/* "sha256:..." pin, or NULL */
 	int timeout;			/* seconds for each reply */
+	const struct pop3_watch *watch;	/* told each step, or NULL */
 };
 
 /* One parsed status line: "+OK [CODE] text" or "-ERR [CODE] text". */
@@ -56,26 +117,24 @@ struct pop3_status {
 int pop3_parse_status(const char *line, size_t len, struct pop3_status *st,
     struct failure *f);
 
-/* Capabilities from CAPA (RFC 2449). */
-#define POP3_CAP_STLS		0x01
-#define POP3_CAP_UIDL		0x02
-#define POP3_CAP_TOP		0x04
-#define POP3_CAP_PIPELINING	0x08
-#define POP3_CAP_USER		0x10
-#define POP3_CAP_SASL		0x20
-#define POP3_CAP_RESP_CODES	0x40
-#define POP3_SASL_LIST_MAX	256
-
 struct pop3_session;
 
 /*
+ * p is copied: its strings (but the password, not kept after the login)
+ * must outlive the session.
+ *
  * Connects, reads the greeting, starts TLS (implicit, or STLS after
  * CAPA), asks CAPA again over TLS, and logs in.  Fails with F_TEMP
  * (connect, time-out, dropped, [IN-USE], [LOGIN-DELAY], [SYS/TEMP]),
  * F_NOHOST, F_TLS, F_PERM (STLS or a mechanism missing, credentials
  * refused before TLS), F_PROTO (garbled reply, data injected after
  * STLS), F_AUTH (login refused).  The text names the step and the
- * server's words.
+ * server's words.  F_CONFIG also when the port and p->security
+ * disagree, found within seconds rather than after the time-out:
+ * "greeting: ... speaks TLS at once" (STLS or none on an implicit-TLS
+ * port: a server silent for 2 s answers a TLS handshake on a second
+ * connection) or "TLS: the server answered in plaintext" (implicit TLS
+ * on a port that greets).  Each step goes to p->watch as it happens.
  */
 struct pop3_session *pop3_open(const struct pop3_params *p,
     struct failure *f);
@@ -90,6 +149,9 @@ struct pop3_session *pop3_start(struct conn *c, const struct pop3_params *p,
 
 /* The CAPA flags (POP3_CAP_*) of the session. */
 int pop3_caps(const struct pop3_session *s);
+
+/* What the session's last CAPA listed; valid while s is. */
+const struct pop3_capa *pop3_capa_get(const struct pop3_session *s);
 
 /* One message on the server. */
 struct pop3_msg {
@@ -139,7 +201,10 @@ int pop3_read_retr(struct pop3_session *s, pop3_sink sink, void *arg,
 /* Reads the reply to the oldest queued DELE.  F_PERM on -ERR. */
 int pop3_read_dele(struct pop3_session *s, struct failure *f);
 
-/* STAT (RFC 1939 5): how many messages, how many octets.  F_PROTO. */
+/*
+ * STAT (RFC 1939 5): how many messages, how many octets (its reply goes
+ * to the watch).  F_PROTO, F_PERM, F_TEMP.
+ */
 int pop3_stat(struct pop3_session *s, unsigned long *count,
     unsigned long long *size, struct failure *f);
 
@@ -150,6 +215,7 @@ int pop3_rset(struct pop3_session *s, struct failure *f);
 /*
  * QUIT: the server enters UPDATE and removes what DELE marked (RFC 1939
  * section 6).  F_TEMP/F_PERM when it says -ERR (nothing was removed).
+ * Its reply goes to the watch.
  */
 int pop3_quit(struct pop3_session *s, struct failure *f);
 

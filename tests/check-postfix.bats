@@ -100,3 +100,90 @@ nothing_delivered() {
 	assert_failure 78
 	[[ $stderr == *"set smtp-security=starttls"* ]] || fail "stderr: $stderr"
 }
+
+# --- the POP3 side against the same Dovecot -------------------------
+
+# pop_rc URL [KEY=VALUE]...: the Postfix login and pop@local.test at URL.
+pop_rc() {
+	local url=$1
+	shift
+	pf_rc "$POSTFIX_SUBMISSION_PORT" starttls pop3="$url" \
+	    pop3-user="$DOVECOT_POP_USER" pop3-password="$DOVECOT_POP_PASS" "$@"
+}
+
+# pop_count: messages in pop@local.test's Maildir (new and cur).
+pop_count() {
+	find "$(dovecot_maildir "$DOVECOT_POP_USER")"/new \
+	    "$(dovecot_maildir "$DOVECOT_POP_USER")"/cur -type f 2>/dev/null |
+	    wc -l
+}
+
+@test "dovecot: POP3S and STLS walk to STAT after the SMTP side; nothing retrieved" {
+	dovecot_fill "$DOVECOT_POP_USER" 3
+	local n
+	n=$(pop_count)
+	pop_rc "pop3s://localhost:$DOVECOT_POP3S_PORT"
+	run_outbox_split --check box@local.test
+	assert_success
+	[[ $output =~ ok\ +RCPT\ TO\ +[0-9]+\ ms\ \ 250 ]] || fail "$output"
+	[[ $output =~ ok\ +pop3\ +[0-9]+\ ms\ \ default ]] || fail "$output"
+	[[ $output =~ ok\ +greeting\ +[0-9]+\ ms\ \ \+OK\ Dovecot ]] || fail "$output"
+	[[ $output =~ ok\ +CAPA/TLS\ +[0-9]+\ ms ]] || fail "$output"
+	[[ $output == *"SASL: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256"* ]] ||
+	    fail "$output"
+	[[ $output == *"APOP: offered (timestamp <"* ]] || fail "$output"
+	[[ $output == *"extensions: PIPELINING UIDL TOP RESP-CODES USER"* ]] ||
+	    fail "$output"
+	[[ $output == *"pin: set pop3-tls-fingerprint=$(spki_fingerprint "$CERTS/good.pem")"* ]] ||
+	    fail "no pin line in: $output"
+	# auto: the strongest mechanism offered.
+	[[ $output =~ ok\ +login\ +[0-9]+\ ms\ \ AUTH\ SCRAM-SHA-256 ]] ||
+	    fail "$output"
+	[[ $output =~ ok\ +STAT\ +[0-9]+\ ms\ \ $n\ messages, ]] || fail "$output"
+	[[ $output =~ ok\ +QUIT\ +[0-9]+\ ms\ \ \+OK ]] || fail "$output"
+	[[ $output =~ ok\ +done\ +[0-9]+\ ms\ \ .*retrieved\ or\ deleted ]] ||
+	    fail "$output"
+	# STLS on the 110-style port, as JSON Lines.
+	pop_rc "pop3://localhost:$DOVECOT_POP3_PORT"
+	run_outbox_split --check --json
+	assert_success
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.jsonl"
+	run "$PY" -m json.tool --json-lines "$BATS_TEST_TMPDIR/out.jsonl"
+	assert_success
+	grep -q '"step":"STLS","status":"ok"' "$BATS_TEST_TMPDIR/out.jsonl"
+	# Dovecot's own count of what each session did: no TOP, RETR or DELE.
+	sleep 0.5
+	[ "$(grep -c "pop3($DOVECOT_POP_USER).*Logged out top=0/0, retr=0/0, del=0/$n," \
+	    "$DOVECOT_LOG")" -ge 2 ] || fail "$(grep 'pop3(' "$DOVECOT_LOG")"
+	[ "$(pop_count)" -eq "$n" ]
+	nothing_delivered
+}
+
+@test "dovecot: a wrong POP3 password is 77 with the hint" {
+	pop_rc "pop3s://localhost:$DOVECOT_POP3S_PORT" pop3-password=wrong
+	run_outbox_split --check
+	assert_failure 77
+	[[ $output =~ FAIL\ +AUTH\ SCRAM-SHA-256\ +[0-9]+\ ms\ \ AUTH\ SCRAM-SHA-256:\ -ERR\ \[AUTH\] ]] ||
+	    fail "$output"
+	[[ $output == *"hint: check pop3-user"* ]] || fail "$output"
+}
+
+@test "dovecot: the POP3 port mismatch both ways is named within 5 s (78)" {
+	# The POP3 side alone (-smtp), so only its steps are timed.
+	local t0=$SECONDS
+	pop_rc "pop3://localhost:$DOVECOT_POP3S_PORT" pop3-security=stls \
+	    timeout=60 -smtp
+	run --separate-stderr timeout 20 "$OUTBOX" --check
+	assert_failure 78
+	[[ $stderr == *"hint: this port speaks implicit TLS (as 995 does): set pop3-security=tls"* ]] ||
+	    fail "stderr: $stderr"
+	[ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
+	t0=$SECONDS
+	pop_rc "pop3s://localhost:$DOVECOT_POP3_PORT" timeout=60 -smtp
+	run --separate-stderr timeout 20 "$OUTBOX" --check
+	assert_failure 78
+	[[ $output =~ FAIL\ +TLS\ +[0-9]+\ ms\ \ TLS:\ the\ server\ answered\ in\ plaintext\ \(\"\+OK ]] ||
+	    fail "$output"
+	[[ $stderr == *"set pop3-security=stls"* ]] || fail "stderr: $stderr"
+	[ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
+}

@@ -599,3 +599,203 @@ EOF
 	assert_success
 	assert_step ok config "^$BATS_TEST_TMPDIR/system.rc, $HOME/.outboxrc\$"
 }
+
+# --- the POP3 side (the fault server in POP3 mode) -------------------
+
+# pop3_check_rc [KEY=VALUE]...: POP3 with STLS at the fault server, no
+# smtp (the POP3 side alone) unless a key sets it.
+pop3_check_rc() {
+	write_rc -smtp pop3="pop3://alice@localhost:$PORT" \
+	    pop3-password="$PASSWORD" "$@"
+}
+
+# refute_retrieved: the fault server saw no RETR, TOP or DELE.
+refute_retrieved() {
+	! grep -qiE '^(RETR|TOP|DELE)' "$FAULT_LOG/transcript.log" ||
+	    fail "a message was touched: $(cat -A "$FAULT_LOG/transcript.log")"
+}
+
+POP3_SCRIPT='protocol pop3
+capa USER UIDL TOP PIPELINING RESP-CODES LOGIN-DELAY 900 EXPIRE NEVER SASL PLAIN SCRAM-SHA-256 STLS
+message Subject: one\n\nbody one\n
+message Subject: two\n\nbody two, a little longer\n'
+
+@test "pop3: every step to STAT has its ok line; nothing retrieved or deleted" {
+	start_fault "$POP3_SCRIPT"
+	pop3_check_rc pop3-auth=user
+	check
+	assert_success
+	assert_step skip SMTP 'no smtp configured'
+	assert_step ok pop3 '^default$'
+	assert_fact pop3 "localhost:$PORT"
+	assert_fact pop3-security '^stls$'
+	assert_fact pop3-auth '^user$'
+	assert_fact pop3-password '^set$'
+	assert_step ok password '^set$'
+	assert_step ok resolve '127\.0\.0\.1'
+	assert_step ok connect '^127\.0\.0\.1$'
+	assert_step ok greeting '^\+OK faultserver POP3 ready'
+	assert_fact APOP 'offered \(timestamp <1\.2@fault>\)'
+	assert_step ok CAPA '^\+OK$'
+	assert_fact SASL '^PLAIN SCRAM-SHA-256$'
+	assert_fact extensions '^STLS PIPELINING UIDL TOP RESP-CODES USER$'
+	assert_fact LOGIN-DELAY '^900$'
+	assert_fact EXPIRE '^NEVER$'
+	assert_step ok STLS '^\+OK begin TLS'
+	assert_step '(ok|warn)' TLS '^TLSv1\.[23]$'
+	assert_fact subject 'CN=good'
+	assert_fact pin '^set pop3-tls-fingerprint=sha256:'
+	assert_step ok CAPA/TLS '^\+OK$'
+	assert_step ok login '^USER/PASS$'
+	assert_step ok STAT '^2 messages, [0-9]+ bytes$'
+	assert_fact messages '^2$'
+	assert_step ok QUIT '^\+OK bye'
+	assert_step ok done 'nothing was retrieved or deleted'
+	refute_retrieved
+	grep -q '^STAT' "$FAULT_LOG/transcript.log"
+	refute_secret
+}
+
+@test "pop3: after the SMTP side when both are set" {
+	start_smtpd_tls starttls --auth "alice:$PASSWORD"
+	local smtp_port=$PORT
+	start_fault "$POP3_SCRIPT"
+	write_rc_auth smtp="localhost:$smtp_port" \
+	    pop3="pop3://localhost:$PORT" pop3-auth=plain
+	check
+	assert_success
+	# The SMTP walk first, then the POP3 one with the smtp-* login.
+	assert_step ok EHLO/TLS '^250 '
+	assert_step ok pop3 '^default$'
+	assert_fact pop3-user '^alice$'
+	assert_fact pop3-password 'set \(smtp-password\)'
+	assert_step ok login '^AUTH PLAIN$'
+	assert_step ok done 'nothing was sent, retrieved or deleted'
+	[[ $output == *"ok   EHLO/TLS"*"ok   STAT"* ]] || fail "order: $output"
+	refute_retrieved
+	refute_smtpd_data
+}
+
+@test "pop3: a refused password is 77 with the hint" {
+	start_fault "$POP3_SCRIPT
+pop3-reply PASS -ERR [AUTH] Authentication failed."
+	pop3_check_rc pop3-auth=user
+	check
+	assert_failure 77
+	assert_step FAIL PASS '^PASS: -ERR \[AUTH\] Authentication failed\.$'
+	assert_fact hint 'check pop3-user'
+	assert_fact exit '^77$'
+	refute_retrieved
+}
+
+@test "pop3: [IN-USE] is 75 with its hint; a mechanism not offered is 69" {
+	start_fault "$POP3_SCRIPT
+pop3-reply PASS -ERR [IN-USE] mailbox locked"
+	pop3_check_rc pop3-auth=user
+	check
+	assert_failure 75
+	assert_step FAIL PASS 'IN-USE'
+	assert_fact hint 'another session holds the mailbox'
+	pop3_check_rc pop3-auth=cram-md5
+	check
+	assert_failure 69
+	assert_step FAIL AUTH 'does not offer CRAM-MD5'
+	assert_fact hint 'set pop3-auth to one of those'
+	run ! grep -q '^AUTH' "$FAULT_LOG/transcript.log"
+}
+
+@test "pop3: STLS on an implicit-TLS port: 78 and the hint, in seconds" {
+	start_fault "concurrent
+tls implicit
+$POP3_SCRIPT"
+	pop3_check_rc pop3-security=stls timeout=60
+	local t0=$SECONDS
+	run --separate-stderr timeout 20 "$OUTBOX" --check
+	assert_failure 78
+	[ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
+	assert_step FAIL greeting 'speaks TLS at once \(implicit TLS\), not plaintext POP3'
+	assert_fact hint 'set pop3-security=tls'
+	# An ordinary fetch says the same, as quickly.
+	t0=$SECONDS
+	run timeout 20 "$OUTBOX" --fetch
+	assert_failure 78
+	assert_line --partial 'outbox: hint: this port speaks implicit TLS (as 995 does): set pop3-security=tls'
+	[ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
+}
+
+@test "pop3: implicit TLS on a plaintext port: 78 and the hint, in seconds" {
+	start_fault "$POP3_SCRIPT"
+	pop3_check_rc pop3-security=tls timeout=60
+	local t0=$SECONDS
+	run --separate-stderr timeout 20 "$OUTBOX" --check
+	assert_failure 78
+	[ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
+	assert_step FAIL TLS 'answered in plaintext \("\+OK faultserver POP3 ready'
+	assert_fact hint 'set pop3-security=stls'
+	# main.c's line names the POP3 side, and its hint is POP3's.
+	[[ $stderr == *"outbox: pop3 default: TLS: the server answered in plaintext"* ]] ||
+	    fail "stderr: $stderr"
+	[[ $stderr == *"outbox: hint: this port greets in plaintext (as 110 does): set pop3-security=stls"* ]] ||
+	    fail "stderr: $stderr"
+	refute_retrieved
+}
+
+@test "pop3: --json gives one valid object per step, the POP3 ones marked" {
+	start_fault "$POP3_SCRIPT"
+	pop3_check_rc pop3-auth=user
+	check --json
+	assert_success
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.jsonl"
+	run "$PY" -m json.tool --json-lines "$BATS_TEST_TMPDIR/out.jsonl"
+	assert_success
+	run "$PY" -c '
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+pop = [o["step"] for o in objs if o.get("service") == "pop3"]
+assert pop == ["pop3", "password", "resolve", "connect", "greeting", "CAPA",
+               "STLS", "TLS", "CAPA/TLS", "login", "CAPA/auth", "STAT",
+               "QUIT"], pop
+stat = [o for o in objs if o["step"] == "STAT"][0]
+assert stat["messages"] == 2 and isinstance(stat["octets"], int), stat
+assert objs[-1]["step"] == "done" and "service" not in objs[-1]
+assert all(o["status"] in ("ok", "warn", "skip") for o in objs), objs
+' "$BATS_TEST_TMPDIR/out.jsonl"
+	assert_success
+	refute_retrieved
+}
+
+@test "pop3: a failing POP3 step in --json carries its exit code and hint" {
+	start_fault "$POP3_SCRIPT
+pop3-reply PASS -ERR [AUTH] no"
+	pop3_check_rc pop3-auth=user
+	check --json
+	assert_failure 77
+	printf '%s\n' "$output" | tail -n 1 | "$PY" -c '
+import json, sys
+o = json.load(sys.stdin)
+assert o["status"] == "FAIL" and o["step"] == "PASS", o
+assert o["exit"] == 77 and o["service"] == "pop3", o
+assert "pop3-user" in o["hint"], o
+'
+}
+
+@test "pop3: implicit TLS: TLS before the greeting; a certificate for another name gets the POP3 hint" {
+	start_fault "tls implicit
+$POP3_SCRIPT"
+	pop3_check_rc pop3="pop3s://alice@localhost:$PORT" pop3-auth=user
+	check
+	assert_success
+	[[ $output == *"ok   connect"*"TLS "*"ok   greeting"*"ok   CAPA/TLS"*"ok   login"* ]] ||
+	    fail "order: $output"
+	run ! grep -q '^STLS' "$FAULT_LOG/transcript.log"
+	common_teardown
+	rm -rf "$FAULT_LOG"
+	start_fault "tls implicit
+$POP3_SCRIPT" wronghost
+	pop3_check_rc pop3="pop3s://alice@localhost:$PORT" pop3-auth=user
+	check
+	assert_failure 69
+	assert_step FAIL TLS 'certificate'
+	assert_fact hint 'put one of its names in pop3='
+	run ! grep -q '^USER' "$FAULT_LOG/transcript.log"
+}

@@ -4,7 +4,7 @@
 # POP3 mode.
 
 load test_helper
-load lib/pop3dovecot.sh
+. "$BATS_TEST_DIRNAME/lib/dovecot.sh"
 
 setup_file() {
 	common_setup_file
@@ -20,7 +20,7 @@ teardown() {
 	if [ -n "${MNT:-}" ]; then
 		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
 	fi
-	stop_dovecot
+	dovecot_stop
 	common_teardown
 }
 
@@ -95,7 +95,7 @@ assert_each_once() {
 }
 
 @test "dovecot: every message arrives byte for byte over POP3S" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -111,7 +111,7 @@ assert_each_once() {
 }
 
 @test "dovecot: a second fetch brings nothing" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -130,7 +130,7 @@ assert_each_once() {
 }
 
 @test "dovecot: STLS on the plain port, with SASL PLAIN" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc pop3="alice@localhost:$POP3_PORT" pop3-auth=plain
@@ -144,7 +144,7 @@ assert_each_once() {
 }
 
 @test "dovecot: APOP and USER/PASS logins" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc pop3-auth=apop
@@ -162,7 +162,7 @@ assert_each_once() {
 }
 
 @test "dovecot: SASL LOGIN and CRAM-MD5; a mechanism not offered is 69" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	local m
@@ -181,11 +181,12 @@ assert_each_once() {
 	fetch_rc pop3-auth=xoauth2
 	run_outbox --fetch
 	assert_failure 69
-	assert_output "outbox: fetch default: AUTH: the server does not offer XOAUTH2"
+	assert_line --index 0 "outbox: fetch default: AUTH: the server does not offer XOAUTH2"
+	assert_line --index 1 --partial "outbox: hint: pop3-auth names a mechanism the server does not offer"
 }
 
 @test "dovecot: auto picks SCRAM-SHA-256 and the smtp login is the fallback" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	{
@@ -202,7 +203,7 @@ assert_each_once() {
 }
 
 @test "dovecot: --fetch fetches every account with pop3; -A one of them" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	printf 'Subject: for bob\n\nhello bob\n' >"$BATS_TEST_TMPDIR/bob1"
@@ -237,18 +238,19 @@ EOF
 }
 
 @test "dovecot: a wrong password is 77, and nothing is written" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc pop3-password=wrong-password
 	run_outbox --fetch
 	assert_failure 77
 	assert_output --regexp '^outbox: fetch default: AUTH SCRAM-SHA-256: -ERR \[AUTH\] .*'
+	assert_line --partial 'outbox: hint: check pop3-user'
 	[ ! -e "$HOME/Mail" ]
 }
 
 @test "dovecot: --delete empties the server only after the copies are on disk" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	# A Maildir that cannot be made: 73, and every message stays.
@@ -274,7 +276,7 @@ EOF
 		MNT=
 		skip "cannot mount a tmpfs here"
 	fi
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc fetch-to="$MNT/Mail"
@@ -293,7 +295,7 @@ EOF
 }
 
 @test "dovecot: fetch-delete=yes deletes what an earlier fetch kept" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -309,7 +311,7 @@ EOF
 }
 
 @test "dovecot: fetch-max-size leaves large messages on the server" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc fetch-max-size=1M
@@ -321,7 +323,7 @@ EOF
 }
 
 @test "dovecot: mboxrd delivery quotes From lines" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	rm "$MSGS/06-large" "$MSGS/03-longline"
 	fill_mailbox
@@ -339,7 +341,7 @@ EOF
 }
 
 @test "dovecot: --list shows what waits and downloads nothing; --json too" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc fetch-max-size=1M
@@ -365,7 +367,7 @@ assert all(x["uidl"] for x in m)
 }
 
 @test "dovecot: --json reports the fetch" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -381,7 +383,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 }
 
 @test "dovecot: SIGKILL at random points 50 times loses nothing, duplicates none" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	local i n pid total cut=0
 	for i in $(seq 12); do
 		printf 'Subject: m%d\nMessage-ID: <k%d@t>\n\n%s\n' "$i" "$i" \
@@ -390,7 +392,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 	done
 	for n in $(seq 50); do
 		rm -rf "$HOME/Mail" "$HOME/.local/state"
-		rm -rf "$DOVECOT_DIR/mail/alice"
+		rm -rf "$(dovecot_maildir alice)"
 		fill_mailbox
 		fetch_rc
 		"$OUTBOX" --fetch --delete </dev/null >/dev/null 2>&1 &
@@ -419,7 +421,7 @@ assert len(a["delivered"]) == 7 and all(os.path.exists(p) for p in a["delivered"
 }
 
 @test "dovecot: two fetches at once: the second says so and exits 0" {
-	start_dovecot
+	dovecot_pop3_start || fail "dovecot would not start"
 	make_messages
 	fill_mailbox
 	fetch_rc
@@ -479,7 +481,8 @@ pop3-reply PASS -ERR [IN-USE] mailbox locked by another session'
 	fault_rc
 	run_outbox --fetch
 	assert_failure 75
-	assert_output "outbox: fetch default: PASS: -ERR [IN-USE] mailbox locked by another session"
+	assert_line --index 0 "outbox: fetch default: PASS: -ERR [IN-USE] mailbox locked by another session"
+	assert_line --index 1 --partial "outbox: hint: another session holds the mailbox"
 }
 
 @test "fault: a connection dropped mid-message keeps nothing of it (75)" {
@@ -606,4 +609,19 @@ message Subject: two\n\nbody\n'
 	run_outbox --fetch
 	assert_failure 78
 	assert_output --partial "a password in the pop3 URL is refused"
+}
+
+@test "fetch: a group-readable rc file is refused naming the secret it holds" {
+	printf 'set pop3="pop3s://alice@localhost"\nset pop3-password="%s"\n' \
+	    "$PASSWORD" >"$HOME/.outboxrc"
+	chmod 640 "$HOME/.outboxrc"
+	run_outbox --fetch
+	assert_failure 78
+	assert_output "outbox: $HOME/.outboxrc: holds pop3-password but is readable by its group; run chmod 600 $HOME/.outboxrc"
+	printf 'set oauth2-client-secret=cs\nset smtp-password=x\n' \
+	    >"$HOME/.outboxrc"
+	chmod 604 "$HOME/.outboxrc"
+	run_outbox --fetch
+	assert_failure 78
+	assert_output --partial "holds oauth2-client-secret but is readable by others"
 }

@@ -21,18 +21,18 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/outbox-fetch-bench.XXXXXX")
 SERVER_PIDS=()
 fail() { echo "fetch.sh: $*"; exit 0; }
 cleanup() {
-	stop_dovecot
+	dovecot_stop
 	[ "${BENCH_KEEP:-0}" = 1 ] && echo "(work dir kept: $work)" ||
 	    rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-. "$top/tests/lib/pop3dovecot.sh"
+. "$top/tests/lib/dovecot.sh"
 CERTS=$work/certs
 sh "$top/tests/lib/certs.sh" "$CERTS" || fail "no certificates"
 DOVECOT_DIR=$work/dovecot
-start_dovecot
+dovecot_pop3_start
 
 fill_small() {
 	local md="$DOVECOT_DIR/mail/alice" i

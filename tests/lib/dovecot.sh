@@ -9,6 +9,18 @@
 #   dovecot_fill USER N [FILE]  delivers N messages (FILE, or a small
 #                               generated one numbered 1..N) to USER
 #   dovecot_maildir USER        prints USER's Maildir path
+#   dovecot_user USER PASS      adds a user whose Maildir is DIR/mail/USER
+#                               itself (before or after dovecot_start)
+#   dovecot_put USER NAME FILE  FILE into USER's Maildir new/ as NAME, the
+#                               way a delivery agent leaves it
+#   dovecot_count USER          how many messages USER's Maildir holds
+#   dovecot_pop3_start          the fetch suite's and the POP3 bench's
+#                               instance in one call: set-up under
+#                               $DOVECOT_DIR (default
+#                               $BATS_TEST_TMPDIR/dovecot) with $CERTS,
+#                               users alice and bob with $PASSWORD, start;
+#                               sets POP3_PORT, POP3S_PORT, DOVECOT_UID,
+#                               DOVECOT_GID
 #
 # What it serves (loopback only, ports chosen free at set-up time):
 #   DOVECOT_POP3_PORT    POP3, 110-style: STLS offered.  Dovecot counts
@@ -21,6 +33,9 @@
 #   DOVECOT_LMTP         LMTP unix socket (mode 0666) delivering into
 #                        Maildir (what Postfix's virtual_transport uses)
 #   DOVECOT_AUTH         SASL auth unix socket for Postfix (mode 0666)
+# Logins: USER/PASS, APOP (the greeting carries its time stamp), and the
+# SASL mechanisms PLAIN, LOGIN, CRAM-MD5 and SCRAM-SHA-256
+# (DOVECOT_AUTH_MECHANISMS at set-up replaces the list).
 # Users (passwd-file, {PLAIN} passwords, mail stored as uid/gid "nobody"):
 #   DOVECOT_USER / DOVECOT_PASS     box@local.test — every message the
 #                                   test Postfix accepts lands here
@@ -142,7 +157,7 @@ ssl_cert = <$DOVECOT_DIR/good.pem
 ssl_key = <$DOVECOT_DIR/good.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = $_dpa
-auth_mechanisms = plain login
+auth_mechanisms = ${DOVECOT_AUTH_MECHANISMS:-plain login cram-md5 apop scram-sha-256}
 # No failure delay: one test fails a login on purpose and the next
 # must not wait for it.
 auth_failure_delay = 0
@@ -241,7 +256,50 @@ dovecot_stop() {
 }
 
 dovecot_maildir() {
-	printf '%s/mail/%s/Maildir\n' "$DOVECOT_DIR" "$1"
+	if [ -f "$DOVECOT_DIR/maildir.$1" ]; then
+		cat "$DOVECOT_DIR/maildir.$1"
+	else
+		printf '%s/mail/%s/Maildir\n' "$DOVECOT_DIR" "$1"
+	fi
+}
+
+# dovecot_user USER PASS: one more login, its Maildir DIR/mail/USER
+# itself (userdb_mail), so a test can fill it with dovecot_put.
+dovecot_user() {
+	_uid=$(id -u nobody) _gid=$(id -g nobody)
+	mkdir -p "$DOVECOT_DIR/mail/$1/new" "$DOVECOT_DIR/mail/$1/cur" \
+	    "$DOVECOT_DIR/mail/$1/tmp" || return 1
+	chown -R "$_uid:$_gid" "$DOVECOT_DIR/mail/$1" || return 1
+	printf '%s:{PLAIN}%s:%s:%s::%s::userdb_mail=maildir:%s\n' "$1" "$2" \
+	    "$_uid" "$_gid" "$DOVECOT_DIR/mail/$1" "$DOVECOT_DIR/mail/$1" \
+	    >>"$DOVECOT_DIR/passwd"
+	printf '%s/mail/%s\n' "$DOVECOT_DIR" "$1" >"$DOVECOT_DIR/maildir.$1"
+}
+
+# dovecot_put USER NAME FILE: FILE in USER's Maildir new/ as NAME.
+dovecot_put() {
+	_md=$(dovecot_maildir "$1")
+	mkdir -p "$_md/new" "$_md/cur" "$_md/tmp" &&
+	    cp "$3" "$_md/new/$2" &&
+	    chown -R "$(id -u nobody):$(id -g nobody)" "$_md"
+}
+
+# dovecot_count USER: the messages USER's Maildir holds (new and cur).
+dovecot_count() {
+	_md=$(dovecot_maildir "$1")
+	find "$_md/new" "$_md/cur" -type f 2>/dev/null | wc -l
+}
+
+# dovecot_pop3_start: see the top of this file.
+dovecot_pop3_start() {
+	DOVECOT_DIR=${DOVECOT_DIR:-$BATS_TEST_TMPDIR/dovecot}
+	dovecot_setup "$DOVECOT_DIR" "$CERTS" || return 1
+	dovecot_user alice "$PASSWORD" && dovecot_user bob "$PASSWORD" ||
+	    return 1
+	dovecot_start || return 1
+	POP3_PORT=$DOVECOT_POP3_PORT POP3S_PORT=$DOVECOT_POP3S_PORT
+	DOVECOT_UID=$(id -u nobody) DOVECOT_GID=$(id -g nobody)
+	export POP3_PORT POP3S_PORT DOVECOT_UID DOVECOT_GID
 }
 
 # dovecot_fill USER N [FILE]: N messages into USER's INBOX through

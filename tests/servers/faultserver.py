@@ -80,6 +80,17 @@ each message's lines recorded in DIR/transcript.log like SMTP commands.
                           half way through the first message
   silent, delay, tls implicit|starttls as for SMTP
   inject-after STLS TEXT  the +OK to STLS and TEXT in one write
+  bearer-file FILE        AUTH XOAUTH2 / OAUTHBEARER: the bearer token
+                          must be one of FILE's lines (read at each AUTH,
+                          so oauthd.py's access_tokens can be it); an
+                          accepted one is appended to DIR/bearer.log as
+                          "MECH USER TOKEN", a refused one gets the RFC
+                          7628 error challenge, then -ERR [AUTH]
+Either protocol:
+  concurrent              serve each connection in its own thread (a
+                          client's second connection, such as the probe
+                          of a silent implicit-TLS port, is answered
+                          while the first waits)
 """
 
 import argparse
@@ -92,6 +103,7 @@ import signal
 import socket
 import ssl
 import sys
+import threading
 import time
 
 DEFAULT_CAPA = ["PIPELINING", "8BITMIME", "SIZE 10485760", "STARTTLS",
@@ -141,6 +153,8 @@ class Script:
         self.pop3 = False
         self.messages = []
         self.pop3_replies = {}
+        self.bearer_file = None
+        self.concurrent = False
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 line = line.strip()
@@ -209,6 +223,10 @@ class Script:
         elif word == "bigline":
             self.messages.append(b"Subject: big\n\n" +
                                  b"x" * int(words[1]) + b"\n")
+        elif word == "bearer-file":
+            self.bearer_file = rest(1)
+        elif word == "concurrent":
+            self.concurrent = True
         elif word == "pop3-reply":
             self.pop3_replies[words[1].upper()] = unescape(rest(2))
         else:
@@ -219,11 +237,15 @@ def join_auth(words):
     """["AUTH", "PLAIN", "LOGIN", "8BITMIME"] -> ["AUTH PLAIN LOGIN", ...]"""
     out = []
     for w in words:
-        if out and out[-1].upper().startswith("AUTH") and \
+        if out and out[-1].upper().startswith(("AUTH", "SASL")) and \
                 w.upper() in ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2",
                               "SCRAM-SHA-256", "OAUTHBEARER"):
             out[-1] += " " + w
         elif out and out[-1].upper().startswith("SIZE") and w.isdigit():
+            out[-1] += " " + w
+        elif out and out[-1].split()[0].upper() in (
+                "LOGIN-DELAY", "EXPIRE") and (
+                w.isdigit() or w.upper() in ("NEVER", "USER")):
             out[-1] += " " + w
         else:
             out.append(w)
@@ -566,6 +588,41 @@ class Pop3Session(Session):
             out += line + b"\r\n"
         return out
 
+    def pop3_challenge(self, data):
+        """Sends "+ " and data in base64 (RFC 5034 4); the answer."""
+        self.send(b"+ " + base64.b64encode(data) + b"\r\n")
+        line = self.readline()
+        self.record("transcript.log", line)
+        return line.decode("latin-1").strip()
+
+    def bearer_ok(self, token):
+        try:
+            with open(self.s.bearer_file) as f:
+                return token in (x.strip() for x in f)
+        except FileNotFoundError:
+            return False
+
+    def pop3_bearer(self, mech, ir):
+        """XOAUTH2 ("user=U^Aauth=Bearer T^A^A") and OAUTHBEARER
+        (RFC 7628: "n,a=U,^A...^Aauth=Bearer T^A^A")."""
+        try:
+            text = base64.b64decode(ir, validate=True).decode("latin-1")
+        except ValueError:
+            return self.send(b"-ERR bad base64\r\n")
+        tok = re.search(r"auth=Bearer ([^\x01]*)", text)
+        user = re.search(r"(?:^|\x01)user=([^\x01]*)|^n,a=([^,]*),", text)
+        token = tok.group(1) if tok else ""
+        who = (user.group(1) or user.group(2)) if user else ""
+        if token and self.bearer_ok(token):
+            self.record("bearer.log", ("%s %s %s\n" % (
+                mech, who, token)).encode())
+            return self.status("AUTH", "+OK logged in")
+        self.record("bearer-refused.log", ("%s %s %s\n" % (
+            mech, who, token)).encode())
+        self.pop3_challenge(b'{"status":"invalid_token",'
+                            b'"schemes":"bearer"}')
+        self.send(b"-ERR [AUTH] invalid token\r\n")
+
     def run(self):
         if self.s.tls == "implicit":
             self.handshake()
@@ -598,6 +655,10 @@ class Pop3Session(Session):
                     self.handshake()
             elif cmd in ("USER", "PASS", "APOP", "NOOP", "RSET"):
                 self.status(cmd, "+OK")
+            elif cmd == "AUTH" and self.s.bearer_file and arg and \
+                    arg[0].upper() in ("XOAUTH2", "OAUTHBEARER"):
+                ir = arg[1] if len(arg) > 1 else self.pop3_challenge(b"")
+                self.pop3_bearer(arg[0].upper(), ir)
             elif cmd == "AUTH":
                 self.status("AUTH", "+OK logged in")
             elif cmd == "STAT":
@@ -668,10 +729,7 @@ def main():
         f.write("%d\n" % lsock.getsockname()[1])
     os.rename(tmp, args.port_file)
 
-    while True:
-        conn, _ = lsock.accept()
-        # A bound on every wait, so a stuck client cannot wedge the server.
-        conn.settimeout(120)
+    def serve(conn):
         try:
             (Pop3Session if script.pop3 else Session)(
                 conn, script, args.log, ctx).run()
@@ -682,6 +740,15 @@ def main():
                 conn.close()
             except OSError:
                 pass
+
+    while True:
+        conn, _ = lsock.accept()
+        # A bound on every wait, so a stuck client cannot wedge the server.
+        conn.settimeout(120)
+        if script.concurrent:
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+        else:
+            serve(conn)
 
 
 if __name__ == "__main__":

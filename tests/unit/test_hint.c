@@ -74,5 +74,44 @@ main(void)
 	/* A step name must match whole: "MAIL FROM" is not "MAIL". */
 	ok(!has(hint(F_PERM, "RCPT TO: x (553 5.7.1 Sender address "
 	    "rejected)"), "set from"), "sender rows only at MAIL FROM");
+	/* The POP3 side: --check's engine texts and --fetch's. */
+	{
+		struct failure f;
+
+		f.kind = F_CONFIG;
+		strlcpy(f.text, "greeting: the server on port 995 speaks TLS "
+		    "at once (implicit TLS), not plaintext POP3",
+		    sizeof(f.text));
+		ok(has(hint_for_pop3(&f), "set pop3-security=tls"),
+		    "pop3: implicit-TLS port");
+		strlcpy(f.text, "TLS: the server answered in plaintext (\"+OK "
+		    "x\"): this port does not speak implicit TLS",
+		    sizeof(f.text));
+		ok(has(hint_for_pop3(&f), "set pop3-security=stls"),
+		    "pop3: plaintext port");
+		f.kind = F_AUTH;
+		strlcpy(f.text, "AUTH PLAIN: -ERR [AUTH] Authentication "
+		    "failed.", sizeof(f.text));
+		ok(has(hint_for_pop3(&f), "check pop3-user"),
+		    "pop3: -ERR [AUTH]");
+		f.kind = F_PERM;
+		strlcpy(f.text, "AUTH: the server does not offer XOAUTH2",
+		    sizeof(f.text));
+		ok(has(hint_for_pop3(&f), "pop3-auth"),
+		    "pop3: mechanism not offered");
+	}
+	ok(has(hint(F_TEMP, "fetch work: PASS: -ERR [IN-USE] locked"),
+	    "another session"), "fetch: [IN-USE] through hint_for");
+	ok(has(hint(F_CONFIG, "fetch default: greeting: the server on port "
+	    "995 speaks TLS at once (implicit TLS), not plaintext POP3"),
+	    "pop3-security=tls"), "fetch: the port mismatch");
+	ok(hint(F_AUTH, "fetch default: OAuth2: the refresh token was "
+	    "refused (invalid_grant); run 'outbox --oauth2-login'") == NULL,
+	    "fetch: the login hint is in the text already");
+	ok(!has(hint(F_AUTH, "fetch default: PASS: -ERR no"), "smtp-user"),
+	    "fetch: no SMTP advice");
+	ok(has(hint(F_CONFIG, "pop3 default: TLS: the server answered in "
+	    "plaintext (\"+OK x\"): this port does not speak implicit TLS"),
+	    "pop3-security=stls"), "check's pop3 failure through hint_for");
 	done_testing();
 }
