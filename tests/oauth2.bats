@@ -361,6 +361,32 @@ queue_two() {
 	assert_equal "$(grants refresh_token)" 1
 }
 
+@test "no token in any argv: the refresh's and the store command's processes" {
+	start_both --refresh-token rt-seed --rotate
+	kr="$BATS_TEST_TMPDIR/keyring"
+	printf '{"refresh_token":"rt-seed","expires_at":0}\n' >"$kr"
+	# While the new tokens are handed over, every process's argv.
+	cat >"$BATS_TEST_TMPDIR/store.sh" <<SH
+cat >"$kr.new" || exit 1
+for c in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <"\$c"; echo; done \
+    >"$BATS_TEST_TMPDIR/argv" 2>/dev/null
+mv "$kr.new" "$kr"
+SH
+	write_rc_oauth oauth2-token-load-cmd="cat $kr" \
+	    oauth2-token-store-cmd="sh $BATS_TEST_TMPDIR/store.sh"
+	run_outbox -s argv rcpt@example.net <<<"body"
+	assert_success
+	at=$(json_get "$kr" 'j["access_token"]')
+	rt=$(json_get "$kr" 'j["refresh_token"]')
+	[ -n "$at" ] && [ "$rt" != rt-seed ] || fail "no rotation: $(cat "$kr")"
+	grep -q outbox "$BATS_TEST_TMPDIR/argv" || fail "outbox's argv not seen"
+	# The test's own servers were started with the seed on their argv.
+	run sh -c 'grep -v -e oauthd.py -e smtpd.py "$1" |
+	    grep -F -e "$2" -e "$3" -e rt-seed' sh "$BATS_TEST_TMPDIR/argv" \
+	    "$at" "$rt"
+	assert_failure
+}
+
 @test "--oauth2-login by the device grant: pending, slow_down, then tokens" {
 	start_both --device-script authorization_pending,slow_down,authorization_pending \
 	    --interval 1

@@ -6,7 +6,7 @@
 # peak RSS from /usr/bin/time; round trips are not counted (outbox and
 # mpop pipeline, fetchmail does not).
 #
-# Needs root (the test Dovecot of tests/lib/pop3dovecot.sh).  A
+# Needs root (the private Dovecot of tests/lib/dovecot.sh).  A
 # benchmark, not a test: it always exits 0 and reports what it could.
 set -u
 

@@ -25,7 +25,7 @@ part compose "Composer"
 part smtp "SMTP against aiosmtpd"
 part queue "Queue flush against aiosmtpd"
 part postfix "Against Postfix: outbox, msmtp, s-nail, curl"
-# fetch.sh is bash (it sources tests/lib/pop3dovecot.sh).
+# fetch.sh is bash (it sources tests/lib/dovecot.sh).
 if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = fetch ]; then
 	echo
 	echo "== POP3 fetch: outbox, mpop, fetchmail (tests/bench/fetch.sh)"
