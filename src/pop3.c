@@ -719,7 +719,14 @@ pop3_open(const struct pop3_params *p, struct failure *f)
 	s->nw.tried = pop3_watch_tried;
 	s->nw.arg = s;
 	if ((s->c = conn_open_watch(p->host, p->port, p->timeout, &s->nw,
-	    f)) == NULL || pop3_begin(s, 1, f) == -1) {
+	    f)) == NULL) {
+		pop3_close(s);
+		return NULL;
+	}
+	/* STLS comes later: make its context while the server greets. */
+	if (p->security == POP3_SEC_STLS)
+		tls_prepare(p->ca_file, p->fingerprint);
+	if (pop3_begin(s, 1, f) == -1) {
 		pop3_close(s);
 		return NULL;
 	}

@@ -1149,6 +1149,9 @@ smtp_connect(struct smtp_session *s, struct failure *f)
 		smtp_emit(s, SMTP_EV_TLS, NULL, 0);
 		return 0;
 	}
+	/* STARTTLS comes later: make its context while the server greets. */
+	if (p->security == SMTP_SEC_STARTTLS)
+		tls_prepare(p->ca_file, p->fingerprint);
 	return smtp_check_port(s, f);
 }
 

@@ -251,23 +251,29 @@ tls_system_store(SSL_CTX *ctx)
 	ERR_clear_error();
 }
 
-static int
-tls_setup(struct tls *t, int fd, const char *servername,
-    const char *ca_file, int pinned, struct failure *f)
+/* A new client context: TLS 1.2 at least, and the trust to verify by. */
+static SSL_CTX *
+tls_ctx_new(const char *ca_file, int pinned, struct failure *f)
 {
+	SSL_CTX *ctx;
 	char eb[256];
 
-	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		return failure_set(f, F_OS, "TLS: cannot create a context: %s",
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		failure_set(f, F_OS, "TLS: cannot create a context: %s",
 		    tls_errstr(eb, sizeof(eb)));
-	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
-		return failure_set(f, F_INTERNAL, "TLS: cannot require 1.2");
+		return NULL;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		SSL_CTX_free(ctx);
+		failure_set(f, F_INTERNAL, "TLS: cannot require 1.2");
+		return NULL;
+	}
 	/*
 	 * A TLS 1.2 renegotiation would bring a second certificate after
 	 * the pin (or the chain and name) was checked; SMTP never needs
 	 * one, so a server's HelloRequest gets the no_renegotiation alert.
 	 */
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	/*
 	 * With a pin the key itself is the trust anchor: chain and name
 	 * failures (a self-signed or renamed server) are not fatal, only a
@@ -275,18 +281,84 @@ tls_setup(struct tls *t, int fd, const char *servername,
 	 * tls_start() compares the key after the handshake.
 	 */
 	if (pinned)
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	else {
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 		if (ca_file != NULL) {
-			if (SSL_CTX_load_verify_locations(t->ctx, ca_file,
-			    NULL) != 1)
-				return failure_set(f, F_CONFIG,
+			if (SSL_CTX_load_verify_locations(ctx, ca_file,
+			    NULL) != 1) {
+				failure_set(f, F_CONFIG,
 				    "TLS: cannot load CA file %s: %s", ca_file,
 				    tls_errstr(eb, sizeof(eb)));
+				SSL_CTX_free(ctx);
+				return NULL;
+			}
 		} else
-			tls_system_store(t->ctx);
+			tls_system_store(ctx);
 	}
+	return ctx;
+}
+
+/*
+ * The context of the last (ca_file, pinned) asked for, kept for the rest
+ * of the run: making one costs about 3 ms of CPU (OpenSSL's algorithm
+ * fetches and the CA file), which tls_prepare() can spend while a server
+ * is still composing its greeting, and which a second connection (a
+ * flush that reconnects, --check's probe) then does not pay again.  It
+ * holds no per-connection state: names, pins and sessions are set on
+ * each SSL.
+ */
+static struct {
+	SSL_CTX *ctx;
+	char *ca_file;
+	int pinned;
+} tls_cache;
+
+/* The context for (ca_file, pinned), a reference of the caller's own. */
+static SSL_CTX *
+tls_ctx_get(const char *ca_file, int pinned, struct failure *f)
+{
+	SSL_CTX *ctx;
+
+	if (tls_cache.ctx != NULL && tls_cache.pinned == pinned &&
+	    (tls_cache.ca_file == NULL ? ca_file == NULL : ca_file != NULL &&
+	    strcmp(tls_cache.ca_file, ca_file) == 0)) {
+		SSL_CTX_up_ref(tls_cache.ctx);
+		return tls_cache.ctx;
+	}
+	if ((ctx = tls_ctx_new(ca_file, pinned, f)) == NULL)
+		return NULL;
+	SSL_CTX_free(tls_cache.ctx);
+	free(tls_cache.ca_file);
+	tls_cache.ctx = ctx;
+	tls_cache.ca_file = ca_file != NULL ? xstrdup(ca_file) : NULL;
+	tls_cache.pinned = pinned;
+	SSL_CTX_up_ref(ctx);
+	return ctx;
+}
+
+void
+tls_prepare(const char *ca_file, const char *fingerprint)
+{
+	struct failure ignore;
+	SSL_CTX *ctx;
+
+	/* A failure here comes back, and is reported, at the handshake. */
+	failure_clear(&ignore);
+	ctx = tls_ctx_get(ca_file, fingerprint != NULL && *fingerprint != '\0',
+	    &ignore);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+}
+
+static int
+tls_setup(struct tls *t, int fd, const char *servername,
+    const char *ca_file, int pinned, struct failure *f)
+{
+	char eb[256];
+
+	if ((t->ctx = tls_ctx_get(ca_file, pinned, f)) == NULL)
+		return -1;
 	if ((t->ssl = SSL_new(t->ctx)) == NULL)
 		return failure_set(f, F_OS, "TLS: cannot create a session: %s",
 		    tls_errstr(eb, sizeof(eb)));

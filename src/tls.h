@@ -98,6 +98,13 @@ struct tls *tls_start_info(int fd, const char *servername,
  */
 int tls_probe(int fd, int timeout);
 
+/*
+ * Makes ahead the context a tls_start() with the same ca_file and
+ * fingerprint will use (a STARTTLS client calls it while the server
+ * composes its greeting); failures are left for the handshake to report.
+ */
+void tls_prepare(const char *ca_file, const char *fingerprint);
+
 /* Sends close_notify (without waiting for the peer's) and frees t. */
 void tls_close(struct tls *t);
 

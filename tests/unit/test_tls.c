@@ -3,6 +3,8 @@
  * server (a forked child over socketpair(2)) with a key made here and
  * pinned by tls-fingerprint: the handshake works, and a renegotiation the
  * server asks for is refused, so no second, unchecked key can come in.
+ * And the context kept between connections: each connection is verified
+ * against its own trust, whatever was made or prepared before.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -12,10 +14,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -170,10 +174,112 @@ test_renegotiation_refused(void)
 	EVP_PKEY_free(key);
 }
 
+/* The server for one connection: a handshake, "hi", the end. */
+static int __attribute__((noreturn))
+serve_once(int fd, EVP_PKEY *key, X509 *cert)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL *ssl;
+
+	if (ctx == NULL || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1)
+		_exit(SRV_BROKEN);
+	if (SSL_accept(ssl) == 1) {
+		SSL_write(ssl, "hi\n", 3);
+		SSL_shutdown(ssl);
+	}
+	_exit(0);
+}
+
+/* One connection to a fresh serve_once(): whether the client verified. */
+static int
+connect_with(EVP_PKEY *key, X509 *cert, const char *ca_file,
+    const char *pin)
+{
+	struct failure f;
+	struct tls *t;
+	pid_t pid;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return -1;
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		serve_once(sv[1], key, cert);
+	}
+	close(sv[1]);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	failure_clear(&f);
+	t = tls_start(sv[0], "localhost", ca_file, pin, 10, &f);
+	tls_close(t);
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return t != NULL;
+}
+
+static int
+write_pem(const char *path, X509 *cert)
+{
+	FILE *fp = fopen(path, "w");
+	int rc;
+
+	if (fp == NULL)
+		return -1;
+	rc = PEM_write_X509(fp, cert) == 1 ? 0 : -1;
+	return fclose(fp) == 0 ? rc : -1;
+}
+
+static void
+test_context_per_trust(void)
+{
+	char dir[] = "/tmp/test_tls.XXXXXX", good[64], other[64], pin[128];
+	EVP_PKEY *key, *key2;
+	X509 *cert, *cert2;
+
+	key = EVP_EC_gen("P-256");
+	key2 = EVP_EC_gen("P-256");
+	cert = key != NULL ? make_cert(key) : NULL;
+	cert2 = key2 != NULL ? make_cert(key2) : NULL;
+	if (cert == NULL || cert2 == NULL || mkdtemp(dir) == NULL) {
+		ok(0, "test keys, certificates and directory");
+		return;
+	}
+	snprintf(good, sizeof(good), "%s/good.pem", dir);
+	snprintf(other, sizeof(other), "%s/other.pem", dir);
+	pin_of(key, pin, sizeof(pin));
+	if (write_pem(good, cert) == -1 || write_pem(other, cert2) == -1) {
+		ok(0, "CA files written");
+		return;
+	}
+	is_int(connect_with(key, cert, good, NULL), 1,
+	    "the server's own certificate as the CA file: verified");
+	is_int(connect_with(key, cert, other, NULL), 0,
+	    "another CA file next: refused, not verified by the first");
+	is_int(connect_with(key, cert, good, NULL), 1,
+	    "the first CA file again: verified");
+	is_int(connect_with(key, cert, NULL, pin), 1,
+	    "the pin next: accepted without a CA");
+	tls_prepare(other, NULL);
+	is_int(connect_with(key, cert, good, NULL), 1,
+	    "after another CA file was prepared: verified by its own");
+	tls_prepare(good, NULL);
+	is_int(connect_with(key, cert, other, NULL), 0,
+	    "after the right CA file was prepared: still refused by another");
+	unlink(good);
+	unlink(other);
+	rmdir(dir);
+	X509_free(cert);
+	X509_free(cert2);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(key2);
+}
+
 int
 main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	test_renegotiation_refused();
+	test_context_per_trust();
 	return done_testing();
 }
