@@ -488,7 +488,7 @@ PYEOF
 		pf_rc $kind plain
 		printf 'quick\n' >"$T/body"
 		# LeakSanitizer cannot run under ptrace (make sanitize).
-		run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		run env "$(no_lsan)" \
 		    timeout 60 strace -f -yy \
 		    -e trace=setsockopt,read,recvfrom,write,sendto,sendmsg \
 		    -o "$T/strace.$kind" "$OUTBOX" -s quick one@example.com \

@@ -182,7 +182,7 @@ hashed_store() {
 	for bundle in "" /usr/lib/ssl/cert.pem; do
 		n=$((n + 1))
 		SSL_CERT_FILE=$bundle SSL_CERT_DIR=$BATS_TEST_TMPDIR/certs \
-		    run timeout 60 strace -f -e trace=open,openat \
+		    run env "$(no_lsan)" timeout 60 strace -f -e trace=open,openat \
 		    -o "$BATS_TEST_TMPDIR/strace" "$OUTBOX" -s store \
 		    rcpt@example.net <<<"store"
 		assert_success

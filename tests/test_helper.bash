@@ -145,6 +145,12 @@ write_rc_auth() {
 	    smtp-password="$PASSWORD" "$@"
 }
 
+# no_lsan: the ASAN_OPTIONS word for a run under strace: LeakSanitizer
+# cannot work under ptrace (make sanitize), so leak detection is off.
+no_lsan() {
+	echo "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+}
+
 # run_outbox ARGS...: runs outbox under a 60 s limit; sets ELAPSED (s).
 run_outbox() {
 	local t0=$SECONDS

@@ -285,7 +285,7 @@ reply RCPT 550 5.1.1 no such user'
 	restart_fault 'reply MAIL 550 5.7.1 not you'
 	write_rc smtp-security=none queue-on-failure=yes syslog=no \
 	    log-file="$BATS_TEST_TMPDIR/outbox.log"
-	run timeout 60 strace -f -e trace=connect,sendto \
+	run env "$(no_lsan)" timeout 60 strace -f -e trace=connect,sendto \
 	    -o "$BATS_TEST_TMPDIR/strace" "$OUTBOX" --flush --now
 	[ -e "$BATS_TEST_TMPDIR/queue/failed/$id.env" ] ||
 	    fail "not moved to failed/: $output"
