@@ -40,6 +40,10 @@ RCPTS="one@example.com two@example.net three@example.org"
 [ -x "$OUTBOX" ] || { echo "postfix bench: no outbox binary at $OUTBOX"; exit 0; }
 [ "$(id -u)" = 0 ] || { echo "postfix bench: needs root (Postfix); skipped"; exit 0; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/outbox-pfbench.XXXXXX")
+# Every client names its configuration (outbox and msmtp -C, s-nail -:/,
+# curl on its command line); HOME is the work directory so none of them
+# reads or writes the caller's home.
+export HOME="$work"
 # The servers' directories (Postfix's queue, which it fsyncs for every
 # message) go on tmpfs when there is one: the server's disk is not what
 # this measures.  outbox's own queue stays on $work's file system.
@@ -115,11 +119,12 @@ EOF
 	umask 022
 done
 
+# outbox with its rc file named, as msmtp's -C: no env(1) exec in front
+# of it to count in its time (-n: not /etc/outboxrc).
 ob() { # PORT ARGS...
 	_p=$1
 	shift
-	echo env -u OUTBOXRC -u XDG_CONFIG_HOME HOME="$work/home-$_p" \
-	    OUTBOX_SYSTEM_RC=/nonexistent "$OUTBOX" -n "$@"
+	echo "$OUTBOX" -n -C "$work/home-$_p/.outboxrc" "$@"
 }
 msmtp_cmd() { echo msmtp -C "$work/msmtprc-$1" $RCPTS; }
 snail_cmd() { # PORT ARGS...
@@ -132,7 +137,7 @@ snail_cmd() { # PORT ARGS...
 		_url="smtps://sender%40example.org:$P@localhost:$PORT_465"
 		_st=""
 	fi
-	echo env HOME="$work" s-nail -:/ -# -S v15-compat -S ttycharset=utf-8 \
+	echo s-nail -:/ -# -S v15-compat -S ttycharset=utf-8 \
 	    -S mta="$_url" $_st -S smtp-auth=plain -S tls-ca-file="$CA" \
 	    -S tls-ca-no-defaults -S from="$U" "$@"
 }
@@ -162,7 +167,10 @@ run() {
 	_k=$1 _n=$2 _in=$3
 	shift 3
 	settle
-	TMPDIR=$work $M runs "$_n" "$_in" -- "$@" >"$work/r.out" 2>&1
+	# RUN_ENV: settings for the clients, given to measure.py (which
+	# passes its environment on), so no env(1) runs inside the timing.
+	env ${RUN_ENV:-} TMPDIR="$work" $M runs "$_n" "$_in" -- "$@" \
+	    >"$work/r.out" 2>&1
 	for _kv in $(sed -n '1s/ err=.*//p' "$work/r.out"); do
 		eval "R_${_k}_${_kv%%=*}=${_kv#*=}"
 	done
@@ -207,9 +215,10 @@ for p in 587 465; do
 	# The same pre-built message msmtp and curl send, through outbox's
 	# sendmail personality (no composing).
 	if [ -L "$work/sendmail" ] || ln -s "$OUTBOX" "$work/sendmail"; then
+		RUN_ENV="OUTBOXRC=$work/home-$p/.outboxrc OUTBOX_SYSTEM_RC=/nonexistent"
 		run sm_${p}_big "${BENCH_BIG_RUNS:-3}" "$work/big.eml" \
-		    env -u OUTBOXRC -u XDG_CONFIG_HOME HOME="$work/home-$p" \
-		    OUTBOX_SYSTEM_RC=/nonexistent "$work/sendmail" -i $RCPTS
+		    "$work/sendmail" -i $RCPTS
+		RUN_ENV=
 	fi
 done
 
