@@ -86,16 +86,21 @@ conn_open_watch(const char *host, const char *port, int timeout,
 }
 
 int
-conn_speaks_tls(struct conn *c, int wait, int probe)
+conn_speaks_tls(struct conn *c, int timeout)
 {
 	unsigned char first;
-	int fd, rv;
+	int fd, rv, probe;
 
-	if (c->tls != NULL)
+	if (c->tls != NULL ||
+	    (timeout > 0 && timeout <= CONN_TLS_PROBE_WAIT))
 		return 0;
+	probe = timeout <= 0 ||
+	    timeout - CONN_TLS_PROBE_WAIT > CONN_TLS_PROBE_MAX ?
+	    CONN_TLS_PROBE_MAX : timeout - CONN_TLS_PROBE_WAIT;
 	if (c->rlen > c->rpos)
 		first = (unsigned char)c->rbuf[c->rpos];
-	else if (net_wait(c->fd, POLLIN, net_deadline(wait)) == 1) {
+	else if (net_wait(c->fd, POLLIN,
+	    net_deadline(CONN_TLS_PROBE_WAIT)) == 1) {
 		if (recv(c->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
 			return 0;
 	} else {

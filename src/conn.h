@@ -60,14 +60,19 @@ struct conn *conn_open_watch(const char *host, const char *port, int timeout,
     const struct net_watch *w, struct failure *f);
 
 /*
- * Whether a server that has not greeted within wait seconds speaks TLS
- * at once (an implicit-TLS port reached by a plaintext or STARTTLS
- * client): a second connection to the same address tries a TLS
- * handshake, within probe seconds.  1 when the server sends a TLS
- * record first or answers that handshake, else 0 (it greeted, or could
- * not be told); c is untouched either way.
+ * Whether a server that has not greeted within CONN_TLS_PROBE_WAIT
+ * seconds speaks TLS at once (an implicit-TLS port reached by a
+ * plaintext, STARTTLS or STLS client): a second connection to the same
+ * address tries a TLS handshake, within CONN_TLS_PROBE_MAX seconds and
+ * what is left of timeout (<= 0: no limit).  1 when the server sends a
+ * TLS record first or answers that handshake, else 0 (it greeted, could
+ * not be told, or timeout leaves no room to ask); c is untouched either
+ * way.  A slow plaintext greeter answers the probe in text, and the
+ * caller's wait for its greeting goes on.
  */
-int conn_speaks_tls(struct conn *c, int wait, int probe);
+#define CONN_TLS_PROBE_WAIT 2
+#define CONN_TLS_PROBE_MAX 3
+int conn_speaks_tls(struct conn *c, int timeout);
 
 /*
  * Wraps an already-connected descriptor (tests use socketpair(2)); the

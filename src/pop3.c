@@ -38,14 +38,6 @@
 #define POP3_SASL_STEPS_MAX 4
 /* The APOP timestamp "<...>" (RFC 1939 section 7) fits a status line. */
 #define POP3_STAMP_MAX 256
-/*
- * A STLS or plaintext session whose server has not greeted after this
- * many seconds asks a second connection whether it speaks TLS (at most
- * POP3_TLS_PROBE_MAX seconds), so a STLS configuration on port 995 is
- * told in seconds, not after the time-out (as smtp.c does for 465).
- */
-#define POP3_TLS_PROBE_WAIT 2
-#define POP3_TLS_PROBE_MAX 3
 /* A status line as the watch is shown it. */
 #define POP3_REPLY_SHOWN 300
 
@@ -665,18 +657,14 @@ pop3_login(struct pop3_session *s, struct failure *f)
 
 /*
  * A STLS or plaintext session whose server stays silent: is it an
- * implicit-TLS port?  -1 with f set when it is.
+ * implicit-TLS port (conn_speaks_tls())?  So a STLS configuration on
+ * port 995 fails in seconds, not after the whole time-out.  -1 with f
+ * set when it is.
  */
 static int
 pop3_check_port(struct pop3_session *s, struct failure *f)
 {
-	int t = s->p->timeout, probe;
-
-	if (t > 0 && t <= POP3_TLS_PROBE_WAIT)
-		return 0;
-	probe = t <= 0 || t - POP3_TLS_PROBE_WAIT > POP3_TLS_PROBE_MAX ?
-	    POP3_TLS_PROBE_MAX : t - POP3_TLS_PROBE_WAIT;
-	if (!conn_speaks_tls(s->c, POP3_TLS_PROBE_WAIT, probe))
+	if (!conn_speaks_tls(s->c, s->p->timeout))
 		return 0;
 	return failure_set(f, F_CONFIG, "greeting: the server on port %s "
 	    "speaks TLS at once (implicit TLS), not plaintext POP3",

@@ -37,16 +37,6 @@
 #define SMTP_DATA_TERM_TIMEOUT 600
 /* A reply quoted in a failure text: enough for one server line. */
 #define SMTP_QUOTE_MAX 200
-/*
- * A server that has not greeted after this many seconds may be an
- * implicit-TLS port waiting for our ClientHello: a second connection
- * asks it (at most SMTP_TLS_PROBE_MAX seconds), so a STARTTLS or
- * plaintext configuration on port 465 fails at once, not after the
- * whole time-out.  A slow plaintext greeter answers the probe in text
- * and the wait goes on.
- */
-#define SMTP_TLS_PROBE_WAIT 2
-#define SMTP_TLS_PROBE_MAX 3
 
 enum smtp_state {
 	SMTP_S_GREETING,
@@ -1103,18 +1093,14 @@ smtp_verdict(struct smtp_session *s, struct failure *f)
 
 /*
  * A plaintext or STARTTLS session whose server stays silent: is it an
- * implicit-TLS port?  -1 with f set when it is.
+ * implicit-TLS port (conn_speaks_tls())?  So a STARTTLS configuration on
+ * port 465 fails in seconds, not after the whole time-out.  -1 with f
+ * set when it is.
  */
 static int
 smtp_check_port(struct smtp_session *s, struct failure *f)
 {
-	int t = s->p->timeout, probe;
-
-	if (t > 0 && t <= SMTP_TLS_PROBE_WAIT)
-		return 0;
-	probe = t <= 0 || t - SMTP_TLS_PROBE_WAIT > SMTP_TLS_PROBE_MAX ?
-	    SMTP_TLS_PROBE_MAX : t - SMTP_TLS_PROBE_WAIT;
-	if (!conn_speaks_tls(s->c, SMTP_TLS_PROBE_WAIT, probe))
+	if (!conn_speaks_tls(s->c, s->p->timeout))
 		return 0;
 	return failure_set(f, F_CONFIG, "greeting: the server on port %s "
 	    "speaks TLS at once (implicit TLS), not plaintext SMTP",
