@@ -9,28 +9,14 @@
 # in -v or --json output; and --check with the token (its source only).
 
 load test_helper
+load lib/oauth2
 
 setup_file() { common_setup_file; }
 setup() {
 	common_setup
-	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
-	STORE="$XDG_STATE_HOME/outbox/oauth2/default"
+	oauth2_setup
 }
 teardown() { common_teardown; }
-
-# start_oauthd ARGS...: the authorization server; its files in $OAUTHD.
-start_oauthd() {
-	export OAUTHD="$BATS_TEST_TMPDIR/oauthd"
-	local pf="$BATS_TEST_TMPDIR/oauthd.port"
-	rm -f "$pf"
-	"$PY" "$TESTS_DIR/servers/oauthd.py" --port-file "$pf" \
-	    --dir "$OAUTHD" --cert "$CERTS/good.pem" --key "$CERTS/good.key" \
-	    "$@" </dev/null >"$BATS_TEST_TMPDIR/oauthd.out" \
-	    2>"$BATS_TEST_TMPDIR/oauthd.err" 3>&- &
-	SERVER_PIDS+=("$!")
-	wait_port "$pf" "$!" oauthd
-	OPORT=$PORT
-}
 
 # start_both [OAUTHD ARGS...]: oauthd, then the POP3 fault server (STLS)
 # taking the tokens in BEARERS (default: the ones oauthd.py issued).
@@ -61,36 +47,6 @@ pop3_rc() {
 		done
 	} >"$HOME/.outboxrc"
 	chmod 600 "$HOME/.outboxrc"
-}
-
-# seed_store ACCESS EXPIRES_IN REFRESH [ACCOUNT]: the store a login left.
-seed_store() {
-	local store=${4:+$XDG_STATE_HOME/outbox/oauth2/$4}
-	store=${store:-$STORE}
-	mkdir -p "$(dirname "$store")"
-	printf '{"refresh_token":"%s","access_token":"%s","expires_at":%d}\n' \
-	    "$3" "$1" $(($(date +%s) + $2)) >"$store"
-	chmod 600 "$store"
-}
-
-# grants NAME: how many requests of grant_type NAME oauthd.py got.
-grants() {
-	if [ -f "$OAUTHD/requests.log" ]; then
-		grep -c "\"grant_type\": \"$1\"" "$OAUTHD/requests.log" || true
-	else
-		echo 0
-	fi
-}
-
-# refute_tokens TEXT: no token oauthd.py issued or the seed is in TEXT.
-refute_tokens() {
-	local t
-	for t in $(cat "$OAUTHD/access_tokens" "$OAUTHD/refresh_tokens" \
-	    2>/dev/null) at-seed rt-seed at-stale; do
-		if [[ $1 == *"$t"* ]]; then
-			fail "token '$t' appears in: $1"
-		fi
-	done
 }
 
 # connections: how many POP3 sessions reached the login (one STLS each).

@@ -10,28 +10,14 @@
 # loaded (dlopen) only for a token request.
 
 load test_helper
+load lib/oauth2
 
 setup_file() { common_setup_file; }
 setup() {
 	common_setup
-	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
-	STORE="$XDG_STATE_HOME/outbox/oauth2/default"
+	oauth2_setup
 }
 teardown() { common_teardown; }
-
-# start_oauthd ARGS...: the authorization server; its files in $OAUTHD.
-start_oauthd() {
-	export OAUTHD="$BATS_TEST_TMPDIR/oauthd"
-	local pf="$BATS_TEST_TMPDIR/oauthd.port"
-	rm -f "$pf"
-	"$PY" "$TESTS_DIR/servers/oauthd.py" --port-file "$pf" \
-	    --dir "$OAUTHD" --cert "$CERTS/good.pem" --key "$CERTS/good.key" \
-	    "$@" </dev/null >"$BATS_TEST_TMPDIR/oauthd.out" \
-	    2>"$BATS_TEST_TMPDIR/oauthd.err" 3>&- &
-	SERVER_PIDS+=("$!")
-	wait_port "$pf" "$!" oauthd
-	OPORT=$PORT
-}
 
 # start_both [OAUTHD ARGS...]: oauthd, then smtpd (STARTTLS) taking its
 # tokens; PORT is smtpd's.
@@ -49,34 +35,6 @@ write_rc_oauth() {
 	    oauth2-token-url="https://127.0.0.1:$OPORT/token" \
 	    oauth2-auth-url="https://127.0.0.1:$OPORT/authorize" \
 	    oauth2-ca-file="$CERTS/ca.pem" "$@"
-}
-
-# seed_store ACCESS EXPIRES_IN REFRESH: the token store as a login left it.
-seed_store() {
-	mkdir -p "$(dirname "$STORE")"
-	printf '{"refresh_token":"%s","access_token":"%s","expires_at":%d}\n' \
-	    "$3" "$1" $(($(date +%s) + $2)) >"$STORE"
-	chmod 600 "$STORE"
-}
-
-# grants NAME: how many requests of grant_type NAME oauthd.py got.
-grants() {
-	if [ -f "$OAUTHD/requests.log" ]; then
-		grep -c "\"grant_type\": \"$1\"" "$OAUTHD/requests.log" || true
-	else
-		echo 0
-	fi
-}
-
-# refute_tokens TEXT: no token oauthd.py issued or the seed is in TEXT.
-refute_tokens() {
-	local t
-	for t in $(cat "$OAUTHD/access_tokens" "$OAUTHD/refresh_tokens" \
-	    2>/dev/null) at-seed rt-seed; do
-		if [[ $1 == *"$t"* ]]; then
-			fail "token '$t' appears in: $1"
-		fi
-	done
 }
 
 store_get() {
