@@ -13,7 +13,8 @@
 #   a $BENCH_BIG_MIB MiB attachment (50), median of $BENCH_BIG_RUNS (3):
 #               outbox and s-nail attach the file; msmtp and curl send
 #               the message outbox composed, and so does outbox's
-#               sendmail personality (a line under the table)
+#               sendmail personality (a line under the table); and
+#               the CPU Postfix's smtpd and cleanup spent per message
 #   queue flush: 100 and $BENCH_QUEUE_N (1000) queued small messages
 #               sent by one "outbox --flush" over one connection: msg/s
 #               and peak RSS of that run; and the 1000 again with
@@ -188,6 +189,29 @@ trips() {
 	fi
 }
 
+# srv_cpu NAME: CPU time, in ms, that Postfix's NAME processes (children
+# of its master: smtpd, cleanup) have used so far.  They live on across
+# sessions here (max_use), so the difference around a run is what the
+# server spent on that run's messages.
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+srv_cpu() {
+	_m=$(postfix_master_pid 2>/dev/null)
+	for _s in /proc/[0-9]*/stat; do
+		cat "$_s" 2>/dev/null
+	done | awk -v m="$_m" -v n="($1)" -v hz="$HZ" '
+		# comm (field 2) has no space for these processes
+		$2 == n && $4 == m { t += $14 + $15 }
+		END { printf "%d\n", t * 1000 / hz }'
+}
+# bigrun KEY N STDIN CMD...: run, plus the server's CPU per message
+bigrun() {
+	_bk=$1 _bn=$2
+	_a=$(srv_cpu smtpd) _b=$(srv_cpu cleanup)
+	run "$@"
+	eval "R_${_bk}_smtpd=$(( ($(srv_cpu smtpd) - _a) / _bn ))"
+	eval "R_${_bk}_cleanup=$(( ($(srv_cpu cleanup) - _b) / _bn ))"
+}
+
 CLIENTS=${BENCH_CLIENTS-outbox msmtp snail curl}
 for p in 587 465; do
 	for c in $CLIENTS; do
@@ -210,13 +234,13 @@ for p in 587 465; do
 		run ${c}_${p}_small "$RUNS" "$in" $cmd
 		run ${c}_${p}_row "$ROW" "$in" $cmd
 		trips ${c}_${p} "$in" $cmd
-		run ${c}_${p}_big "${BENCH_BIG_RUNS:-3}" "$bigin" $big
+		bigrun ${c}_${p}_big "${BENCH_BIG_RUNS:-3}" "$bigin" $big
 	done
 	# The same pre-built message msmtp and curl send, through outbox's
 	# sendmail personality (no composing).
 	if [ -L "$work/sendmail" ] || ln -s "$OUTBOX" "$work/sendmail"; then
 		RUN_ENV="OUTBOXRC=$work/home-$p/.outboxrc OUTBOX_SYSTEM_RC=/nonexistent"
-		run sm_${p}_big "${BENCH_BIG_RUNS:-3}" "$work/big.eml" \
+		bigrun sm_${p}_big "${BENCH_BIG_RUNS:-3}" "$work/big.eml" \
 		    "$work/sendmail" -i $RCPTS
 		RUN_ENV=
 	fi
@@ -284,13 +308,18 @@ for p in 587 465; do
 	row "$ROW in a row $p: runs over 30 ms" ${p}_row_over30 1 %d
 	row "$BIG_MIB MiB $p: wall, s" ${p}_big_median 1000 %.2f
 	row "$BIG_MIB MiB $p: peak RSS, MiB" ${p}_big_rss 1024 %.1f
+	row "$BIG_MIB MiB $p: Postfix smtpd CPU, s" ${p}_big_smtpd 1000 %.2f
+	row "$BIG_MIB MiB $p: Postfix cleanup CPU, s" ${p}_big_cleanup 1000 %.2f
 done
+echo "(smtpd reads the message a byte at a time and answers only after the"
+echo " last one: its CPU for the message is a floor under every client's wall)"
 for p in 587 465; do
 	[ "$(g sm_${p}_big_median)" = "?" ] && continue
 	awk -v p="$p" -v n="$BIG_MIB" -v v="$(g sm_${p}_big_median)" \
-	    -v r="$(g sm_${p}_big_rss)" -v e="$(g sm_${p}_big_err)" 'BEGIN {
-		printf "%d MiB %s, the pre-built message through outbox as sendmail: %.2f s, peak RSS %.1f MiB%s\n",
-		    n, p, v / 1000, r / 1024, (e == "?" ? "" : "; failed: " e) }'
+	    -v r="$(g sm_${p}_big_rss)" -v e="$(g sm_${p}_big_err)" \
+	    -v sd="$(g sm_${p}_big_smtpd)" 'BEGIN {
+		printf "%d MiB %s, the pre-built message through outbox as sendmail: %.2f s, peak RSS %.1f MiB, Postfix smtpd CPU %.2f s%s\n",
+		    n, p, v / 1000, r / 1024, sd / 1000, (e == "?" ? "" : "; failed: " e) }'
 done
 for c in $CLIENTS; do
 	for k in small row big; do
