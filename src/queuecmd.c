@@ -145,12 +145,39 @@ queuecmd_resolve(const struct config *cfg, const char *dir,
 		}
 	}
 	address_list_free(&l);
-	queue_entry_set_rcpts(e, rcpts, ascii, i);
-	if (f->kind != F_NONE)
+	if (f->kind != F_NONE) {
+		/* The entry keeps the recipients it had. */
+		while (i-- > 0) {
+			free(rcpts[i]);
+			free(ascii[i]);
+		}
+		free(rcpts);
+		free(ascii);
 		return -1;
+	}
+	queue_entry_set_rcpts(e, rcpts, ascii, i);
 	log_info("queue %s: %zu recipient%s resolved again", e->id, bare,
 	    bare == 1 ? "" : "s");
 	return queue_update(dir, e, f);
+}
+
+/*
+ * A failed entry whose retry failed before any send says why in its
+ * last-reply, as a failed send would; the failure already on its way to
+ * the user is what counts, so a write error here is only logged.
+ */
+static void
+queuecmd_note_reply(const char *dir, struct queue_entry *e,
+    const char *why)
+{
+	struct failure wf;
+	const char *old = e->last_reply;
+
+	failure_clear(&wf);
+	e->last_reply = why;
+	if (queue_update(dir, e, &wf) == -1)
+		log_warnx("queue %s: %s", e->id, wf.text);
+	e->last_reply = old;
 }
 
 /*
@@ -185,6 +212,7 @@ queuecmd_retry(const struct options *o, const struct config *cfg,
 				failure_set(&unresolved, rf.kind, "retry %s: %s; "
 				    "still kept as failed/%s", v[i].id,
 				    rf.text, v[i].id);
+			queuecmd_note_reply(dir, &v[i], rf.text);
 			continue;
 		}
 		if (queue_unfail(dir, &v[i], f) == -1)

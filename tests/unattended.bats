@@ -737,13 +737,20 @@ failed_id() {
 	run grep '^rcpt' "$f.env"
 	assert_output $'rcpt team\nrcpt other@example.net'
 	[ ! -e "$SMTPD_OUT/1.eml" ]
-	# Still broken: the retry says so (78) and the entry stays.
+	grep -q '^last-reply .*invalid address "bad@@example.org"' "$f.env"
+	# Still broken, another way: the retry says so (78), the entry
+	# stays, and its last-reply is the new failure.
+	write_rc smtp-security=none
+	printf 'alias team admin@example.org, worse@@example.org\n' >>"$HOME/.outboxrc"
 	run_outbox --queue-retry "$id"
 	assert_failure 78
-	assert_output --partial "retry $id: alias \"team\": invalid address"
+	assert_output --partial "retry $id: alias \"team\": invalid address \"worse@@example.org\""
 	assert_output --partial "still kept as failed/$id"
 	[ "$(nfailed)" -eq 1 ]
 	[ ! -e "$SMTPD_OUT/1.eml" ]
+	grep -q '^last-reply .*invalid address "worse@@example.org"' "$f.env"
+	run grep '^rcpt' "$f.env"
+	assert_output $'rcpt team\nrcpt other@example.net'
 	# Fixed: delivered to what the alias says now, and to the other.
 	write_rc smtp-security=none
 	printf 'alias team admin@example.org\n' >>"$HOME/.outboxrc"
