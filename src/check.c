@@ -625,9 +625,12 @@ check_pop3(struct check *ck, const struct config *cfg, const char *account,
 	return rc;
 }
 
-/* The files read, in order ("a, b"); the user file is the last. */
+/*
+ * The files read, in order ("a, b"); the user file is the last.  A
+ * system file skipped because this user cannot read it is named too.
+ */
 static void
-check_config(struct check *ck, const struct config *cfg)
+check_config(struct check *ck, const struct config *cfg, int skipped)
 {
 	char line[CHECK_TEXT_MAX] = "";
 	size_t i;
@@ -640,6 +643,11 @@ check_config(struct check *ck, const struct config *cfg)
 	if (cfg->user_file == NULL)
 		strlcat(line, cfg->nfiles ? " (no user file)" :
 		    "(no file: the defaults)", sizeof(line));
+	if (skipped) {
+		strlcat(line, "; not readable by you, skipped: ",
+		    sizeof(line));
+		strlcat(line, config_system_path(), sizeof(line));
+	}
 	check_step(ck, "ok", "config", line);
 }
 
@@ -669,7 +677,7 @@ check_run(const struct options *o, struct config *cfg,
 	ck.json = o->json;
 	clock_gettime(CLOCK_MONOTONIC, &ck.last);
 	rep->json_done = o->json;
-	check_config(&ck, cfg);
+	check_config(&ck, cfg, o->maildrop);
 	strlcpy(ck.step, "settings", sizeof(ck.step));
 	if ((rc = config_settings(cfg, o->account, &set, f)) == 0) {
 		pop3 = set.fetch.url != NULL;

@@ -50,8 +50,9 @@ struct options {
 	int dry_run;			/* --dry-run */
 	int skip_empty;			/* -E: an empty body sends nothing */
 	int maildrop;			/* set by main.c, not a flag: the
-					   system config is unreadable, the
-					   message goes to the maildrop */
+					   system config is unreadable and
+					   skipped; a message goes to the
+					   maildrop */
 	int verbose;			/* -v, counted */
 	int json;			/* --json */
 	int queue;			/* --queue: enqueue, do not connect */

@@ -90,10 +90,12 @@ main_phases(struct main_run *m, int argc, char **argv, struct failure *f)
 	    m->opt.verbose ? LOG_L_VERBOSE : LOG_L_QUIET);
 	/*
 	 * A system config this user cannot read (root's, holding the
-	 * password): the user's own files only, and without a server of
-	 * their own the message goes to the system maildrop (maildrop.h).
+	 * password): the user's own files only, for every mode (their own
+	 * queue, fetch and check work as if there were none), and a message
+	 * sent without a server of their own goes to the system maildrop
+	 * (maildrop.h).
 	 */
-	if (m->opt.mode == CLI_SEND && !m->opt.no_system_rc &&
+	if (!m->opt.no_system_rc &&
 	    maildrop_config_unreadable(config_system_path())) {
 		m->opt.no_system_rc = 1;
 		m->opt.maildrop = 1;

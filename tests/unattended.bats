@@ -491,6 +491,42 @@ md_as() {
 	md_teardown
 }
 
+@test "maildrop: a user with a server of their own, who cannot read the system config, flushes, lists and checks their own queue" {
+	md_setup
+	start_smtpd
+	md_rc
+	# The user's own server is down: the message is queued in their
+	# own queue, not dropped for root.
+	{
+		printf 'set %s\n' smtp=localhost:1 smtp-security=none \
+		    queue-on-failure=yes from=user@example.org
+	} >"$MD_T/home/.outboxrc"
+	chown "$MD_USER:" "$MD_T/home/.outboxrc"
+	chmod 600 "$MD_T/home/.outboxrc"
+	run md_as timeout 60 "$OUTBOX" -s 'own queue' bob@example.net <<<"kept for later"
+	assert_success
+	assert_output --regexp '^outbox: queued [0-9T-]+[0-9a-f]+: connect: localhost:1: '
+	[ "$(ls -A "$MD_T/maildrop" | wc -l)" -eq 0 ]
+	q=$MD_T/home/.local/state/outbox/queue
+	[ "$(ls "$q" | grep -c '\.env$')" -eq 1 ]
+	# Their server is back.  Every queue command reads their own files
+	# only, as the send did, instead of stopping at root's (78).
+	sed -i "s/^set smtp=localhost:1\$/set smtp=localhost:$PORT/" "$MD_T/home/.outboxrc"
+	run md_as timeout 60 "$OUTBOX" --queue-list
+	assert_success
+	assert_output --partial 'own queue'
+	run md_as timeout 60 "$OUTBOX" --check
+	assert_success
+	assert_line --regexp "^ok   config .*/home/\.outboxrc; not readable by you, skipped: $OUTBOX_SYSTEM_RC\$"
+	run md_as timeout 60 "$OUTBOX" --flush
+	assert_success
+	[ "$(ls "$q" | grep -c '\.env$')" -eq 0 ]
+	run json_get "$SMTPD_OUT/1.json" 'j["rcpt_tos"]'
+	assert_output '["bob@example.net"]'
+	grep -q 'kept for later' "$SMTPD_OUT/1.eml"
+	md_teardown
+}
+
 @test "maildrop: from-rewrite=never sends as the owner's name at default-domain" {
 	md_setup
 	start_smtpd_tls starttls --auth "alice:$PASSWORD"
