@@ -189,27 +189,34 @@ trips() {
 	fi
 }
 
-# srv_cpu NAME: CPU time, in ms, that Postfix's NAME processes (children
-# of its master: smtpd, cleanup) have used so far.  They live on across
-# sessions here (max_use), so the difference around a run is what the
-# server spent on that run's messages.
+# srv_snap FILE: "pid comm ticks" of each child of Postfix's master
+# (smtpd, cleanup...).  They live on across sessions here (max_use).
+# srv_cpu NAME A B: the CPU, in ms, that NAME processes spent between
+# snapshots A and B, a process at a time (one that exited meanwhile is
+# not counted; one that started is counted whole).
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
-srv_cpu() {
+srv_snap() {
 	_m=$(postfix_master_pid 2>/dev/null)
 	for _s in /proc/[0-9]*/stat; do
 		cat "$_s" 2>/dev/null
-	done | awk -v m="$_m" -v n="($1)" -v hz="$HZ" '
+	done | awk -v m="$_m" '
 		# comm (field 2) has no space for these processes
-		$2 == n && $4 == m { t += $14 + $15 }
-		END { printf "%d\n", t * 1000 / hz }'
+		$4 == m { print $1, $2, $14 + $15 }' >"$1"
+}
+srv_cpu() {
+	awk -v n="($1)" -v hz="$HZ" 'NR == FNR { a[$1] = $3; next }
+		$2 == n { t += $3 - a[$1] }
+		END { printf "%d\n", t * 1000 / hz }' "$2" "$3"
 }
 # bigrun KEY N STDIN CMD...: run, plus the server's CPU per message
 bigrun() {
 	_bk=$1 _bn=$2
-	_a=$(srv_cpu smtpd) _b=$(srv_cpu cleanup)
+	srv_snap "$work/cpu.a"
 	run "$@"
-	eval "R_${_bk}_smtpd=$(( ($(srv_cpu smtpd) - _a) / _bn ))"
-	eval "R_${_bk}_cleanup=$(( ($(srv_cpu cleanup) - _b) / _bn ))"
+	srv_snap "$work/cpu.b"
+	for _c in smtpd cleanup; do
+		eval "R_${_bk}_$_c=$(( $(srv_cpu $_c "$work/cpu.a" "$work/cpu.b") / _bn ))"
+	done
 }
 
 CLIENTS=${BENCH_CLIENTS-outbox msmtp snail curl}
