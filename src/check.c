@@ -372,10 +372,24 @@ check_settings(struct check *ck, const struct settings *set)
 	check_fact(ck, "smtp-user", "%s", set->smtp.user ? set->smtp.user :
 	    "(not set)");
 	check_fact(ck, "smtp-password", "%s", check_secret_source(set));
-	check_fact(ck, "tls-ca-file", "%s", set->smtp.ca_file ?
-	    set->smtp.ca_file : "(the system store)");
-	check_fact(ck, "tls-fingerprint", "%s", set->smtp.fingerprint ?
-	    set->smtp.fingerprint : "(not set)");
+	/* Trust settings the connection will not use are said so. */
+	if (set->smtp.ca_file != NULL && set->smtp.security == SEC_NONE)
+		check_fact(ck, "tls-ca-file", "%s (no effect: "
+		    "smtp-security=none)", set->smtp.ca_file);
+	else if (set->smtp.ca_file != NULL && set->smtp.fingerprint != NULL)
+		check_fact(ck, "tls-ca-file", "%s (not used: the "
+		    "tls-fingerprint pin is the trust anchor)",
+		    set->smtp.ca_file);
+	else
+		check_fact(ck, "tls-ca-file", "%s", set->smtp.ca_file ?
+		    set->smtp.ca_file : "(the system store)");
+	if (set->smtp.fingerprint != NULL && set->smtp.security == SEC_NONE)
+		check_fact(ck, "tls-fingerprint", "%s (no effect: "
+		    "smtp-security=none)", set->smtp.fingerprint);
+	else
+		check_fact(ck, "tls-fingerprint", "%s",
+		    set->smtp.fingerprint ? set->smtp.fingerprint :
+		    "(not set)");
 	check_fact(ck, "hostname", "%s", set->hostname);
 	check_fact_int(ck, "timeout", set->smtp.timeout);
 	check_fact(ck, "queue-on-failure", "%s", set->queue_on_failure ?

@@ -139,6 +139,30 @@ QUIT$"
 	refute_smtpd_data
 }
 
+@test "trust settings the connection will not use are shown as such" {
+	start_smtpd_tls starttls
+	write_rc smtp-security=none tls-ca-file="$BATS_TEST_TMPDIR/ca.pem" \
+	    tls-fingerprint=sha256:$(printf 'AB:%.0s' $(seq 31))AB
+	# (This server then wants STARTTLS before MAIL: the settings are
+	# what is looked at here.)
+	check
+	assert_step ok settings '^\(top level\)$'
+	assert_fact tls-ca-file "^$BATS_TEST_TMPDIR/ca\.pem \(no effect: smtp-security=none\)\$"
+	assert_fact tls-fingerprint '^sha256:AB:.*:AB \(no effect: smtp-security=none\)$'
+	# With TLS, a pin makes the CA file unused; alone, it is used.
+	pin=$(spki_fingerprint "$CERTS/good.pem")
+	write_rc smtp-security=starttls tls-ca-file="$CERTS/ca.pem" \
+	    tls-fingerprint="$pin"
+	check
+	assert_success
+	assert_fact tls-ca-file "^$CERTS/ca\.pem \(not used: the tls-fingerprint pin is the trust anchor\)\$"
+	assert_fact tls-fingerprint "^$pin\$"
+	write_rc smtp-security=starttls tls-ca-file="$CERTS/ca.pem"
+	check
+	assert_success
+	assert_fact tls-ca-file "^$CERTS/ca\.pem\$"
+}
+
 @test "secrets are shown by source only: from command" {
 	start_smtpd_tls starttls --auth "alice:$PASSWORD"
 	printf '%s\n' "$PASSWORD" >"$BATS_TEST_TMPDIR/pw"
