@@ -372,13 +372,16 @@ check_settings(struct check *ck, const struct settings *set)
 	check_fact(ck, "smtp-user", "%s", set->smtp.user ? set->smtp.user :
 	    "(not set)");
 	check_fact(ck, "smtp-password", "%s", check_secret_source(set));
-	/* Trust settings the connection will not use are said so. */
+	/*
+	 * Trust settings the SMTP connection will not use are said so
+	 * (tls-ca-file may still serve the POP3 side).
+	 */
 	if (set->smtp.ca_file != NULL && set->smtp.security == SEC_NONE)
-		check_fact(ck, "tls-ca-file", "%s (no effect: "
+		check_fact(ck, "tls-ca-file", "%s (SMTP does not use it: "
 		    "smtp-security=none)", set->smtp.ca_file);
 	else if (set->smtp.ca_file != NULL && set->smtp.fingerprint != NULL)
-		check_fact(ck, "tls-ca-file", "%s (not used: the "
-		    "tls-fingerprint pin is the trust anchor)",
+		check_fact(ck, "tls-ca-file", "%s (SMTP does not use it: "
+		    "the tls-fingerprint pin is the trust anchor)",
 		    set->smtp.ca_file);
 	else
 		check_fact(ck, "tls-ca-file", "%s", set->smtp.ca_file ?

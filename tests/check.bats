@@ -139,7 +139,7 @@ QUIT$"
 	refute_smtpd_data
 }
 
-@test "trust settings the connection will not use are shown as such" {
+@test "trust settings the SMTP connection will not use are shown as such" {
 	start_smtpd_tls starttls
 	write_rc smtp-security=none tls-ca-file="$BATS_TEST_TMPDIR/ca.pem" \
 	    tls-fingerprint=sha256:$(printf 'AB:%.0s' $(seq 31))AB
@@ -147,7 +147,7 @@ QUIT$"
 	# what is looked at here.)
 	check
 	assert_step ok settings '^\(top level\)$'
-	assert_fact tls-ca-file "^$BATS_TEST_TMPDIR/ca\.pem \(no effect: smtp-security=none\)\$"
+	assert_fact tls-ca-file "^$BATS_TEST_TMPDIR/ca\.pem \(SMTP does not use it: smtp-security=none\)\$"
 	assert_fact tls-fingerprint '^sha256:AB:.*:AB \(no effect: smtp-security=none\)$'
 	# With TLS, a pin makes the CA file unused; alone, it is used.
 	pin=$(spki_fingerprint "$CERTS/good.pem")
@@ -155,7 +155,7 @@ QUIT$"
 	    tls-fingerprint="$pin"
 	check
 	assert_success
-	assert_fact tls-ca-file "^$CERTS/ca\.pem \(not used: the tls-fingerprint pin is the trust anchor\)\$"
+	assert_fact tls-ca-file "^$CERTS/ca\.pem \(SMTP does not use it: the tls-fingerprint pin is the trust anchor\)\$"
 	assert_fact tls-fingerprint "^$pin\$"
 	write_rc smtp-security=starttls tls-ca-file="$CERTS/ca.pem"
 	check
