@@ -360,6 +360,8 @@ check_secret_source(const struct settings *set)
 static void
 check_settings(struct check *ck, const struct settings *set)
 {
+	const char *unused;
+
 	check_fact(ck, "from", "%s", set->from ? set->from : "(not set)");
 	if (set->smtp.host != NULL)
 		check_fact(ck, "smtp", "%s:%s", set->smtp.host,
@@ -376,19 +378,18 @@ check_settings(struct check *ck, const struct settings *set)
 	 * Trust settings the SMTP connection will not use are said so
 	 * (tls-ca-file may still serve the POP3 side).
 	 */
-	if (set->smtp.ca_file != NULL && set->smtp.security == SEC_NONE)
-		check_fact(ck, "tls-ca-file", "%s (SMTP does not use it: "
-		    "smtp-security=none)", set->smtp.ca_file);
-	else if (set->smtp.ca_file != NULL && set->smtp.fingerprint != NULL)
-		check_fact(ck, "tls-ca-file", "%s (SMTP does not use it: "
-		    "the tls-fingerprint pin is the trust anchor)",
-		    set->smtp.ca_file);
+	unused = set->smtp.security == SEC_NONE ? "smtp-security=none" :
+	    set->smtp.fingerprint != NULL ?
+	    "the tls-fingerprint pin is the trust anchor" : NULL;
+	if (set->smtp.ca_file != NULL && unused != NULL)
+		check_fact(ck, "tls-ca-file", "%s (SMTP does not use it: %s)",
+		    set->smtp.ca_file, unused);
 	else
 		check_fact(ck, "tls-ca-file", "%s", set->smtp.ca_file ?
 		    set->smtp.ca_file : "(the system store)");
 	if (set->smtp.fingerprint != NULL && set->smtp.security == SEC_NONE)
-		check_fact(ck, "tls-fingerprint", "%s (no effect: "
-		    "smtp-security=none)", set->smtp.fingerprint);
+		check_fact(ck, "tls-fingerprint", "%s (no effect: %s)",
+		    set->smtp.fingerprint, unused);
 	else
 		check_fact(ck, "tls-fingerprint", "%s",
 		    set->smtp.fingerprint ? set->smtp.fingerprint :
